@@ -1,0 +1,15 @@
+//! The contract between the Cartbox host and its runners.
+//!
+//! Everything both sides must agree on lives here and nowhere else: the TIC-80 RAM map
+//! ([`ram`]), the layout of the shared memory region ([`shm`]), the cart image a runner is
+//! given ([`cart`]), the messages on the runner channel ([`message`]) and the zygote control
+//! channel ([`zygote`]), and how messages are framed with hard size limits ([`framing`]).
+//!
+//! This crate depends on nothing of ours; `runner` and `host` depend on it.
+
+pub mod cart;
+pub mod framing;
+pub mod message;
+pub mod ram;
+pub mod shm;
+pub mod zygote;

@@ -1,0 +1,127 @@
+//! Messages on the channel between the host and one runner.
+//!
+//! The host always speaks first and numbers its requests; every reply names the request it
+//! answers. Anything else (an unknown tag, a reply to a request never made, a second reply)
+//! is a protocol violation and the host kills the runner.
+
+use bincode::{Decode, Encode};
+
+use crate::cart::BankImage;
+
+/// Largest message the host sends (a cart with its code and eight banks fits easily).
+pub const HOST_MESSAGE_LIMIT: usize = 4 << 20;
+/// Largest message a runner may send. The host refuses a longer length prefix before it
+/// allocates anything.
+pub const RUNNER_MESSAGE_LIMIT: usize = 64 << 10;
+/// Longest text a runner puts in one message (trace output, error messages).
+pub const TEXT_LIMIT: usize = 16 << 10;
+
+/// From the host to a runner.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum HostMessage {
+    /// Compile the cart, run its top-level code, then `BOOT`. Answered by
+    /// [`RunnerMessage::Loaded`] or [`RunnerMessage::Fault`].
+    Load(Box<LoadCart>),
+    /// Run one frame: `TIC` (and `OVR`, `BDR`), then blit the output frame into shared
+    /// memory. Answered by [`RunnerMessage::FrameDone`] or [`RunnerMessage::Fault`].
+    Frame(FrameRequest),
+}
+
+/// A cart to load.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct LoadCart {
+    /// Request number.
+    pub seq: u64,
+    /// Name used in error messages and tracebacks (the cart's path as the user gave it).
+    pub name: String,
+    /// Source code.
+    pub code: String,
+    /// The cart's non-empty banks.
+    pub banks: Vec<BankImage>,
+    /// Limits and options for this cart.
+    pub settings: CartSettings,
+}
+
+/// How a cart runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct CartSettings {
+    /// Cap on the script heap in bytes; past it allocations fail with "not enough memory".
+    pub memory_limit: u64,
+    /// The soft budget of one request in milliseconds, quoted in the soft-stop message.
+    pub budget_ms: u32,
+}
+
+/// Run one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Encode, Decode)]
+pub struct FrameRequest {
+    /// Request number.
+    pub seq: u64,
+    /// What `time()` returns during this frame, in milliseconds; `None` for the runner's own
+    /// monotonic clock since the cart was loaded.
+    pub time_ms: Option<f64>,
+}
+
+/// From a runner to the host.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum RunnerMessage {
+    /// Sent once, after lockdown and before anything else.
+    Ready(RunnerReady),
+    /// The cart is loaded and `BOOT` has run.
+    Loaded {
+        /// The `Load` request answered.
+        seq: u64,
+    },
+    /// The frame is finished and blitted.
+    FrameDone {
+        /// The `Frame` request answered.
+        seq: u64,
+        /// The cart called `exit()`.
+        exit: bool,
+    },
+    /// Output of `trace()`; may come any time between a request and its answer.
+    Trace {
+        /// The text, at most [`TEXT_LIMIT`] bytes.
+        text: String,
+        /// The colour the cart asked for.
+        color: u8,
+    },
+    /// The cart stopped with an error; this answers the pending request and the runner exits.
+    Fault(CartFault),
+}
+
+/// What a runner reports about its own lockdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct RunnerReady {
+    /// The Landlock ABI the kernel gave us, 0 when Landlock is unavailable.
+    pub landlock_abi: u8,
+    /// Whether every Landlock restriction we asked for is enforced.
+    pub landlock_full: bool,
+}
+
+/// Why a cart stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum FaultKind {
+    /// The code does not compile.
+    Syntax,
+    /// A runtime error (including a missing `TIC`).
+    Runtime,
+    /// The script heap hit its cap.
+    OutOfMemory,
+    /// A callback ran past its budget and was stopped inside the VM.
+    Budget,
+}
+
+/// A cart error, as the runner saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct CartFault {
+    /// What kind of error.
+    pub kind: FaultKind,
+    /// The error message, starting with `file:line:` where the VM knows it.
+    pub message: String,
+    /// The traceback, possibly empty.
+    pub traceback: String,
+    /// Which callback was running: "top-level code", "BOOT", "TIC", ...
+    pub callback: String,
+    /// Line of the error in the cart, when known.
+    pub line: Option<u32>,
+}

@@ -1,0 +1,9 @@
+//! The sandboxed side of Cartbox.
+//!
+//! A runner is a process forked by the [`zygote`] for one cart. Before it reads a byte of
+//! the cart it locks itself down ([`lockdown`]); then it serves the frame protocol
+//! ([`serve`]) with a console ([`machine`]) driven by a script runtime ([`lua`]). The host
+//! treats everything a runner says as hostile; the runner treats the host as trusted.
+
+pub mod machine;
+pub mod shm;

@@ -1,0 +1,275 @@
+//! The console itself: RAM, drawing, text, memory and input functions, and the blit into
+//! the output frame.
+//!
+//! This is written once and called by every runtime; a runtime only translates its
+//! arguments (see `crate::lua::api`). Behaviour follows TIC-80 1.1 (`TIC80-SPEC.md`):
+//! arguments arrive already converted to TIC-80's integer or float types, out-of-range
+//! values are clipped or ignored as TIC-80 does, and nothing here panics on any argument.
+
+mod blit;
+mod draw;
+pub mod font;
+mod input;
+mod memory;
+mod text;
+
+use std::time::Instant;
+
+use cartbox_protocol::cart::{BANKS, Bank, CartImage, Section};
+use cartbox_protocol::ram::{self, HEIGHT, RAM_SIZE, VRAM_SIZE, WIDTH};
+
+use crate::shm::SharedMemory;
+pub use input::Input;
+
+/// The clip rectangle: left, top, right (exclusive), bottom (exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clip {
+    /// Left edge.
+    pub l: i32,
+    /// Top edge.
+    pub t: i32,
+    /// Right edge, exclusive.
+    pub r: i32,
+    /// Bottom edge, exclusive.
+    pub b: i32,
+}
+
+impl Clip {
+    /// The whole screen.
+    pub const FULL: Clip = Clip {
+        l: 0,
+        t: 0,
+        r: WIDTH as i32,
+        b: HEIGHT as i32,
+    };
+}
+
+/// Where `time()` comes from.
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    /// Virtual: the host gives the time of each frame.
+    Virtual(f64),
+    /// Real: milliseconds since the cart was loaded.
+    Real(Instant),
+}
+
+/// Trace output waiting to be sent to the host.
+#[derive(Debug, Default)]
+pub struct Trace {
+    /// Pending lines with their colour.
+    pub lines: Vec<(String, u8)>,
+    /// Bytes pending in `lines`.
+    pub bytes: usize,
+    /// Bytes dropped this frame because the cap was reached.
+    pub dropped: usize,
+}
+
+/// Most trace output a cart may produce in one frame; beyond it lines are counted, not kept.
+pub const TRACE_FRAME_LIMIT: usize = 256 << 10;
+
+/// The console state of one running cart.
+pub struct Machine {
+    mem: SharedMemory,
+    /// The cart as loaded: `sync` and `reset` read from it.
+    cart: [Bank; BANKS],
+    clip: Clip,
+    /// Which VRAM bank is mapped at 0x0000.
+    vbank: u8,
+    /// The VRAM bank that is not mapped.
+    other_vram: Box<[u8; VRAM_SIZE]>,
+    /// VRAM bank 1 was mapped at least once since reset; until then it is known to be
+    /// fully transparent and the blit skips it.
+    vbank1_used: bool,
+    input: Input,
+    clock: Clock,
+    trace: Trace,
+    exit_requested: bool,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine")
+            .field("clip", &self.clip)
+            .field("vbank", &self.vbank)
+            .finish()
+    }
+}
+
+impl Machine {
+    /// A machine on `mem`, with RAM loaded from `cart` as TIC-80 does at start.
+    pub fn new(mem: SharedMemory, cart: &CartImage) -> Machine {
+        let mut m = Machine {
+            mem,
+            cart: cart.banks.clone(),
+            clip: Clip::FULL,
+            vbank: 0,
+            other_vram: Box::new([0; VRAM_SIZE]),
+            vbank1_used: false,
+            input: Input::default(),
+            clock: Clock::Real(Instant::now()),
+            trace: Trace::default(),
+            exit_requested: false,
+        };
+        m.reset_ram();
+        m
+    }
+
+    /// The console RAM.
+    pub fn ram(&mut self) -> &mut [u8; RAM_SIZE] {
+        self.mem.ram_mut()
+    }
+
+    /// Resets RAM as TIC-80 does on start and `reset()`: everything but persistent memory
+    /// and the input registers cleared, both VRAM banks' registers reset, fonts and button
+    /// mapping restored, then bank 0 of the cart copied in.
+    fn reset_ram(&mut self) {
+        let keep_pmem: Vec<u8> = self.ram()[ram::PMEM..ram::PMEM + ram::PMEM_SIZE].to_vec();
+        let keep_input: Vec<u8> = self.ram()[ram::GAMEPADS..ram::SFX_STATE].to_vec();
+        let bank0 = self.cart[0].clone();
+        let ram = self.mem.ram_mut();
+        ram.fill(0);
+        ram[ram::PMEM..ram::PMEM + ram::PMEM_SIZE].copy_from_slice(&keep_pmem);
+        ram[ram::GAMEPADS..ram::SFX_STATE].copy_from_slice(&keep_input);
+        ram[ram::FONT..ram::FONT + ram::FONT_SIZE].copy_from_slice(&font::regular());
+        ram[ram::ALT_FONT..ram::ALT_FONT + ram::FONT_SIZE].copy_from_slice(&font::small());
+        ram[ram::BUTTON_MAPPING..ram::BUTTON_MAPPING + 32].copy_from_slice(&input::DEFAULT_MAPPING);
+        ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
+
+        // Both VRAM banks: registers zeroed, identity palette map, blit segment 2, the
+        // cart's first palette. The second cart palette goes to bank 1 if non-zero.
+        let pal = bank0.section(Section::Palette);
+        let mut vram = [0u8; VRAM_SIZE];
+        init_vram(&mut vram, &pal[..48]);
+        self.other_vram.copy_from_slice(&vram);
+        if pal[48..].iter().any(|b| *b != 0) {
+            self.other_vram[ram::PALETTE..ram::PALETTE + 48].copy_from_slice(&pal[48..]);
+        }
+        let ram = self.mem.ram_mut();
+        ram[..VRAM_SIZE].copy_from_slice(&vram);
+        for s in [
+            Section::Tiles,
+            Section::Sprites,
+            Section::Map,
+            Section::Waveforms,
+            Section::Sfx,
+            Section::Patterns,
+            Section::Tracks,
+            Section::Flags,
+        ] {
+            let a = s.ram_address();
+            ram[a..a + s.len()].copy_from_slice(bank0.section(s));
+        }
+        // The cover screen is loaded only when the cart has one.
+        let screen = bank0.section(Section::Screen);
+        if screen.iter().any(|b| *b != 0) {
+            ram[..ram::SCREEN_SIZE].copy_from_slice(screen);
+        }
+        self.vbank = 0;
+        self.vbank1_used = false;
+        self.clip = Clip::FULL;
+    }
+
+    /// Resets the machine for `reset()`: RAM reloaded from the cart, input history kept.
+    pub fn reset(&mut self) {
+        self.reset_ram();
+    }
+
+    /// Prepares a frame: sets the clock, applies the button mapping, updates input history.
+    pub fn begin_frame(&mut self, time_ms: Option<f64>) {
+        if let Some(t) = time_ms {
+            self.clock = Clock::Virtual(t);
+        } else if let Clock::Virtual(_) = self.clock {
+            self.clock = Clock::Real(Instant::now());
+        }
+        let ram = self.mem.ram_mut();
+        // Sound registers are rewritten by the sound engine every tick.
+        ram[ram::SOUND_REGISTERS..ram::SOUND_REGISTERS + 72].fill(0);
+        ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
+        self.input.begin_frame(self.mem.ram_mut());
+    }
+
+    /// Finishes a frame's script part: input history moves on.
+    pub fn end_frame(&mut self) {
+        self.input.end_frame();
+    }
+
+    /// Milliseconds for `time()`.
+    pub fn time(&self) -> f64 {
+        match self.clock {
+            Clock::Virtual(t) => t,
+            Clock::Real(start) => start.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+
+    /// Starts the real clock at zero (when a cart is loaded).
+    pub fn start_clock(&mut self) {
+        if let Clock::Real(_) = self.clock {
+            self.clock = Clock::Real(Instant::now());
+        }
+    }
+
+    /// `trace(text, color)`.
+    pub fn trace(&mut self, text: &str, color: u8) {
+        if self.trace.bytes + text.len() > TRACE_FRAME_LIMIT {
+            self.trace.dropped += text.len();
+            return;
+        }
+        self.trace.bytes += text.len();
+        self.trace.lines.push((text.to_owned(), color));
+    }
+
+    /// Takes the pending trace output.
+    pub fn take_trace(&mut self) -> Trace {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// `exit()`: stop after this frame.
+    pub fn request_exit(&mut self) {
+        self.exit_requested = true;
+    }
+
+    /// Whether the cart called `exit()`.
+    pub fn exit_requested(&self) -> bool {
+        self.exit_requested
+    }
+
+    /// The input state (for `btn`, `btnp`).
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+}
+
+/// Fills one VRAM bank's registers as TIC-80's reset does.
+fn init_vram(vram: &mut [u8; VRAM_SIZE], palette: &[u8]) {
+    vram.fill(0);
+    vram[ram::PALETTE..ram::PALETTE + 48].copy_from_slice(palette);
+    for i in 0..8u8 {
+        vram[ram::PALETTE_MAP + i as usize] = (2 * i) | ((2 * i + 1) << 4);
+    }
+    vram[ram::BLIT_SEGMENT] = 2;
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A machine on private memory with a SWEETIE-16 cart.
+    pub fn machine() -> Machine {
+        let mut cart = CartImage::default();
+        cart.banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&ram::SWEETIE16);
+        Machine::new(SharedMemory::anonymous().expect("anonymous mapping"), &cart)
+    }
+
+    /// The screen as one hex digit per pixel, rows separated by newlines, cropped.
+    pub fn screen(m: &mut Machine, w: usize, h: usize) -> String {
+        let mut s = String::new();
+        for y in 0..h {
+            for x in 0..w {
+                let v = m.peek4((y * WIDTH + x) as i32);
+                s.push(char::from_digit(u32::from(v), 16).unwrap_or('?'));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
