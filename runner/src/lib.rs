@@ -5,5 +5,6 @@
 //! ([`serve`]) with a console ([`machine`]) driven by a script runtime ([`lua`]). The host
 //! treats everything a runner says as hostile; the runner treats the host as trusted.
 
+pub mod lua;
 pub mod machine;
 pub mod shm;

@@ -109,9 +109,10 @@ impl Machine {
             }
             return;
         }
+        // An offset moves the picture right and down, wrapping around.
         let nibble = |v: &[u8], x: i32, y: i32, (ox, oy): (i32, i32)| {
-            let sx = (x + ox).rem_euclid(WIDTH as i32) as usize;
-            let sy = (y + oy).rem_euclid(HEIGHT as i32) as usize;
+            let sx = (x - ox).rem_euclid(WIDTH as i32) as usize;
+            let sy = (y - oy).rem_euclid(HEIGHT as i32) as usize;
             let i = sy * WIDTH + sx;
             (v[i >> 1] >> ((i & 1) * 4)) & 0x0f
         };
@@ -185,6 +186,21 @@ mod tests {
         d.vbank(0);
         d.blit();
         assert_eq!(c.frame(), d.frame());
+    }
+
+    #[test]
+    fn screen_offset_moves_the_picture_right_and_down() {
+        let mut m = machine();
+        m.pix_set(0, 0, 12);
+        m.ram()[ram::SCREEN_OFFSET] = 2;
+        m.ram()[ram::SCREEN_OFFSET + 1] = 1;
+        m.blit();
+        assert_eq!(m.frame()[(4 + 1) * 256 + 8 + 2], SWEETIE_12);
+        m.ram()[ram::SCREEN_OFFSET] = (-1i8) as u8;
+        m.ram()[ram::SCREEN_OFFSET + 1] = 0;
+        m.blit();
+        // Wraps: pixel 0 shows in the last column.
+        assert_eq!(m.frame()[4 * 256 + 8 + 239], SWEETIE_12);
     }
 
     #[test]

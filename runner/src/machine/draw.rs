@@ -87,17 +87,13 @@ impl Machine {
         self.clip = Clip::FULL;
     }
 
-    /// `cls(color)`: fills the clip rectangle.
+    /// `cls(color)`: fills the clip rectangle with the mapped colour.
     pub fn cls(&mut self, color: i32) {
+        let mapped = self.map_color(color);
         if self.clip == Clip::FULL {
-            // TIC-80 fills the whole screen with the colour as given (low nibble and the
-            // byte's own high bits), not through the palette map.
-            let c = color as u8;
-            let byte = (c & 0x0f) | (c << 4);
-            self.ram()[..SCREEN_SIZE].fill(byte);
+            self.ram()[..SCREEN_SIZE].fill(mapped | (mapped << 4));
         } else {
             let c = self.clip;
-            let mapped = self.map_color(color);
             self.fill_rect(c.l, c.t, c.r - c.l, c.b - c.t, mapped);
         }
     }
@@ -131,6 +127,81 @@ impl Machine {
         self.vline(x.saturating_add(w).saturating_sub(1), y, h, c);
     }
 
+    /// `line(x0, y0, x1, y1, color)`: float coordinates, stepped one pixel at a time along
+    /// the longer axis; every point truncated toward zero; the end point always drawn.
+    pub fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, color: i32) {
+        let c = self.map_color(color);
+        self.draw_line(x0, y0, x1, y1, c);
+    }
+
+    pub(super) fn draw_line(&mut self, mut x0: f32, mut y0: f32, mut x1: f32, mut y1: f32, c: u8) {
+        if (x0 - x1).abs() < (y0 - y1).abs() {
+            let t = init_line(&mut x0, &mut x1, &mut y0, &mut y1);
+            while y0 < y1 {
+                self.set_pixel(trunc(x0), trunc(y0), c);
+                y0 += 1.0;
+                x0 += t;
+            }
+        } else {
+            let t = init_line(&mut y0, &mut y1, &mut x0, &mut x1);
+            while x0 < x1 {
+                self.set_pixel(trunc(x0), trunc(y0), c);
+                x0 += 1.0;
+                y0 += t;
+            }
+        }
+        self.set_pixel(trunc(x1), trunc(y1), c);
+    }
+
+    /// `circb(x, y, r, color)`: the outline of the circle of diameter 2r+1.
+    pub fn circb(&mut self, x: i32, y: i32, r: i32, color: i32) {
+        self.ellib(x, y, r, r, color);
+    }
+
+    /// `circ(x, y, r, color)`: the filled circle.
+    pub fn circ(&mut self, x: i32, y: i32, r: i32, color: i32) {
+        self.elli(x, y, r, r, color);
+    }
+
+    /// `ellib(x, y, a, b, color)`: the outline of the ellipse in the box (x-a, y-b)-(x+a, y+b).
+    pub fn ellib(&mut self, x: i32, y: i32, a: i32, b: i32, color: i32) {
+        let c = self.map_color(color);
+        let (x, y, a, b) = (i64::from(x), i64::from(y), i64::from(a), i64::from(b));
+        ellipse_points(x - a, y - b, x + a, y + b, |px, py| {
+            if let (Ok(px), Ok(py)) = (i32::try_from(px), i32::try_from(py)) {
+                self.set_pixel(px, py, c);
+            }
+        });
+    }
+
+    /// `elli(x, y, a, b, color)`: the filled ellipse, drawn as one span per row covering the
+    /// outline and everything between.
+    pub fn elli(&mut self, x: i32, y: i32, a: i32, b: i32, color: i32) {
+        let (x, y, a, b) = (i64::from(x), i64::from(y), i64::from(a), i64::from(b));
+        // Spans per screen row; TIC-80 keeps them as 16-bit values.
+        let mut left = [WIDTH as i16; HEIGHT];
+        let mut right = [-1i16; HEIGHT];
+        ellipse_points(x - a, y - b, x + a, y + b, |px, py| {
+            if (0..H as i64).contains(&py) {
+                let (l, r) = (&mut left[py as usize], &mut right[py as usize]);
+                *l = (*l).min(px as i16);
+                *r = (*r).max(px as i16);
+            }
+        });
+        let c = self.map_color(color);
+        let clip = self.clip;
+        let top = (y - b).max(i64::from(clip.t)).max(0);
+        let bottom = (y + b + 2).min(i64::from(clip.b)).min(H as i64);
+        for row in top..bottom {
+            let (l, r) = (left[row as usize], right[row as usize]);
+            let xl = i32::from(l).max(clip.l);
+            let xr = (i32::from(r) + 1).min(clip.r);
+            if xl < xr {
+                self.hline(xl, row as i32, xr - xl, c);
+            }
+        }
+    }
+
     /// Vertical run, clipped (colour already mapped).
     fn vline(&mut self, x: i32, y: i32, height: i32, color: u8) {
         let c = self.clip;
@@ -142,6 +213,96 @@ impl Machine {
         for yy in y0..y1 {
             self.put(x, yy, color);
         }
+    }
+}
+
+/// A float coordinate to a pixel: truncation toward zero, as C converts; NaN and values
+/// beyond `i32` land far off screen.
+#[inline]
+pub(super) fn trunc(v: f32) -> i32 {
+    if v.is_nan() || v >= 2_147_483_648.0 || v < -2_147_483_648.0 {
+        i32::MIN
+    } else {
+        v as i32
+    }
+}
+
+/// Orders a line by its stepping axis `b` and clips its start to 0 and its end to 240.
+fn init_line(a0: &mut f32, a1: &mut f32, b0: &mut f32, b1: &mut f32) -> f32 {
+    if *b0 > *b1 {
+        std::mem::swap(a0, a1);
+        std::mem::swap(b0, b1);
+    }
+    let t = (*a1 - *a0) / (*b1 - *b0);
+    if *b0 < 0.0 {
+        *a0 -= *b0 * t;
+        *b0 = 0.0;
+    }
+    if *b1 > W as f32 {
+        // TIC-80 uses the width for both axes here; the end pixel is off screen either way.
+        *a1 += (W as f32 - *b0) * t;
+        *b1 = W as f32;
+    }
+    t
+}
+
+/// Largest semi-axis drawn. Past it TIC-80's 64-bit error terms overflow; nothing is drawn.
+const MAX_AXIS: i64 = 1 << 20;
+
+/// The points of the ellipse inscribed in the box (x0, y0)-(x1, y1), in the order of
+/// A. Zingl's rectangle-bounded midpoint algorithm, which TIC-80 uses.
+fn ellipse_points(
+    mut x0: i64,
+    mut y0: i64,
+    mut x1: i64,
+    mut y1: i64,
+    mut plot: impl FnMut(i64, i64),
+) {
+    if x0 > x1 || y0 > y1 {
+        return;
+    }
+    let a = x1 - x0;
+    let b = y1 - y0;
+    if a > 2 * MAX_AXIS || b > 2 * MAX_AXIS {
+        return;
+    }
+    let b1 = b & 1;
+    let mut dx = 4 * (1 - a) * b * b;
+    let mut dy = 4 * (b1 + 1) * a * a;
+    let mut err = dx + dy + b1 * a * a;
+    y0 += (b + 1) / 2;
+    y1 = y0 - b1;
+    let big_a = 8 * a * a;
+    let big_b = 8 * b * b;
+    loop {
+        plot(x1, y0);
+        plot(x0, y0);
+        plot(x0, y1);
+        plot(x1, y1);
+        let e2 = 2 * err;
+        if e2 <= dy {
+            y0 += 1;
+            y1 -= 1;
+            dy += big_a;
+            err += dy;
+        }
+        if e2 >= dx || 2 * err > dy {
+            x0 += 1;
+            x1 -= 1;
+            dx += big_b;
+            err += dx;
+        }
+        if x0 > x1 {
+            break;
+        }
+    }
+    while y0 - y1 < b {
+        plot(x0 - 1, y0);
+        plot(x1 + 1, y0);
+        y0 += 1;
+        plot(x0 - 1, y1);
+        plot(x1 + 1, y1);
+        y1 -= 1;
     }
 }
 
@@ -183,6 +344,57 @@ mod tests {
         m.rect(0, 0, 2, 1, 2);
         m.pix_set(2, 0, 0x12);
         assert_eq!(screen(&mut m, 4, 1), "bbb0\n");
+    }
+
+    #[test]
+    fn line_steps_along_the_longer_axis_and_truncates() {
+        let mut m = machine();
+        m.line(0.0, 0.0, 10.0, 5.0, 1);
+        assert_eq!(
+            screen(&mut m, 11, 6),
+            "11000000000\n00110000000\n00001100000\n00000011000\n00000000110\n00000000001\n"
+        );
+        let mut m = machine();
+        m.line(3.0, 3.0, 3.0, 3.0, 2);
+        m.line(-0.5, 0.0, -0.5, 2.0, 3);
+        assert_eq!(screen(&mut m, 4, 4), "3000\n3000\n3000\n0002\n");
+        // Far and odd coordinates finish and draw only what is on screen.
+        m.line(-1e30, 5.0, 1e30, 5.0, 4);
+        m.line(f32::NAN, 0.0, 5.0, f32::INFINITY, 4);
+        assert_eq!(m.pix_get(239, 5), 4);
+    }
+
+    #[test]
+    fn circles_match_tic80_shapes() {
+        let mut m = machine();
+        m.circb(2, 2, 2, 1);
+        m.circ(8, 2, 2, 2);
+        m.circb(13, 0, 0, 3);
+        m.circ(13, 2, -1, 3);
+        assert_eq!(
+            screen(&mut m, 14, 5),
+            "01110002220003\n10001022222000\n10001022222000\n10001022222000\n01110002220000\n"
+        );
+        let mut m = machine();
+        m.ellib(5, 2, 5, 2, 1);
+        assert_eq!(
+            screen(&mut m, 11, 5),
+            "00111111100\n01000000010\n10000000001\n01000000010\n00111111100\n"
+        );
+        // An ellipse with a = 0 loses its tips, as in TIC-80.
+        let mut m = machine();
+        m.ellib(0, 3, 0, 3, 1);
+        assert_eq!(screen(&mut m, 1, 7), "0\n1\n1\n1\n1\n1\n0\n");
+    }
+
+    #[test]
+    fn huge_circles_are_refused_quickly_and_clipped_ones_drawn() {
+        let mut m = machine();
+        m.circ(120, 68, i32::MAX, 1);
+        m.circb(i32::MIN, i32::MAX, 5, 1);
+        m.circ(120, 100_068, 100_000, 5);
+        assert_eq!(m.pix_get(120, 135), 5);
+        assert_eq!(m.pix_get(120, 60), 0);
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Gamepad input: `btn`, `btnp`, and the per-button hold counters behind `btnp`'s repeat.
+//!
+//! As in TIC-80, `btn` and `btnp` read the gamepad bytes in RAM as they are now, while the
+//! "previous frame" state comes from a snapshot taken at the start of the last tick, so a
+//! cart poking input RAM cannot fake a press edge.
 
 use cartbox_protocol::ram::{self, RAM_SIZE};
 
 use super::Machine;
 
-/// Key codes that press each gamepad button by default: player 1 on the arrows, Z, X, A, S.
+/// Key codes that press each gamepad button: player 1 on the arrows, Z, X, A, S. TIC-80's
+/// studio writes its configured mapping into RAM every frame; this is its default.
 pub const DEFAULT_MAPPING: [u8; 32] = {
     let mut m = [0u8; 32];
     m[0] = 58; // up
@@ -18,81 +23,86 @@ pub const DEFAULT_MAPPING: [u8; 32] = {
     m
 };
 
-/// Input history: this frame's snapshot, the previous one, and hold counters.
+/// Input history: snapshots and hold counters.
 #[derive(Debug, Default, Clone)]
 pub struct Input {
     now: u32,
-    prev: u32,
-    hold: [u32; 32],
+    previous: u32,
+    holds: [u32; 32],
+}
+
+fn pads(ram: &[u8; RAM_SIZE]) -> u32 {
+    let g = ram::GAMEPADS;
+    u32::from_le_bytes([ram[g], ram[g + 1], ram[g + 2], ram[g + 3]])
 }
 
 impl Input {
-    /// Start of a tick: mapped keys press their buttons, then the snapshot and counters move.
+    /// Start of a tick: the mapping is restored, mapped keys press their buttons, the hold
+    /// counters move, and the snapshot is taken.
     pub(super) fn begin_frame(&mut self, ram: &mut [u8; RAM_SIZE]) {
-        let keys = &ram[ram::KEYBOARD..ram::KEYBOARD + 4];
-        let mut pads = u32::from_le_bytes([
-            ram[ram::GAMEPADS],
-            ram[ram::GAMEPADS + 1],
-            ram[ram::GAMEPADS + 2],
-            ram[ram::GAMEPADS + 3],
-        ]);
-        for button in 0..32 {
-            let code = ram[ram::BUTTON_MAPPING + button];
-            if code != 0 && keys.contains(&code) {
-                pads |= 1 << button;
+        ram[ram::BUTTON_MAPPING..ram::BUTTON_MAPPING + 32].copy_from_slice(&DEFAULT_MAPPING);
+        let mut now = pads(ram);
+        let keys = [
+            ram[ram::KEYBOARD],
+            ram[ram::KEYBOARD + 1],
+            ram[ram::KEYBOARD + 2],
+            ram[ram::KEYBOARD + 3],
+        ];
+        for (button, code) in DEFAULT_MAPPING.iter().enumerate() {
+            if *code != 0 && keys.contains(code) {
+                now |= 1 << button;
             }
         }
-        ram[ram::GAMEPADS..ram::GAMEPADS + 4].copy_from_slice(&pads.to_le_bytes());
-        self.now = pads;
-        for (i, h) in self.hold.iter_mut().enumerate() {
+        ram[ram::GAMEPADS..ram::GAMEPADS + 4].copy_from_slice(&now.to_le_bytes());
+        for (i, h) in self.holds.iter_mut().enumerate() {
             let bit = 1 << i;
-            *h = if self.now & self.prev & bit != 0 {
-                h.saturating_add(1)
+            *h = if self.previous & bit != 0 && now & bit != 0 {
+                h.wrapping_add(1)
             } else {
                 0
             };
         }
+        self.now = now;
     }
 
-    /// End of a tick: this frame becomes the previous one.
+    /// End of a tick: this frame's snapshot becomes the previous one.
     pub(super) fn end_frame(&mut self) {
-        self.prev = self.now;
-    }
-
-    /// Buttons pressed this frame that were up in the previous one.
-    pub fn pressed_mask(&self) -> u32 {
-        self.now & !self.prev
-    }
-
-    /// `btnp(id, hold, period)` for button `id` (0..32).
-    pub fn btnp(&self, id: u32, hold: i32, period: i32) -> bool {
-        let bit = 1u32 << (id & 31);
-        if self.now & !self.prev & bit != 0 {
-            return true;
-        }
-        if hold < 0 || self.now & self.prev & bit == 0 {
-            return false;
-        }
-        let k = self.hold[(id & 31) as usize];
-        k >= hold as u32 && (period <= 0 || k % period as u32 == 0)
+        self.previous = self.now;
     }
 }
 
 impl Machine {
-    /// All 32 gamepad buttons held, as read from RAM.
+    /// `btn()`: all 32 buttons as held now.
     pub fn btn_mask(&mut self) -> u32 {
-        let r = self.ram();
-        u32::from_le_bytes([
-            r[ram::GAMEPADS],
-            r[ram::GAMEPADS + 1],
-            r[ram::GAMEPADS + 2],
-            r[ram::GAMEPADS + 3],
-        ])
+        pads(self.ram())
     }
 
     /// `btn(id)`.
     pub fn btn(&mut self, id: i32) -> bool {
         self.btn_mask() >> (id & 31) & 1 == 1
+    }
+
+    /// `btnp()`: buttons down now that were up in the previous frame.
+    pub fn btnp_mask(&mut self) -> u32 {
+        !self.input.previous & self.btn_mask()
+    }
+
+    /// `btnp(id, hold, period)`: true on the press, then, once held for `hold` frames, every
+    /// `period` frames (every frame for period 0). Negative hold or period: press only.
+    pub fn btnp(&mut self, id: i32, hold: i32, period: i32) -> bool {
+        let i = (id & 31) as usize;
+        let mut prev = self.input.previous;
+        if hold >= 0 && period >= 0 {
+            let k = self.input.holds[i];
+            if k >= hold as u32 {
+                prev = if period != 0 && k % period as u32 != 0 {
+                    self.input.previous
+                } else {
+                    0
+                };
+            }
+        }
+        (!prev & self.btn_mask()) >> i & 1 == 1
     }
 }
 
@@ -108,22 +118,29 @@ mod tests {
         for frame in 0..12 {
             m.ram()[ram::GAMEPADS] = if frame < 10 { 1 } else { 0 };
             m.begin_frame(None);
-            if m.input().btnp(0, 3, 2) {
+            if m.btnp(0, 3, 2) {
                 fired.push(frame);
             }
             assert_eq!(m.btn(0), frame < 10);
+            assert_eq!(m.btnp(0, -1, -1), frame == 0);
             m.end_frame();
         }
         assert_eq!(fired, vec![0, 4, 6, 8]);
     }
 
     #[test]
-    fn mapped_keys_press_buttons() {
+    fn mapped_keys_press_buttons_and_pokes_cannot_fake_edges() {
         let mut m = machine();
         m.ram()[ram::KEYBOARD] = 26; // Z
         m.begin_frame(None);
         assert!(m.btn(4));
-        assert!(m.input().btnp(4, -1, -1));
-        assert_eq!(m.input().pressed_mask(), 1 << 4);
+        assert_eq!(m.btnp_mask(), 1 << 4);
+        m.end_frame();
+        m.begin_frame(None);
+        // Clearing the bit in RAM does not make the next press look new.
+        m.ram()[ram::GAMEPADS] = 0;
+        assert!(!m.btnp(4, -1, -1));
+        m.ram()[ram::GAMEPADS] = 1 << 4;
+        assert!(!m.btnp(4, -1, -1));
     }
 }

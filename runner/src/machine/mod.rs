@@ -19,7 +19,7 @@ use cartbox_protocol::cart::{BANKS, Bank, CartImage, Section};
 use cartbox_protocol::ram::{self, HEIGHT, RAM_SIZE, VRAM_SIZE, WIDTH};
 
 use crate::shm::SharedMemory;
-pub use input::Input;
+use input::Input;
 
 /// The clip rectangle: left, top, right (exclusive), bottom (exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +185,9 @@ impl Machine {
         // Sound registers are rewritten by the sound engine every tick.
         ram[ram::SOUND_REGISTERS..ram::SOUND_REGISTERS + 72].fill(0);
         ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
+        // The cursor byte is reset every frame: a cart that wants its own cursor writes it
+        // every frame, as on TIC-80.
+        ram[ram::MOUSE_CURSOR] = 0x80;
         self.input.begin_frame(self.mem.ram_mut());
     }
 
@@ -231,11 +234,6 @@ impl Machine {
     /// Whether the cart called `exit()`.
     pub fn exit_requested(&self) -> bool {
         self.exit_requested
-    }
-
-    /// The input state (for `btn`, `btnp`).
-    pub fn input(&self) -> &Input {
-        &self.input
     }
 }
 

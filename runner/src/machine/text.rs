@@ -15,13 +15,14 @@ impl Machine {
     }
 
     /// `print(text, x, y, color, fixed, scale, small)`: returns the width of the widest
-    /// line in pixels. The colour is used as given (low 4 bits), without the palette map.
+    /// line in pixels. The colour is written as given, without the palette map; 255 (what
+    /// TIC-80 makes of -1) draws nothing.
     pub fn print(
         &mut self,
         text: &[u8],
         x: i32,
         y: i32,
-        color: i32,
+        color: u8,
         fixed: bool,
         scale: i32,
         small: bool,
@@ -31,7 +32,6 @@ impl Machine {
         let cell_h = i32::from(self.ram()[params + 1]);
         // A glyph without pixels (space) advances two pixels less than the cell.
         let blank_advance = if fixed { cell_w } else { cell_w - 2 };
-        let color = (color & 0x0f) as u8;
         let (mut pos, mut widest, mut y) = (x, x, y);
         for &byte in text {
             if byte == b'\n' {
@@ -63,6 +63,8 @@ impl Machine {
         fixed: bool,
         color: u8,
     ) -> i32 {
+        // 255 is transparent; anything else is written as its low nibble.
+        let color = (color != 255).then_some(color & 0x0f);
         let (mut start, mut end) = (0, 8);
         if !fixed {
             let cols = glyph.iter().fold(0u8, |a, b| a | b);
@@ -75,6 +77,7 @@ impl Machine {
         let width = end - start;
         let size = 8i32.saturating_mul(scale);
         let c = self.clip;
+        let Some(color) = color else { return width };
         // Early reject of the whole 8x8 cell, as TIC-80 does.
         if y.saturating_add(size) - 1 < c.t
             || x.saturating_add(size) - 1 < c.l
@@ -120,7 +123,8 @@ mod tests {
     fn glyphs_are_drawn_trimmed_in_the_given_colour() {
         let mut m = machine();
         // "|" uses only column 2: drawn at x when trimmed, at x+2 when fixed.
-        m.print(b"|", 0, 0, 0x1c, false, 1, false);
+        m.print(b"|", 0, 0, 0xfc, false, 1, false);
+        m.print(b"|", 1, 0, 255, false, 1, false);
         m.print(b"|", 3, 0, 5, true, 1, false);
         assert_eq!(
             screen(&mut m, 7, 6),

@@ -1,0 +1,542 @@
+//! The Lua 5.3 runtime: one VM per cart, with TIC-80's environment (see [`sandbox`]), the
+//! console API ([`api`]) and the soft stop ([`guard`]).
+
+mod api;
+pub mod guard;
+mod sandbox;
+
+use std::ffi::{CStr, CString, c_int, c_void};
+
+use cartbox_protocol::message::{CartFault, FaultKind};
+use mlua::ffi::{self, lua_State};
+use mlua::{Lua, LuaOptions, StdLib};
+
+use crate::machine::Machine;
+use guard::Callback;
+
+/// What a frame produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameOutcome {
+    /// The cart called `exit()`.
+    pub exit: bool,
+}
+
+/// A cart running in a Lua VM.
+pub struct LuaCart {
+    /// The VM; dropped before the machine its functions point to.
+    lua: Option<Lua>,
+    main: *mut lua_State,
+    machine: *mut Machine,
+    /// The cart's name, as given by the host.
+    name: String,
+    /// How Lua names the cart in messages (`luaO_chunkid` of "@name").
+    display: String,
+    memory_limit: u64,
+}
+
+impl std::fmt::Debug for LuaCart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LuaCart")
+            .field("display", &self.display)
+            .finish()
+    }
+}
+
+/// Globals the frame loop looks for, as bits of [`LuaCart::defined`].
+const CALLBACKS: [&CStr; 6] = [c"TIC", c"OVR", c"BDR", c"SCN", c"scanline", c"BOOT"];
+const HAS_TIC: u32 = 1;
+const HAS_OVR: u32 = 2;
+const HAS_BDR: u32 = 4;
+const HAS_SCN: u32 = 8;
+const HAS_SCANLINE: u32 = 16;
+const HAS_BOOT: u32 = 32;
+
+fn fault(
+    kind: FaultKind,
+    callback: Callback,
+    message: String,
+    traceback: String,
+    display: &str,
+) -> CartFault {
+    let line = line_of(&message, display).or_else(|| line_of(&traceback, display));
+    CartFault {
+        kind,
+        message,
+        traceback,
+        callback: callback.name().to_owned(),
+        line,
+    }
+}
+
+/// The cart line named in `text` ("display:LINE:"), if any.
+fn line_of(text: &str, display: &str) -> Option<u32> {
+    if display.is_empty() {
+        return None;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find(display) {
+        let after = &rest[i + display.len()..];
+        if let Some(tail) = after.strip_prefix(':') {
+            let digits: String = tail.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if !digits.is_empty() && tail[digits.len()..].starts_with(':') {
+                return digits.parse().ok();
+            }
+        }
+        rest = &rest[i + display.len()..];
+    }
+    None
+}
+
+/// How Lua 5.3 shows a chunk named "@name" in messages.
+fn chunk_display(name: &str) -> String {
+    const IDSIZE: usize = 60;
+    if name.len() < IDSIZE {
+        name.to_owned()
+    } else {
+        let tail = &name.as_bytes()[name.len() - (IDSIZE - 4)..];
+        format!("...{}", String::from_utf8_lossy(tail))
+    }
+}
+
+impl LuaCart {
+    /// Creates the VM with the console API for `machine`; no cart code runs yet.
+    pub fn new(machine: Machine, name: &str, memory_limit: u64) -> Result<LuaCart, CartFault> {
+        let display = chunk_display(name);
+        let internal = |what: String| {
+            fault(
+                FaultKind::Runtime,
+                Callback::TopLevel,
+                format!("cannot start Lua: {what}"),
+                String::new(),
+                "",
+            )
+        };
+        let machine = Box::into_raw(Box::new(machine));
+        let mut cart = LuaCart {
+            lua: None,
+            main: std::ptr::null_mut(),
+            machine,
+            name: name.to_owned(),
+            display,
+            memory_limit,
+        };
+        let lua = Lua::new_with(
+            StdLib::COROUTINE | StdLib::TABLE | StdLib::STRING | StdLib::MATH,
+            LuaOptions::new(),
+        )
+        .map_err(|e| internal(e.to_string()))?;
+        lua.set_memory_limit(usize::try_from(memory_limit).unwrap_or(usize::MAX))
+            .map_err(|e| internal(e.to_string()))?;
+        let mut main: *mut lua_State = std::ptr::null_mut();
+        let machine_ptr = cart.machine;
+        // SAFETY: runs inside mlua's protected call on the main state; pushes and pops
+        // balance, and the functions registered get the machine pointer, which outlives the
+        // VM (see Drop).
+        unsafe {
+            lua.exec_raw::<()>((), |l| {
+                ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_MAINTHREAD);
+                main = ffi::lua_tothread(l, -1);
+                ffi::lua_pop(l, 1);
+                for (fname, f) in api::FUNCTIONS {
+                    ffi::lua_pushlightuserdata(l, machine_ptr.cast::<c_void>());
+                    ffi::lua_pushcclosure(l, *f, 1);
+                    ffi::lua_setglobal(l, fname.as_ptr());
+                }
+                ffi::lua_getglobal(l, c"coroutine".as_ptr());
+                ffi::lua_pushcfunction(l, guard::co_resume);
+                ffi::lua_setfield(l, -2, c"resume".as_ptr());
+                ffi::lua_pushcfunction(l, guard::co_wrap);
+                ffi::lua_setfield(l, -2, c"wrap".as_ptr());
+                ffi::lua_pop(l, 1);
+            })
+        }
+        .map_err(|e| internal(e.to_string()))?;
+        // SAFETY: a plain C function that only reads the stack.
+        let traceback = unsafe { lua.create_c_function(debug_traceback) }
+            .map_err(|e| internal(e.to_string()))?;
+        lua.load(sandbox::PRELUDE)
+            .set_name("=cartbox")
+            .call::<()>(traceback)
+            .map_err(|e| internal(e.to_string()))?;
+        cart.main = main;
+        cart.lua = Some(lua);
+        Ok(cart)
+    }
+
+    /// The VM's main thread, for the soft-stop guard.
+    pub fn main_state(&self) -> *mut lua_State {
+        self.main
+    }
+
+    /// Compiles `code`, runs its top level and `BOOT` (request `seq`).
+    pub fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault> {
+        if code.is_empty() {
+            return Err(fault(
+                FaultKind::Runtime,
+                Callback::TopLevel,
+                "the code is empty".into(),
+                String::new(),
+                "",
+            ));
+        }
+        self.machine().start_clock();
+        guard::arm(seq, Callback::TopLevel);
+        let result = self.run_top_level(code).and_then(|()| {
+            if self.defined()? & HAS_BOOT != 0 {
+                guard::set_callback(Callback::Boot);
+                self.call(c"BOOT", None)
+            } else {
+                Ok(())
+            }
+        });
+        let stopped = guard::disarm();
+        result.map_err(|f| self.finish_fault(f, stopped))
+    }
+
+    /// The machine, between Lua calls.
+    pub fn machine(&mut self) -> &mut Machine {
+        // SAFETY: the pointer comes from Box::into_raw and stays valid until Drop; no Lua
+        // code runs while the returned borrow lives, so the API functions cannot alias it.
+        unsafe { &mut *self.machine }
+    }
+
+    /// Runs one frame (request `seq`): TIC, OVR, then the blit with BDR/SCN per row.
+    pub fn frame(&mut self, seq: u64, time_ms: Option<f64>) -> Result<FrameOutcome, CartFault> {
+        self.machine().begin_frame(time_ms);
+        guard::arm(seq, Callback::Tic);
+        let result = self.run_frame();
+        let stopped = guard::disarm();
+        match result {
+            Ok(()) => Ok(FrameOutcome {
+                exit: self.machine().exit_requested(),
+            }),
+            Err(f) => Err(self.finish_fault(f, stopped)),
+        }
+    }
+
+    fn run_frame(&mut self) -> Result<(), RawFault> {
+        let defined = self.defined()?;
+        if defined & HAS_TIC == 0 {
+            return Err(RawFault::Message(
+                "'function TIC()...' isn't found :(".into(),
+            ));
+        }
+        self.call(c"TIC", None)?;
+        if defined & HAS_OVR != 0 {
+            guard::set_callback(Callback::Ovr);
+            let prev = self.machine().current_vbank();
+            let m = self.machine();
+            let cursor = m.ram()[cartbox_protocol::ram::MOUSE_CURSOR];
+            m.vbank(1);
+            m.ram()[cartbox_protocol::ram::MOUSE_CURSOR] = cursor;
+            m.cls(0);
+            let r = self.call(c"OVR", None);
+            let m = self.machine();
+            m.vbank(i32::from(prev));
+            r?;
+        }
+        self.machine().end_frame();
+        if defined & (HAS_BDR | HAS_SCN | HAS_SCANLINE) == 0 {
+            self.machine().blit();
+            return Ok(());
+        }
+        for row in 0..cartbox_protocol::ram::FULL_HEIGHT {
+            if defined & HAS_BDR != 0 {
+                guard::set_callback(Callback::Bdr);
+                self.call(c"BDR", Some(row as i64))?;
+            }
+            let scn_row = match row {
+                0 => Some(0),
+                5..=139 => Some(row as i64 - 4),
+                _ => None,
+            };
+            if let Some(r) = scn_row {
+                guard::set_callback(Callback::Scn);
+                if defined & HAS_SCN != 0 {
+                    self.call(c"SCN", Some(r))?;
+                }
+                if defined & HAS_SCANLINE != 0 {
+                    self.call(c"scanline", Some(r))?;
+                }
+            }
+            self.machine().blit_row(row);
+        }
+        Ok(())
+    }
+
+    fn run_top_level(&mut self, code: &str) -> Result<(), RawFault> {
+        let chunk = CString::new(format!("@{}", self.name)).unwrap_or_else(|_| c"@cart".to_owned());
+        let l = self.main;
+        // SAFETY: `l` is the main thread, idle; the stack is restored before returning.
+        unsafe {
+            let base = ffi::lua_gettop(l);
+            if ffi::lua_checkstack(l, 4) == 0 {
+                return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
+            }
+            ffi::lua_pushcfunction(l, message_handler);
+            let status = ffi::luaL_loadbufferx(
+                l,
+                code.as_ptr().cast(),
+                code.len(),
+                chunk.as_ptr(),
+                c"t".as_ptr(),
+            );
+            if status != ffi::LUA_OK {
+                let msg = stack_string(l, -1);
+                ffi::lua_settop(l, base);
+                return Err(if status == ffi::LUA_ERRSYNTAX {
+                    RawFault::Syntax(msg)
+                } else {
+                    RawFault::Status(status, msg)
+                });
+            }
+            let status = ffi::lua_pcall(l, 0, 0, base + 1);
+            let result = if status == ffi::LUA_OK {
+                Ok(())
+            } else {
+                Err(RawFault::Status(status, stack_string(l, -1)))
+            };
+            ffi::lua_settop(l, base);
+            result
+        }
+    }
+
+    /// Which of the callbacks are defined as functions now (bits `HAS_*`).
+    fn defined(&mut self) -> Result<u32, RawFault> {
+        let l = self.main;
+        // SAFETY: as in `run_top_level`.
+        unsafe {
+            let base = ffi::lua_gettop(l);
+            if ffi::lua_checkstack(l, 3) == 0 {
+                return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
+            }
+            ffi::lua_pushcfunction(l, message_handler);
+            ffi::lua_pushcfunction(l, probe_callbacks);
+            let status = ffi::lua_pcall(l, 0, 1, base + 1);
+            let result = if status == ffi::LUA_OK {
+                Ok(ffi::lua_tointegerx(l, -1, std::ptr::null_mut()) as u32)
+            } else {
+                Err(RawFault::Status(status, stack_string(l, -1)))
+            };
+            ffi::lua_settop(l, base);
+            result
+        }
+    }
+
+    /// Calls global function `name`, with one integer argument if given.
+    fn call(&mut self, name: &'static CStr, arg: Option<i64>) -> Result<(), RawFault> {
+        let l = self.main;
+        // SAFETY: as in `run_top_level`; `name` is static, so the light userdata holding it
+        // stays valid for the call.
+        unsafe {
+            let base = ffi::lua_gettop(l);
+            if ffi::lua_checkstack(l, 4) == 0 {
+                return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
+            }
+            ffi::lua_pushcfunction(l, message_handler);
+            ffi::lua_pushcfunction(l, invoke);
+            ffi::lua_pushlightuserdata(l, name.as_ptr() as *mut c_void);
+            let nargs = match arg {
+                Some(a) => {
+                    ffi::lua_pushinteger(l, a);
+                    2
+                }
+                None => 1,
+            };
+            let status = ffi::lua_pcall(l, nargs, 0, base + 1);
+            let result = if status == ffi::LUA_OK {
+                Ok(())
+            } else {
+                Err(RawFault::Status(status, stack_string(l, -1)))
+            };
+            ffi::lua_settop(l, base);
+            result
+        }
+    }
+
+    /// Turns a raw failure into the report for the host.
+    fn finish_fault(&mut self, raw: RawFault, stopped: Option<(String, String)>) -> CartFault {
+        let callback = guard::callback();
+        if let Some((message, traceback)) = stopped {
+            return fault(
+                FaultKind::Budget,
+                callback,
+                message,
+                tidy_traceback(&traceback),
+                &self.display,
+            );
+        }
+        match raw {
+            RawFault::Syntax(msg) => fault(
+                FaultKind::Syntax,
+                callback,
+                msg,
+                String::new(),
+                &self.display,
+            ),
+            RawFault::Message(msg) => fault(
+                FaultKind::Runtime,
+                callback,
+                msg,
+                String::new(),
+                &self.display,
+            ),
+            RawFault::Status(status, _) if status == ffi::LUA_ERRMEM => {
+                let mib = self.memory_limit >> 20;
+                fault(
+                    FaultKind::OutOfMemory,
+                    callback,
+                    format!("out of memory: the cart's Lua heap reached its limit of {mib} MiB"),
+                    String::new(),
+                    &self.display,
+                )
+            }
+            RawFault::Status(_, text) => {
+                let (message, traceback) = match text.rfind("\nstack traceback:\n") {
+                    Some(i) => (text[..i].to_owned(), tidy_traceback(&text[i + 18..])),
+                    None => (text, String::new()),
+                };
+                fault(
+                    FaultKind::Runtime,
+                    callback,
+                    message,
+                    traceback,
+                    &self.display,
+                )
+            }
+        }
+    }
+}
+
+/// A failure before it is classified.
+#[derive(Debug)]
+enum RawFault {
+    Syntax(String),
+    Message(String),
+    Status(c_int, String),
+}
+
+/// Drops the frames of our own plumbing from the end of a traceback.
+fn tidy_traceback(tb: &str) -> String {
+    let lines: Vec<&str> = tb
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut end = lines.len();
+    while end > 0 && lines[end - 1].trim() == "[C]: in ?" {
+        end -= 1;
+    }
+    lines[..end]
+        .iter()
+        .map(|l| l.trim_start_matches('\t'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The string at `idx`, lossily, or a note when it is not a string.
+unsafe fn stack_string(l: *mut lua_State, idx: c_int) -> String {
+    // SAFETY: reading a slot of a live thread; lua_tolstring only converts numbers in place.
+    unsafe {
+        let t = ffi::lua_type(l, idx);
+        if t != ffi::LUA_TSTRING && t != ffi::LUA_TNUMBER {
+            return "(error object is not a string)".to_owned();
+        }
+        let mut len = 0;
+        let p = ffi::lua_tolstring(l, idx, &mut len);
+        String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), len)).into_owned()
+    }
+}
+
+/// Message handler: the error message followed by a traceback, as `lua.c`'s `msghandler`.
+unsafe extern "C-unwind" fn message_handler(l: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua with the error object at index 1.
+    unsafe {
+        let mut msg = ffi::lua_tostring(l, 1);
+        if msg.is_null() {
+            if ffi::luaL_callmeta(l, 1, c"__tostring".as_ptr()) != 0
+                && ffi::lua_type(l, -1) == ffi::LUA_TSTRING
+            {
+                return 1;
+            }
+            let tname = ffi::lua_typename(l, ffi::lua_type(l, 1));
+            ffi::lua_pushstring(l, c"(error object is a ".as_ptr());
+            ffi::lua_pushstring(l, tname);
+            ffi::lua_pushstring(l, c" value)".as_ptr());
+            ffi::lua_concat(l, 3);
+            msg = ffi::lua_tostring(l, -1);
+        }
+        ffi::luaL_traceback(l, l, msg, 1);
+        1
+    }
+}
+
+/// `debug.traceback([msg [, level]])` for carts: the one piece of `debug` they keep.
+unsafe extern "C-unwind" fn debug_traceback(l: *mut lua_State) -> c_int {
+    // SAFETY: called by Lua; reads its arguments and pushes one result.
+    unsafe {
+        let t = ffi::lua_type(l, 1);
+        if t != ffi::LUA_TSTRING
+            && t != ffi::LUA_TNUMBER
+            && t != ffi::LUA_TNIL
+            && t != ffi::LUA_TNONE
+        {
+            ffi::lua_pushvalue(l, 1);
+            return 1;
+        }
+        let msg = ffi::lua_tostring(l, 1);
+        let level = if ffi::lua_type(l, 2) == ffi::LUA_TNUMBER {
+            ffi::lua_tointegerx(l, 2, std::ptr::null_mut()) as c_int
+        } else {
+            1
+        };
+        ffi::luaL_traceback(l, l, msg, level);
+        1
+    }
+}
+
+/// Calls the global named by the light userdata at index 1 with the remaining arguments,
+/// if it is a function (TIC-80 looks callbacks up by name on every call).
+unsafe extern "C-unwind" fn invoke(l: *mut lua_State) -> c_int {
+    // SAFETY: called through `LuaCart::call`, which passes a static C string at index 1.
+    unsafe {
+        let name = ffi::lua_touserdata(l, 1).cast::<std::ffi::c_char>();
+        ffi::lua_remove(l, 1);
+        let nargs = ffi::lua_gettop(l);
+        ffi::lua_getglobal(l, name);
+        if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
+            return 0;
+        }
+        ffi::lua_insert(l, 1);
+        ffi::lua_call(l, nargs, 0);
+        0
+    }
+}
+
+/// Returns a bit mask of the callbacks defined as functions.
+unsafe extern "C-unwind" fn probe_callbacks(l: *mut lua_State) -> c_int {
+    // SAFETY: called through `LuaCart::defined` with no arguments.
+    unsafe {
+        let mut mask = 0i64;
+        for (i, name) in CALLBACKS.iter().enumerate() {
+            if ffi::lua_getglobal(l, name.as_ptr()) == ffi::LUA_TFUNCTION {
+                mask |= 1 << i;
+            }
+            ffi::lua_pop(l, 1);
+        }
+        ffi::lua_pushinteger(l, mask);
+        1
+    }
+}
+
+impl Drop for LuaCart {
+    fn drop(&mut self) {
+        // The VM goes first: finalizers may still call API functions.
+        drop(self.lua.take());
+        // SAFETY: created by Box::into_raw in `load`; the VM that referred to it is gone.
+        drop(unsafe { Box::from_raw(self.machine) });
+    }
+}
+
+#[cfg(test)]
+mod tests;
