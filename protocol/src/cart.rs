@@ -68,7 +68,7 @@ impl Section {
     }
 
     /// Size of the section in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn size(self) -> usize {
         let r = self.range();
         r.end - r.start
     }

@@ -5,6 +5,12 @@
 //! ([`serve`]) with a console ([`machine`]) driven by a script runtime ([`lua`]). The host
 //! treats everything a runner says as hostile; the runner treats the host as trusted.
 
+pub mod channel;
+pub mod lockdown;
 pub mod lua;
 pub mod machine;
+pub mod probe;
+pub mod seccomp;
+pub mod serve;
 pub mod shm;
+pub mod zygote;

@@ -157,7 +157,8 @@ fn c_text(bytes: &[u8]) -> &[u8] {
 }
 
 unsafe extern "C-unwind" fn cls(l: *mut lua_State) -> c_int {
-    // SAFETY (all functions below): called by Lua through a closure registered by LuaCart.
+    // SAFETY: called by Lua through a closure registered by LuaCart (so does every function
+    // below that says "see `cls`").
     unsafe {
         let color = if top(l) == 1 { int(l, 1) } else { 0 };
         machine(l).cls(color);

@@ -70,14 +70,9 @@ impl Callback {
     }
 }
 
-/// Installs the signal handler and records the main thread. Call once, before lockdown.
-///
-/// # Safety
-/// `main` must be the main thread of a Lua state that outlives every later request.
-pub unsafe fn install(main: *mut lua_State, budget_ms: u32) -> std::io::Result<()> {
-    MAIN.store(main, Ordering::SeqCst);
-    CURRENT.store(main, Ordering::SeqCst);
-    BUDGET_MS.store(budget_ms, Ordering::SeqCst);
+/// Installs the soft-stop signal handler. Call once, before lockdown (`rt_sigaction` is
+/// not in the seccomp allowlist).
+pub fn install_handler() -> std::io::Result<()> {
     // SAFETY: `on_signal` only touches atomics and calls `lua_sethook`, which Lua documents
     // as async-signal-safe. SA_RESTART keeps the runner's blocking reads going.
     unsafe {
@@ -90,6 +85,17 @@ pub unsafe fn install(main: *mut lua_State, budget_ms: u32) -> std::io::Result<(
         }
     }
     Ok(())
+}
+
+/// Points the guard at a VM's main thread, with the budget to quote in messages.
+///
+/// # Safety
+/// `main` must be the main thread of a Lua state that stays alive until `attach` is called
+/// again or the process ends.
+pub unsafe fn attach(main: *mut lua_State, budget_ms: u32) {
+    MAIN.store(main, Ordering::SeqCst);
+    CURRENT.store(main, Ordering::SeqCst);
+    BUDGET_MS.store(budget_ms, Ordering::SeqCst);
 }
 
 /// Marks the start of request `seq`, running `callback`.
@@ -176,8 +182,10 @@ unsafe fn push_stop_error(l: *mut lua_State) {
         let msg = format!("{}ran past its budget of {budget} ms and was stopped", at);
         let what = callback().described();
         let msg = format!("{msg} (in {what})");
-        if let Ok(mut first) = FIRST_STOP.lock() {
-            if first.is_none() {
+        if let Ok(mut first) = FIRST_STOP.lock()
+            && first.is_none()
+        {
+            {
                 ffi::luaL_traceback(l, l, ptr::null(), 0);
                 let mut tlen = 0;
                 let tb = ffi::lua_tolstring(l, -1, &mut tlen);
@@ -208,6 +216,9 @@ unsafe extern "C-unwind" fn stop_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
 }
 
 /// `coroutine.resume` with tracking of the running coroutine.
+///
+/// # Safety
+/// A Lua C function: only Lua calls it, on the running thread `l`.
 pub unsafe extern "C-unwind" fn co_resume(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua as a C function on thread `l`.
     unsafe {
@@ -249,6 +260,9 @@ unsafe extern "C-unwind" fn co_wrapped(l: *mut lua_State) -> c_int {
 }
 
 /// `coroutine.wrap`.
+///
+/// # Safety
+/// A Lua C function: only Lua calls it, on the running thread `l`.
 pub unsafe extern "C-unwind" fn co_wrap(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua as a C function on thread `l`.
     unsafe {

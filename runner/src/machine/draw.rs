@@ -220,7 +220,7 @@ impl Machine {
 /// beyond `i32` land far off screen.
 #[inline]
 pub(super) fn trunc(v: f32) -> i32 {
-    if v.is_nan() || v >= 2_147_483_648.0 || v < -2_147_483_648.0 {
+    if v.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&v) {
         i32::MIN
     } else {
         v as i32

@@ -95,7 +95,7 @@ impl Machine {
         if hold >= 0 && period >= 0 {
             let k = self.input.holds[i];
             if k >= hold as u32 {
-                prev = if period != 0 && k % period as u32 != 0 {
+                prev = if period != 0 && !k.is_multiple_of(period as u32) {
                     self.input.previous
                 } else {
                     0

@@ -157,7 +157,7 @@ impl Machine {
             Section::Flags,
         ] {
             let a = s.ram_address();
-            ram[a..a + s.len()].copy_from_slice(bank0.section(s));
+            ram[a..a + s.size()].copy_from_slice(bank0.section(s));
         }
         // The cover screen is loaded only when the cart has one.
         let screen = bank0.section(Section::Screen);

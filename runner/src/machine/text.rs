@@ -17,6 +17,7 @@ impl Machine {
     /// `print(text, x, y, color, fixed, scale, small)`: returns the width of the widest
     /// line in pixels. The colour is written as given, without the palette map; 255 (what
     /// TIC-80 makes of -1) draws nothing.
+    #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
     pub fn print(
         &mut self,
         text: &[u8],

@@ -1,0 +1,284 @@
+//! TIC-80 text carts (`.lua`): the code, then data sections in comments.
+//!
+//! ```text
+//! -- <TILES>
+//! -- 001:0123456789abcdef...
+//! -- </TILES>
+//! ```
+//!
+//! The code is everything before the first line starting with `-- <`. Each data row is a
+//! 3-digit row number and the row's bytes in hex, low nibble first (except the palette).
+//! Banks 1-7 use the tag with the bank number appended (`TILES1`, `MAP3`). Anything TIC-80
+//! would misread (a row number out of range, a short row, a non-hex digit, a section that
+//! never ends) is refused with the line it is on.
+
+use std::path::Path;
+
+use cartbox_protocol::cart::{BANKS, CartImage, Section};
+
+use super::{Cart, CartError, MAX_CODE_SIZE, metadata};
+
+/// A data section: its tag, the bank section it fills, rows and bytes per row, and
+/// whether nibbles are written low first.
+struct Layout {
+    tag: &'static str,
+    section: Option<Section>,
+    rows: usize,
+    bytes: usize,
+    swapped: bool,
+}
+
+const LAYOUTS: &[Layout] = &[
+    Layout {
+        tag: "TILES",
+        section: Some(Section::Tiles),
+        rows: 256,
+        bytes: 32,
+        swapped: true,
+    },
+    Layout {
+        tag: "SPRITES",
+        section: Some(Section::Sprites),
+        rows: 256,
+        bytes: 32,
+        swapped: true,
+    },
+    Layout {
+        tag: "MAP",
+        section: Some(Section::Map),
+        rows: 136,
+        bytes: 240,
+        swapped: true,
+    },
+    Layout {
+        tag: "WAVES",
+        section: Some(Section::Waveforms),
+        rows: 16,
+        bytes: 16,
+        swapped: true,
+    },
+    Layout {
+        tag: "SFX",
+        section: Some(Section::Sfx),
+        rows: 64,
+        bytes: 66,
+        swapped: true,
+    },
+    Layout {
+        tag: "PATTERNS",
+        section: Some(Section::Patterns),
+        rows: 60,
+        bytes: 192,
+        swapped: true,
+    },
+    Layout {
+        tag: "TRACKS",
+        section: Some(Section::Tracks),
+        rows: 8,
+        bytes: 51,
+        swapped: true,
+    },
+    Layout {
+        tag: "FLAGS",
+        section: Some(Section::Flags),
+        rows: 2,
+        bytes: 256,
+        swapped: true,
+    },
+    Layout {
+        tag: "SCREEN",
+        section: Some(Section::Screen),
+        rows: 136,
+        bytes: 120,
+        swapped: true,
+    },
+    Layout {
+        tag: "PALETTE",
+        section: Some(Section::Palette),
+        rows: 2,
+        bytes: 48,
+        swapped: false,
+    },
+    Layout {
+        tag: "LANG",
+        section: None,
+        rows: 1,
+        bytes: 1,
+        swapped: false,
+    },
+];
+
+/// Finds the layout and bank of a tag such as `TILES` or `MAP3`.
+fn layout_of(tag: &str) -> Option<(&'static Layout, usize)> {
+    for l in LAYOUTS {
+        if let Some(rest) = tag.strip_prefix(l.tag) {
+            if rest.is_empty() {
+                return Some((l, 0));
+            }
+            if l.section.is_some()
+                && rest.len() == 1
+                && let Some(b) = rest.chars().next().and_then(|c| c.to_digit(10))
+                && (1..BANKS as u32).contains(&b)
+            {
+                return Some((l, b as usize));
+            }
+        }
+    }
+    None
+}
+
+/// Parses a text cart.
+pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
+    let malformed = |line: usize, message: String| CartError::Malformed {
+        path: path.to_owned(),
+        place: line.to_string(),
+        message,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        malformed(line, "the file is not valid UTF-8 text".into())
+    })?;
+    let text = text.replace('\r', "");
+    let (code, data, data_line) = match text.find("\n-- <") {
+        Some(i) => (
+            &text[..i],
+            &text[i + 1..],
+            text[..=i].matches('\n').count() + 1,
+        ),
+        None if text.starts_with("-- <") => ("", &text[..], 1),
+        None => (&text[..], "", 0),
+    };
+    if code.len() > MAX_CODE_SIZE {
+        return Err(malformed(
+            1,
+            format!(
+                "the code is {} bytes, more than TIC-80's {MAX_CODE_SIZE}",
+                code.len()
+            ),
+        ));
+    }
+    let mut image = CartImage {
+        code: code.to_owned(),
+        ..CartImage::default()
+    };
+    let mut open: Option<(&'static Layout, usize, String, usize)> = None;
+    let mut seen: Vec<String> = Vec::new();
+    // An unknown section being skipped: its closing line and where it opened.
+    let mut skipping: Option<(String, usize)> = None;
+    for (n, line) in data.lines().enumerate() {
+        let lineno = data_line + n;
+        let trimmed = line.trim_end();
+        if let Some((end, _)) = &skipping {
+            if trimmed == end {
+                skipping = None;
+            }
+            continue;
+        }
+        if let Some((layout, bank, tag, opened_at)) = &open {
+            if trimmed == format!("-- </{tag}>") {
+                open = None;
+                continue;
+            }
+            let place = |msg: String| CartError::Malformed {
+                path: path.to_owned(),
+                place: lineno.to_string(),
+                message: format!("section <{tag}>: {msg}"),
+            };
+            let Some(row) = trimmed.strip_prefix("-- ") else {
+                return Err(place(format!(
+                    "expected a data row or -- </{tag}> (the section opened on line {opened_at})"
+                )));
+            };
+            let (index, hex) = row
+                .split_once(':')
+                .ok_or_else(|| place("a data row needs 'NNN:' before its data".into()))?;
+            if index.len() != 3 || !index.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(place(format!("'{index}' is not a 3-digit row number")));
+            }
+            let index: usize = index.parse().map_err(|_| place("bad row number".into()))?;
+            if index >= layout.rows {
+                return Err(place(format!(
+                    "row {index:03} is out of range ({tag} has {} rows)",
+                    layout.rows
+                )));
+            }
+            let hex = hex.trim();
+            if hex.len() != layout.bytes * 2 {
+                return Err(place(format!(
+                    "row {index:03} has {} hex digits, expected {}",
+                    hex.len(),
+                    layout.bytes * 2
+                )));
+            }
+            let mut row_bytes = Vec::with_capacity(layout.bytes);
+            for pair in hex.as_bytes().chunks_exact(2) {
+                let digit = |c: u8| {
+                    (c as char)
+                        .to_digit(16)
+                        .map(|d| d as u8)
+                        .ok_or_else(|| place(format!("'{}' is not a hex digit", c as char)))
+                };
+                let (a, b) = (digit(pair[0])?, digit(pair[1])?);
+                row_bytes.push(if layout.swapped {
+                    a | (b << 4)
+                } else {
+                    (a << 4) | b
+                });
+            }
+            // LANG has no section: the `-- script:` metadata decides the language.
+            if let Some(section) = layout.section {
+                let dst = image.banks[*bank].section_mut(section);
+                let at = index * layout.bytes;
+                dst[at..at + layout.bytes].copy_from_slice(&row_bytes);
+            }
+            continue;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        let Some(tag) = trimmed
+            .strip_prefix("-- <")
+            .and_then(|t| t.strip_suffix('>'))
+        else {
+            // Text between sections (comments TIC-80 ignores).
+            continue;
+        };
+        if tag.starts_with('/') {
+            return Err(malformed(
+                lineno,
+                format!("<{tag}> closes a section that is not open"),
+            ));
+        }
+        if seen.iter().any(|s| s == tag) {
+            return Err(malformed(lineno, format!("section <{tag}> appears twice")));
+        }
+        seen.push(tag.to_owned());
+        match layout_of(tag) {
+            Some((layout, bank)) => open = Some((layout, bank, tag.to_owned(), lineno)),
+            // A section we do not know (a newer TIC-80's): skipped to its end.
+            None => skipping = Some((format!("-- </{tag}>"), lineno)),
+        }
+    }
+    if let Some((end, opened_at)) = skipping {
+        return Err(malformed(
+            opened_at,
+            format!("section opened here is never closed (missing {end})"),
+        ));
+    }
+    if let Some((_, _, tag, opened_at)) = open {
+        return Err(malformed(
+            opened_at,
+            format!("section <{tag}> is never closed (missing -- </{tag}>)"),
+        ));
+    }
+    let meta = metadata(&image.code);
+    Ok(Cart {
+        name: path.display().to_string(),
+        image,
+        meta,
+    })
+}

@@ -1,0 +1,375 @@
+//! The command line.
+//!
+//! ```text
+//! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
+//!                  [--input FILE] [--budget-ms MS] [--grace-ms MS] [--memory-mb MB]
+//! cartbox sandbox-check
+//! ```
+//!
+//! Exit codes: 0 ran to the end or the cart called `exit()`; 1 the cart failed (syntax or
+//! runtime error, out of memory, stopped past its budget); 2 the runner was killed (not
+//! responding, crashed, sandbox violation, protocol violation); 64 and above for usage
+//! (64), malformed input (65), missing files (66), internal errors (70) and output files
+//! that cannot be written (73).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lexopt::prelude::*;
+
+use crate::cart::{Cart, CartError};
+use crate::console::{Console, ConsoleConfig, Stop};
+use crate::frontend::headless::{self, Outcome, terminal_safe};
+use crate::input_script::InputScript;
+use crate::sandbox_check;
+
+/// Exit codes.
+pub mod exit {
+    /// Ran to the end, or the cart called `exit()`.
+    pub const OK: i32 = 0;
+    /// The cart failed.
+    pub const CART: i32 = 1;
+    /// The runner was killed.
+    pub const KILLED: i32 = 2;
+    /// Bad command line.
+    pub const USAGE: i32 = 64;
+    /// Malformed input file.
+    pub const DATA: i32 = 65;
+    /// An input file is missing or unreadable.
+    pub const NO_INPUT: i32 = 66;
+    /// Internal error.
+    pub const SOFTWARE: i32 = 70;
+    /// An output file cannot be written.
+    pub const CANT_CREATE: i32 = 73;
+}
+
+const USAGE: &str = "\
+usage: cartbox run CART [options]     play a cart
+       cartbox sandbox-check          check that the sandbox works on this machine
+
+options for run:
+  --headless           no window: run frames as fast as possible
+  --frames N           stop after N frames (frame 1 is the first TIC)
+  --screenshot PATH    write the last frame to PATH as PNG (240x136)
+  --border             include the border in the screenshot (256x144)
+  --trace              print the cart's trace() output to stdout
+  --input FILE         buttons to hold per frame range (see README.md)
+  --budget-ms MS       stop a callback that runs longer than MS (default 2000)
+  --grace-ms MS        kill a runner that has not answered MS after that (default 1000)
+  --memory-mb MB       cap the cart's Lua heap (default 256)
+";
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    match parse(std::env::args_os().skip(1)) {
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            exit::OK
+        }
+        Ok(Command::Version) => {
+            println!("cartbox {}", env!("CARGO_PKG_VERSION"));
+            exit::OK
+        }
+        Ok(Command::Run(args)) => run(args),
+        Ok(Command::SandboxCheck) => sandbox_check(),
+        Err(msg) => {
+            eprintln!("cartbox: {msg}\n\n{USAGE}");
+            exit::USAGE
+        }
+    }
+}
+
+/// Arguments of `cartbox run`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunArgs {
+    /// The cart file.
+    pub cart: PathBuf,
+    /// `--headless`.
+    pub headless: bool,
+    /// `--frames`.
+    pub frames: Option<u64>,
+    /// `--screenshot`.
+    pub screenshot: Option<PathBuf>,
+    /// `--border`.
+    pub border: bool,
+    /// `--trace`.
+    pub trace: bool,
+    /// `--input`.
+    pub input: Option<PathBuf>,
+    /// `--budget-ms`.
+    pub budget_ms: Option<u64>,
+    /// `--grace-ms`.
+    pub grace_ms: Option<u64>,
+    /// `--memory-mb`.
+    pub memory_mb: Option<u64>,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `cartbox run`.
+    Run(RunArgs),
+    /// `cartbox sandbox-check`.
+    SandboxCheck,
+    /// `--help`.
+    Help,
+    /// `--version`.
+    Version,
+}
+
+/// Parses arguments (without the program name).
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    let mut p = lexopt::Parser::from_args(args);
+    let err = |e: lexopt::Error| e.to_string();
+    let sub = match p.next().map_err(err)? {
+        None => return Err("missing command".into()),
+        Some(Long("help") | Short('h')) => return Ok(Command::Help),
+        Some(Long("version")) => return Ok(Command::Version),
+        Some(Value(v)) => v.string().map_err(err)?,
+        Some(other) => return Err(other.unexpected().to_string()),
+    };
+    match sub.as_str() {
+        "help" => Ok(Command::Help),
+        "sandbox-check" => match p.next().map_err(err)? {
+            None => Ok(Command::SandboxCheck),
+            Some(other) => Err(other.unexpected().to_string()),
+        },
+        "run" => {
+            let mut a = RunArgs::default();
+            let mut cart = None;
+            let number = |p: &mut lexopt::Parser, name: &str| -> Result<u64, String> {
+                let v = p.value().map_err(err)?;
+                v.string()
+                    .map_err(err)?
+                    .parse::<u64>()
+                    .map_err(|_| format!("{name} needs a whole number"))
+            };
+            while let Some(arg) = p.next().map_err(err)? {
+                match arg {
+                    Long("headless") => a.headless = true,
+                    Long("frames") => a.frames = Some(number(&mut p, "--frames")?),
+                    Long("screenshot") => a.screenshot = Some(p.value().map_err(err)?.into()),
+                    Long("border") => a.border = true,
+                    Long("trace") => a.trace = true,
+                    Long("input") => a.input = Some(p.value().map_err(err)?.into()),
+                    Long("budget-ms") => a.budget_ms = Some(number(&mut p, "--budget-ms")?),
+                    Long("grace-ms") => a.grace_ms = Some(number(&mut p, "--grace-ms")?),
+                    Long("memory-mb") => a.memory_mb = Some(number(&mut p, "--memory-mb")?),
+                    Long("help") | Short('h') => return Ok(Command::Help),
+                    Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
+                    other => return Err(other.unexpected().to_string()),
+                }
+            }
+            a.cart = cart.ok_or("run needs a CART file")?;
+            if a.budget_ms == Some(0) {
+                return Err("--budget-ms must be at least 1".into());
+            }
+            Ok(Command::Run(a))
+        }
+        other => Err(format!("unknown command '{other}'")),
+    }
+}
+
+fn cart_error_code(e: &CartError) -> i32 {
+    match e {
+        CartError::Io { .. } | CartError::NotAFile { .. } => exit::NO_INPUT,
+        _ => exit::DATA,
+    }
+}
+
+/// `cartbox run`.
+pub fn run(args: RunArgs) -> i32 {
+    let cart = match Cart::load(&args.cart) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            return cart_error_code(&e);
+        }
+    };
+    let input = match &args.input {
+        None => InputScript::default(),
+        Some(path) => match InputScript::load(path) {
+            Ok(s) => s,
+            Err(msg) => {
+                eprintln!("cartbox: {msg}");
+                return if path.exists() {
+                    exit::DATA
+                } else {
+                    exit::NO_INPUT
+                };
+            }
+        },
+    };
+    if let Some(shot) = &args.screenshot
+        && same_file(shot, &args.cart)
+    {
+        eprintln!(
+            "cartbox: {}: refusing to write a screenshot over the cart",
+            shot.display()
+        );
+        return exit::CANT_CREATE;
+    }
+    if !args.headless {
+        eprintln!(
+            "cartbox: this build has no window yet; running headless at 60 frames per second"
+        );
+    }
+    let mut config = ConsoleConfig {
+        virtual_time: args.headless,
+        ..ConsoleConfig::default()
+    };
+    if let Some(ms) = args.budget_ms {
+        config.budget = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.grace_ms {
+        config.grace = Duration::from_millis(ms);
+    }
+    if let Some(mb) = args.memory_mb {
+        config.memory_limit = mb.saturating_mul(1 << 20);
+    }
+    let mut console = match Console::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            return exit::SOFTWARE;
+        }
+    };
+    let loaded = console.load(cart.clone());
+    headless::print_trace(
+        &mut std::io::stdout().lock(),
+        console.take_trace(),
+        args.trace,
+    );
+    if let Err(stop) = loaded {
+        return report(&cart.name, &stop);
+    }
+    let opts = headless::Options {
+        frames: args.frames,
+        screenshot: args.screenshot.clone(),
+        border: args.border,
+        trace: args.trace,
+        input,
+        paced: !args.headless,
+    };
+    match headless::run(&mut console, &opts) {
+        Outcome::Finished { .. } => exit::OK,
+        Outcome::Stopped(stop) => report(&cart.name, &stop),
+        Outcome::Screenshot(e) => {
+            let path = args.screenshot.unwrap_or_default();
+            eprintln!(
+                "cartbox: {}: cannot write the screenshot: {e}",
+                path.display()
+            );
+            exit::CANT_CREATE
+        }
+    }
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Prints why the cart stopped and returns the exit code for it.
+fn report(cart: &str, stop: &Stop) -> i32 {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "cartbox: {}", terminal_safe(&stop.describe(cart)));
+    if let Stop::Cart(f) = stop {
+        if !f.callback.is_empty() {
+            let _ = writeln!(err, "  in {}", terminal_safe(&f.callback));
+        }
+        if !f.traceback.is_empty() {
+            let _ = writeln!(err, "stack traceback:");
+            for line in f.traceback.lines() {
+                let _ = writeln!(err, "  {}", terminal_safe(line));
+            }
+        }
+    }
+    if stop.runner_killed() {
+        exit::KILLED
+    } else {
+        exit::CART
+    }
+}
+
+/// `cartbox sandbox-check`.
+fn sandbox_check() -> i32 {
+    let mut console = match Console::new(ConsoleConfig::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            return exit::SOFTWARE;
+        }
+    };
+    let results = sandbox_check::run_all(console.zygote());
+    let mut all = true;
+    if let Some(ready) = results.iter().find_map(|r| r.ready) {
+        match ready.landlock_abi {
+            0 => println!("landlock: not available on this kernel (seccomp still applies)"),
+            abi => println!(
+                "landlock: ABI {abi}, {}",
+                if ready.landlock_full {
+                    "fully enforced"
+                } else {
+                    "partially enforced"
+                }
+            ),
+        }
+    }
+    for r in &results {
+        let verdict = if r.blocked() {
+            "blocked (SIGSYS)".to_owned()
+        } else {
+            format!("NOT BLOCKED ({:?})", r.status)
+        };
+        println!("{:<24} {verdict}", r.probe.name());
+        all &= r.blocked();
+    }
+    if all {
+        println!("the sandbox works: every forbidden operation killed its runner");
+        exit::OK
+    } else {
+        exit::CART
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<std::ffi::OsString> {
+        s.split_whitespace().map(Into::into).collect()
+    }
+
+    #[test]
+    fn run_flags() {
+        let Command::Run(a) = parse(args(
+            "run c.lua --headless --frames 3 --screenshot o.png --border --trace --budget-ms 50",
+        ))
+        .unwrap() else {
+            panic!("not run");
+        };
+        assert_eq!(a.cart, PathBuf::from("c.lua"));
+        assert!(a.headless && a.border && a.trace);
+        assert_eq!(a.frames, Some(3));
+        assert_eq!(a.budget_ms, Some(50));
+    }
+
+    #[test]
+    fn usage_errors() {
+        assert!(parse(args("")).is_err());
+        assert!(parse(args("run")).unwrap_err().contains("CART"));
+        assert!(parse(args("run a.lua b.lua")).is_err());
+        assert!(
+            parse(args("run a.lua --frames x"))
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(parse(args("run a.lua --bogus")).is_err());
+        assert!(parse(args("fly")).unwrap_err().contains("unknown command"));
+        assert_eq!(parse(args("--help")).unwrap(), Command::Help);
+    }
+}

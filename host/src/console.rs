@@ -1,0 +1,334 @@
+//! A console playing one cart in a sandboxed runner: the type every front-end uses.
+//!
+//! `Console` owns a zygote and at most one runner. It loads a cart into a fresh runner,
+//! runs frames with the input it is given, and hands out the finished frame and the trace
+//! output. When the cart fails, hangs or its runner dies, the call returns a [`Stop`]
+//! saying why; [`Console::restart`] then gives the cart a fresh runner.
+//!
+//! Calls block until the runner answers or its deadline passes (budget + grace), so a
+//! window runs a `Console` on a thread of its own and never on its UI thread.
+
+use std::time::Duration;
+
+use cartbox_protocol::message::{CartFault, CartSettings, FaultKind, LoadCart, RunnerReady};
+use cartbox_protocol::ram::{self, BORDER_LEFT, BORDER_TOP, FULL_WIDTH, HEIGHT, WIDTH};
+use cartbox_protocol::shm::{FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET};
+use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
+use thiserror::Error;
+
+use crate::cart::Cart;
+use crate::runner::{Deadline, RunnerProcess, RunnerStop, TraceLine, describe_exit};
+use crate::zygote::{Zygote, ZygoteCommand, ZygoteError};
+
+/// How a console runs its carts.
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// Soft budget of one request (loading with BOOT, or one frame). Past it the cart is
+    /// stopped inside its VM with an error naming the line.
+    pub budget: Duration,
+    /// Extra time before a runner that has not answered is killed.
+    pub grace: Duration,
+    /// Cap on a cart's script heap.
+    pub memory_limit: u64,
+    /// Resource limits of each runner.
+    pub limits: RunnerLimits,
+    /// `time()` follows a virtual clock: during frame k it returns (k-1)*1000/60 ms.
+    pub virtual_time: bool,
+    /// How to start the zygote.
+    pub zygote: Option<ZygoteCommand>,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            budget: Duration::from_millis(2000),
+            grace: Duration::from_millis(1000),
+            memory_limit: 256 << 20,
+            limits: RunnerLimits::default(),
+            virtual_time: false,
+            zygote: None,
+        }
+    }
+}
+
+/// The console could not be set up.
+#[derive(Debug, Error)]
+pub enum ConsoleError {
+    /// The zygote could not be started.
+    #[error(transparent)]
+    Zygote(#[from] ZygoteError),
+    /// The executable could not be found to start the zygote.
+    #[error("cannot find the cartbox executable: {0}")]
+    Exe(std::io::Error),
+}
+
+/// Why a cart is not running.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// The cart raised an error, did not compile, ran out of memory or past its budget.
+    Cart(CartFault),
+    /// The runner did not answer in time and was killed.
+    NotResponding {
+        /// How long it was given.
+        waited: Duration,
+    },
+    /// The runner died (crash, sandbox kill, out-of-memory kill).
+    Crashed {
+        /// How it ended.
+        status: Option<ExitStatus>,
+    },
+    /// The runner broke the protocol and was killed.
+    Misbehaved(String),
+    /// The host could not run the cart (could not start a runner).
+    Host(String),
+}
+
+impl Stop {
+    /// Whether the runner was killed or died, as opposed to the cart failing cleanly.
+    pub fn runner_killed(&self) -> bool {
+        !matches!(self, Stop::Cart(_))
+    }
+
+    /// One line for people, naming the cart file and line where known.
+    pub fn describe(&self, cart_name: &str) -> String {
+        match self {
+            Stop::Cart(f) => {
+                let what = match f.kind {
+                    FaultKind::Syntax => "syntax error",
+                    FaultKind::Runtime => "error",
+                    FaultKind::OutOfMemory => "out of memory",
+                    FaultKind::Budget => "stopped",
+                };
+                let msg = f.message.trim_end();
+                if msg.starts_with(cart_name) || f.line.is_none() {
+                    format!("{what}: {msg}")
+                } else {
+                    format!("{what}: {cart_name}:{}: {msg}", f.line.unwrap_or(0))
+                }
+            }
+            Stop::NotResponding { waited } => {
+                format!(
+                    "{cart_name}: not responding for {} ms; killed",
+                    waited.as_millis()
+                )
+            }
+            Stop::Crashed { status } => {
+                format!("{cart_name}: the runner {}", describe_exit(*status))
+            }
+            Stop::Misbehaved(why) => {
+                format!("{cart_name}: the runner broke the protocol ({why}); killed")
+            }
+            Stop::Host(why) => format!("{cart_name}: cannot run the cart: {why}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe("the cart"))
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl From<RunnerStop> for Stop {
+    fn from(s: RunnerStop) -> Stop {
+        match s {
+            RunnerStop::Fault(f) => Stop::Cart(f),
+            RunnerStop::Hung { waited } => Stop::NotResponding { waited },
+            RunnerStop::Died { status } => Stop::Crashed { status },
+            RunnerStop::Protocol(p) => Stop::Misbehaved(p),
+            RunnerStop::Host(h) => Stop::Host(h),
+        }
+    }
+}
+
+/// Input for one frame, laid out as TIC-80's input registers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Input {
+    /// One byte per player: up, down, left, right, A, B, X, Y from bit 0.
+    pub gamepads: [u8; 4],
+    /// Mouse: x, y (256x144 output coordinates), buttons and scroll.
+    pub mouse: [u8; 4],
+    /// Up to four held key codes.
+    pub keyboard: [u8; 4],
+}
+
+/// A console.
+pub struct Console {
+    config: ConsoleConfig,
+    zygote: Zygote,
+    runner: Option<RunnerProcess>,
+    cart: Option<Cart>,
+    frames: u64,
+    trace: Vec<TraceLine>,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("frames", &self.frames)
+            .finish()
+    }
+}
+
+impl Console {
+    /// Starts a console (and its zygote).
+    pub fn new(config: ConsoleConfig) -> Result<Console, ConsoleError> {
+        let command = match &config.zygote {
+            Some(c) => c.clone(),
+            None => ZygoteCommand::current_exe().map_err(ConsoleError::Exe)?,
+        };
+        let zygote = Zygote::start(&command)?;
+        Ok(Console {
+            config,
+            zygote,
+            runner: None,
+            cart: None,
+            frames: 0,
+            trace: Vec::new(),
+        })
+    }
+
+    fn deadline(&self) -> Deadline {
+        Deadline {
+            budget: self.config.budget,
+            grace: self.config.grace,
+        }
+    }
+
+    /// How long a runner gets to start and lock itself down.
+    fn start_timeout(&self) -> Duration {
+        (self.config.budget + self.config.grace).max(Duration::from_secs(5))
+    }
+
+    /// Loads `cart` into a fresh runner: its top-level code and `BOOT` run.
+    pub fn load(&mut self, cart: Cart) -> Result<(), Stop> {
+        self.cart = Some(cart);
+        self.restart()
+    }
+
+    /// Kills the current runner (if any) and loads the cart again into a fresh one.
+    pub fn restart(&mut self) -> Result<(), Stop> {
+        if let Some(mut old) = self.runner.take() {
+            old.kill();
+            self.zygote.forget(old.id());
+        }
+        self.frames = 0;
+        let Some(cart) = &self.cart else {
+            return Err(Stop::Host("no cart loaded".into()));
+        };
+        let load = LoadCart {
+            seq: 0,
+            name: cart.name.clone(),
+            code: cart.image.code.clone(),
+            banks: cart.image.wire_banks(),
+            settings: CartSettings {
+                memory_limit: self.config.memory_limit,
+                budget_ms: self.config.budget.as_millis().min(u32::MAX as u128) as u32,
+            },
+        };
+        let timeout = self.start_timeout();
+        let mut runner = RunnerProcess::spawn(
+            &mut self.zygote,
+            RunnerProgram::Lua,
+            self.config.limits,
+            timeout,
+        )?;
+        let deadline = self.deadline();
+        let trace = &mut self.trace;
+        runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t))?;
+        self.runner = Some(runner);
+        Ok(())
+    }
+
+    /// Runs one frame with `input`. Returns whether the cart called `exit()`.
+    pub fn frame(&mut self, input: &Input) -> Result<bool, Stop> {
+        let deadline = self.deadline();
+        let Some(runner) = self.runner.as_mut() else {
+            return Err(Stop::Host("the cart is not running".into()));
+        };
+        let mut regs = [0u8; 12];
+        regs[..4].copy_from_slice(&input.gamepads);
+        regs[4..8].copy_from_slice(&input.mouse);
+        regs[8..].copy_from_slice(&input.keyboard);
+        runner.shm().write(RAM_OFFSET + ram::GAMEPADS, &regs);
+        self.frames += 1;
+        let time = self
+            .config
+            .virtual_time
+            .then(|| (self.frames - 1) as f64 * 1000.0 / 60.0);
+        let trace = &mut self.trace;
+        let result = runner.frame(&mut self.zygote, time, deadline, &mut |t| trace.push(t));
+        match result {
+            Ok(exit) => Ok(exit),
+            Err(stop) => {
+                self.runner = None;
+                Err(stop.into())
+            }
+        }
+    }
+
+    /// Frames run since the cart was (re)loaded.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Copies the last finished frame (256x144, `0x00RRGGBB`). Returns false if no runner
+    /// is alive to have one.
+    pub fn copy_frame(&self, out: &mut [u32; FRAME_PIXELS]) -> bool {
+        match &self.runner {
+            Some(r) => {
+                r.shm().read_u32(FRAME_OFFSET, out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The last finished frame as RGB bytes: the 240x136 screen, or with `border` the
+    /// whole 256x144 output.
+    pub fn screenshot(&self, border: bool) -> Option<(u32, u32, Vec<u8>)> {
+        let mut frame = Box::new([0u32; FRAME_PIXELS]);
+        if !self.copy_frame(&mut frame) {
+            return None;
+        }
+        let (x0, y0, w, h) = if border {
+            (0, 0, FULL_WIDTH, ram::FULL_HEIGHT)
+        } else {
+            (BORDER_LEFT, BORDER_TOP, WIDTH, HEIGHT)
+        };
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        for y in y0..y0 + h {
+            for px in &frame[y * FULL_WIDTH + x0..y * FULL_WIDTH + x0 + w] {
+                rgb.extend_from_slice(&[(px >> 16) as u8, (px >> 8) as u8, *px as u8]);
+            }
+        }
+        Some((w as u32, h as u32, rgb))
+    }
+
+    /// Takes the trace output gathered so far.
+    pub fn take_trace(&mut self) -> Vec<TraceLine> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// The running runner's pid.
+    pub fn runner_pid(&self) -> Option<i32> {
+        self.runner.as_ref().map(RunnerProcess::pid)
+    }
+
+    /// What the running runner reported about its sandbox.
+    pub fn sandbox(&self) -> Option<RunnerReady> {
+        self.runner.as_ref().map(RunnerProcess::ready)
+    }
+
+    /// The zygote, for sandbox probes.
+    pub fn zygote(&mut self) -> &mut Zygote {
+        &mut self.zygote
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ConsoleConfig {
+        &self.config
+    }
+}

@@ -1,0 +1,147 @@
+//! The headless front-end: run frames with scripted input, print trace output, write a
+//! screenshot. Tests, CI and batch jobs see carts this way.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::console::{Console, Input, Stop};
+use crate::input_script::InputScript;
+use crate::runner::TraceLine;
+
+/// What to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Frames to run; `None` runs until the cart calls `exit()`.
+    pub frames: Option<u64>,
+    /// Where to write the last frame as PNG.
+    pub screenshot: Option<PathBuf>,
+    /// Include the border in the screenshot (256x144 instead of 240x136).
+    pub border: bool,
+    /// Print trace output to stdout.
+    pub trace: bool,
+    /// Buttons per frame.
+    pub input: InputScript,
+    /// Run at 60 frames per second instead of as fast as possible.
+    pub paced: bool,
+}
+
+/// How a headless run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// All frames ran, or the cart called `exit()`.
+    Finished {
+        /// Frames run.
+        frames: u64,
+    },
+    /// The cart stopped.
+    Stopped(Stop),
+    /// The screenshot could not be written.
+    Screenshot(std::io::Error),
+}
+
+/// Runs a loaded console.
+pub fn run(console: &mut Console, opts: &Options) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    let start = Instant::now();
+    let mut n = 0;
+    loop {
+        if opts.frames.is_some_and(|f| n >= f) {
+            break;
+        }
+        n += 1;
+        let input = Input {
+            gamepads: opts.input.gamepads(n),
+            ..Input::default()
+        };
+        let result = console.frame(&input);
+        print_trace(&mut out, console.take_trace(), opts.trace);
+        match result {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(stop) => return Outcome::Stopped(stop),
+        }
+        if opts.paced {
+            let due = start + Duration::from_secs_f64(n as f64 / 60.0);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+    }
+    if let Some(path) = &opts.screenshot
+        && let Some((w, h, rgb)) = console.screenshot(opts.border)
+        && let Err(e) = write_png(path, w, h, &rgb)
+    {
+        return Outcome::Screenshot(e);
+    }
+    Outcome::Finished { frames: n }
+}
+
+/// Prints trace lines made safe for a terminal.
+pub fn print_trace(out: &mut impl Write, lines: Vec<TraceLine>, enabled: bool) {
+    if !enabled {
+        return;
+    }
+    for line in lines {
+        let _ = writeln!(out, "{}", terminal_safe(&line.text));
+    }
+    let _ = out.flush();
+}
+
+/// Text from a cart or runner with control characters (terminal escape sequences among
+/// them) shown as escapes instead of interpreted. Tabs and newlines stay.
+pub fn terminal_safe(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}' {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+/// Writes an RGB image as PNG, atomically: a temporary file in the same directory, then
+/// a rename, so a reader never sees half a file.
+pub fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(std::io::Error::other)?;
+        w.write_image_data(rgb).map_err(std::io::Error::other)?;
+        w.finish().map_err(std::io::Error::other)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn escapes_are_shown_not_sent() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[2Jb\tc\nd\u{7}"),
+            "a\\u{1b}[2Jb\tc\nd\\u{7}"
+        );
+    }
+}

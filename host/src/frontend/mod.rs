@@ -1,0 +1,3 @@
+//! Front-ends: thin loops that feed input into a [`crate::Console`] and take frames out.
+
+pub mod headless;

@@ -1,0 +1,483 @@
+//! One runner process as the host sees it: a channel, a pidfd and a shared memory region,
+//! all of it untrusted.
+//!
+//! Every byte from the runner is hostile input: a length prefix over the limit, an unknown
+//! tag, a malformed field, a reply to the wrong request, a flood of messages or silence all
+//! end with the runner killed and the reason reported; nothing a runner sends can make the
+//! host panic, allocate without bound, or wait past the request's deadline.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use cartbox_protocol::framing::{self, FrameBuffer};
+use cartbox_protocol::message::{
+    CartFault, FrameRequest, HOST_MESSAGE_LIMIT, HostMessage, LoadCart, RUNNER_MESSAGE_LIMIT,
+    RunnerMessage, RunnerReady,
+};
+use cartbox_protocol::shm;
+use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+
+use crate::sys::{self, SharedMapping};
+use crate::zygote::Zygote;
+
+/// The signal that asks a runner to stop the current request inside its VM.
+pub const SOFT_STOP_SIGNAL: i32 = libc::SIGUSR1;
+
+/// Most messages a runner may send while serving one request.
+pub const MAX_MESSAGES_PER_REQUEST: usize = 10_000;
+/// Most bytes a runner may send while serving one request.
+pub const MAX_BYTES_PER_REQUEST: usize = 4 << 20;
+
+/// How long a request may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// After this the runner is asked to stop the cart inside its VM.
+    pub budget: Duration,
+    /// After budget + grace without an answer, the runner is killed.
+    pub grace: Duration,
+}
+
+/// A line of `trace()` output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceLine {
+    /// The text, as the runner sent it (not yet safe for a terminal).
+    pub text: String,
+    /// Its colour.
+    pub color: u8,
+}
+
+/// Why a runner stopped serving.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunnerStop {
+    /// The cart failed; the runner reported it and exits by itself.
+    Fault(CartFault),
+    /// No answer by the hard deadline: killed.
+    Hung {
+        /// How long it was given.
+        waited: Duration,
+    },
+    /// It ended on its own without a report (a crash, a seccomp kill, an OOM kill).
+    Died {
+        /// How it ended, if the zygote told us in time.
+        status: Option<ExitStatus>,
+    },
+    /// It broke the protocol: killed.
+    Protocol(String),
+    /// The host could not talk to it or start it.
+    Host(String),
+}
+
+/// What a request was answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// The cart is loaded.
+    Loaded,
+    /// The frame is done.
+    FrameDone {
+        /// The cart called `exit()`.
+        exit: bool,
+    },
+}
+
+/// A live runner.
+pub struct RunnerProcess {
+    id: u64,
+    pid: i32,
+    pidfd: OwnedFd,
+    channel: OwnedFd,
+    shm: SharedMapping,
+    rx: FrameBuffer,
+    next_seq: u64,
+    ended: bool,
+    ready: RunnerReady,
+}
+
+impl std::fmt::Debug for RunnerProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunnerProcess")
+            .field("id", &self.id)
+            .field("pid", &self.pid)
+            .finish()
+    }
+}
+
+impl RunnerProcess {
+    /// Asks `zygote` for a runner running `program`, and waits up to `timeout` for it to
+    /// report that it is locked down.
+    pub fn spawn(
+        zygote: &mut Zygote,
+        program: RunnerProgram,
+        limits: RunnerLimits,
+        timeout: Duration,
+    ) -> Result<RunnerProcess, RunnerStop> {
+        let host = |e: &dyn std::fmt::Display| RunnerStop::Host(e.to_string());
+        let (mine, theirs) = socketpair(
+            AddressFamily::Unix,
+            SockType::Stream,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(|e| host(&e))?;
+        // Only our end is non-blocking: the runner blocks in read while idle.
+        nix::fcntl::fcntl(
+            &mine,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .map_err(|e| host(&e))?;
+        let shm = SharedMapping::create(c"cartbox-runner", shm::SHM_SIZE).map_err(|e| host(&e))?;
+        shm.write(0, &shm::header());
+        let spawned = zygote
+            .spawn(program, limits, theirs.as_fd(), shm.fd(), timeout)
+            .map_err(|e| host(&e))?;
+        drop(theirs);
+        let mut runner = RunnerProcess {
+            id: spawned.id,
+            pid: spawned.pid,
+            pidfd: spawned.pidfd,
+            channel: mine,
+            shm,
+            rx: FrameBuffer::new(RUNNER_MESSAGE_LIMIT),
+            next_seq: 1,
+            ended: false,
+            ready: RunnerReady {
+                landlock_abi: 0,
+                landlock_full: false,
+            },
+        };
+        let start = Instant::now();
+        match runner.next_message(zygote, None, start + timeout, start)? {
+            RunnerMessage::Ready(r) => runner.ready = r,
+            other => return Err(runner.violation(format!("expected Ready, got {}", kind(&other)))),
+        }
+        Ok(runner)
+    }
+
+    /// The runner's pid.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The zygote's number for this runner.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// What the runner reported about its lockdown.
+    pub fn ready(&self) -> RunnerReady {
+        self.ready
+    }
+
+    /// The shared memory. Read it only between a reply and the next request.
+    pub fn shm(&self) -> &SharedMapping {
+        &self.shm
+    }
+
+    /// Loads a cart (`seq` is filled in here).
+    pub fn load(
+        &mut self,
+        zygote: &mut Zygote,
+        mut cart: LoadCart,
+        deadline: Deadline,
+        trace: &mut dyn FnMut(TraceLine),
+    ) -> Result<(), RunnerStop> {
+        let seq = self.take_seq();
+        cart.seq = seq;
+        self.request(
+            zygote,
+            HostMessage::Load(Box::new(cart)),
+            seq,
+            deadline,
+            trace,
+        )
+        .map(|_| ())
+    }
+
+    /// Runs one frame.
+    pub fn frame(
+        &mut self,
+        zygote: &mut Zygote,
+        time_ms: Option<f64>,
+        deadline: Deadline,
+        trace: &mut dyn FnMut(TraceLine),
+    ) -> Result<bool, RunnerStop> {
+        let seq = self.take_seq();
+        match self.request(
+            zygote,
+            HostMessage::Frame(FrameRequest { seq, time_ms }),
+            seq,
+            deadline,
+            trace,
+        )? {
+            Reply::FrameDone { exit } => Ok(exit),
+            Reply::Loaded => Err(self.violation("answered a frame with Loaded".into())),
+        }
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        let s = self.next_seq;
+        self.next_seq += 1;
+        s
+    }
+
+    fn request(
+        &mut self,
+        zygote: &mut Zygote,
+        msg: HostMessage,
+        seq: u64,
+        deadline: Deadline,
+        trace: &mut dyn FnMut(TraceLine),
+    ) -> Result<Reply, RunnerStop> {
+        if self.ended {
+            return Err(RunnerStop::Host("the runner has already stopped".into()));
+        }
+        let start = Instant::now();
+        let soft = start + deadline.budget;
+        let hard = soft + deadline.grace;
+        let mut wire = Vec::new();
+        framing::encode::<_, HOST_MESSAGE_LIMIT>(&msg, &mut wire)
+            .map_err(|e| RunnerStop::Host(e.to_string()))?;
+        self.send(zygote, &wire, hard, start)?;
+        let expect_load = matches!(msg, HostMessage::Load(_));
+        let (mut messages, mut bytes) = (0usize, 0usize);
+        loop {
+            let m = self.next_message(zygote, Some((soft, seq)), hard, start)?;
+            messages += 1;
+            bytes += 16;
+            match m {
+                RunnerMessage::Trace { text, color } => {
+                    bytes += text.len();
+                    trace(TraceLine { text, color });
+                }
+                RunnerMessage::Loaded { seq: s } if expect_load && s == seq => {
+                    return Ok(Reply::Loaded);
+                }
+                RunnerMessage::FrameDone { seq: s, exit } if !expect_load && s == seq => {
+                    return Ok(Reply::FrameDone { exit });
+                }
+                RunnerMessage::Fault(f) => {
+                    self.ended = true;
+                    zygote.forget(self.id);
+                    return Err(RunnerStop::Fault(f));
+                }
+                other => {
+                    return Err(self.violation(format!(
+                        "unexpected {} while serving request {seq}",
+                        kind(&other)
+                    )));
+                }
+            }
+            if messages > MAX_MESSAGES_PER_REQUEST || bytes > MAX_BYTES_PER_REQUEST {
+                return Err(self.violation(format!(
+                    "flooded the host with {messages} messages ({bytes} bytes) in one request"
+                )));
+            }
+        }
+    }
+
+    /// Writes a whole request, waiting for the socket up to the hard deadline.
+    fn send(
+        &mut self,
+        zygote: &mut Zygote,
+        mut wire: &[u8],
+        hard: Instant,
+        start: Instant,
+    ) -> Result<(), RunnerStop> {
+        while !wire.is_empty() {
+            match nix::unistd::write(&self.channel, wire) {
+                Ok(n) => wire = &wire[n..],
+                Err(nix::errno::Errno::EAGAIN) => {
+                    let left = hard.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(self.hung(start.elapsed()));
+                    }
+                    let mut fds = [PollFd::new(self.channel.as_fd(), PollFlags::POLLOUT)];
+                    let _ = poll(&mut fds, timeout(left));
+                }
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => return Err(self.died(zygote)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next message, waiting until `hard`. With `soft`, sends the soft-stop signal
+    /// for request `seq` once that time has passed.
+    fn next_message(
+        &mut self,
+        zygote: &mut Zygote,
+        soft: Option<(Instant, u64)>,
+        hard: Instant,
+        start: Instant,
+    ) -> Result<RunnerMessage, RunnerStop> {
+        let mut soft = soft;
+        loop {
+            match self.rx.next_payload() {
+                Ok(Some(payload)) => {
+                    return framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(payload)
+                        .map_err(|e| self.violation(e.to_string()));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(self.violation(e.to_string())),
+            }
+            let now = Instant::now();
+            if now >= hard {
+                return Err(self.hung(hard.saturating_duration_since(start)));
+            }
+            if let Some((at, seq)) = soft
+                && now >= at
+            {
+                // If this fails the runner is already gone; the next read tells.
+                let _ = sys::pidfd_queue(self.pidfd.as_fd(), SOFT_STOP_SIGNAL, seq);
+                soft = None;
+            }
+            let until = soft.map_or(hard, |(at, _)| at.min(hard));
+            let (readable, exited) = {
+                let mut fds = [
+                    PollFd::new(self.channel.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN),
+                ];
+                match poll(&mut fds, timeout(until.saturating_duration_since(now))) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => return Err(RunnerStop::Host(e.to_string())),
+                }
+                let r = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+                (r(&fds[0]), r(&fds[1]))
+            };
+            if readable || exited {
+                match self.read_some() {
+                    Ok(0) => return Err(self.ended_early(zygote)),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if exited {
+                            return Err(self.ended_early(zygote));
+                        }
+                    }
+                    Err(_) => return Err(self.died(zygote)),
+                }
+            }
+        }
+    }
+
+    fn read_some(&mut self) -> io::Result<usize> {
+        let spare = self.rx.spare();
+        if spare.is_empty() {
+            // Cannot happen with a frame buffer sized for the largest message; treat as a
+            // protocol error rather than spin.
+            return Err(io::Error::other("receive buffer full"));
+        }
+        loop {
+            match nix::unistd::read(self.channel.as_fd(), spare) {
+                Ok(n) => {
+                    self.rx.filled(n);
+                    return Ok(n);
+                }
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The channel closed or the process exited before answering.
+    fn ended_early(&mut self, zygote: &mut Zygote) -> RunnerStop {
+        if self.rx.pending() > 0 {
+            let pending = self.rx.pending();
+            self.kill();
+            return RunnerStop::Protocol(format!(
+                "connection closed in the middle of a message ({pending} bytes)"
+            ));
+        }
+        self.died(zygote)
+    }
+
+    fn died(&mut self, zygote: &mut Zygote) -> RunnerStop {
+        // It may still be alive (closed its channel): make sure, then ask how it ended.
+        let _ = sys::pidfd_kill(self.pidfd.as_fd());
+        self.ended = true;
+        let status = zygote.wait_exit(self.id, Duration::from_secs(1));
+        RunnerStop::Died { status }
+    }
+
+    fn hung(&mut self, waited: Duration) -> RunnerStop {
+        self.kill();
+        RunnerStop::Hung { waited }
+    }
+
+    fn violation(&mut self, what: String) -> RunnerStop {
+        self.kill();
+        RunnerStop::Protocol(what)
+    }
+
+    /// Waits up to `timeout` for the runner to end by itself (a sandbox probe) and returns
+    /// how it ended; kills it if it does not.
+    pub fn wait_end(&mut self, zygote: &mut Zygote, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+            let left = deadline.saturating_duration_since(Instant::now());
+            match poll(&mut fds, self::timeout(left)) {
+                Ok(n) if n > 0 => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                _ if left.is_zero() => {
+                    self.kill();
+                    break;
+                }
+                _ => {}
+            }
+        }
+        self.ended = true;
+        zygote.wait_exit(self.id, Duration::from_secs(2))
+    }
+
+    /// Kills the runner (idempotent; a pidfd cannot hit another process).
+    pub fn kill(&mut self) {
+        let _ = sys::pidfd_kill(self.pidfd.as_fd());
+        self.ended = true;
+    }
+}
+
+impl Drop for RunnerProcess {
+    fn drop(&mut self) {
+        let _ = sys::pidfd_kill(self.pidfd.as_fd());
+    }
+}
+
+fn timeout(d: Duration) -> PollTimeout {
+    // Round up so a wait never ends just before its deadline.
+    let ms = d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+}
+
+fn kind(m: &RunnerMessage) -> &'static str {
+    match m {
+        RunnerMessage::Ready(_) => "Ready",
+        RunnerMessage::Loaded { .. } => "Loaded",
+        RunnerMessage::FrameDone { .. } => "FrameDone",
+        RunnerMessage::Trace { .. } => "Trace",
+        RunnerMessage::Fault(_) => "Fault",
+    }
+}
+
+/// What an exit status means, for people.
+pub fn describe_exit(status: Option<ExitStatus>) -> String {
+    match status {
+        None => "ended without saying why".into(),
+        Some(ExitStatus::Code(0)) => "exited without finishing its request".into(),
+        Some(ExitStatus::Code(c)) => format!("exited with code {c}"),
+        Some(ExitStatus::Signal(s)) => match s {
+            libc::SIGSYS => "killed by the sandbox (SIGSYS: a forbidden system call)".into(),
+            libc::SIGSEGV => "crashed (SIGSEGV: invalid memory access)".into(),
+            libc::SIGBUS => "crashed (SIGBUS)".into(),
+            libc::SIGABRT => "aborted (SIGABRT)".into(),
+            libc::SIGILL => "crashed (SIGILL)".into(),
+            libc::SIGFPE => "crashed (SIGFPE)".into(),
+            libc::SIGXCPU => "stopped by its CPU time limit (SIGXCPU)".into(),
+            libc::SIGKILL => {
+                "killed by SIGKILL from outside Cartbox (perhaps the out-of-memory killer)".into()
+            }
+            other => format!("killed by signal {other}"),
+        },
+    }
+}

@@ -1,0 +1,176 @@
+//! A runner's life after the fork: map the shared memory, lock down, then serve the frame
+//! protocol for one cart (or run a sandbox probe).
+
+use std::os::fd::OwnedFd;
+
+use cartbox_protocol::cart::CartImage;
+use cartbox_protocol::message::{
+    CartFault, FaultKind, HostMessage, RunnerMessage, RunnerReady, TEXT_LIMIT,
+};
+use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
+
+use crate::channel::Channel;
+use crate::lockdown::{self, LockdownReport};
+use crate::lua::{LuaCart, guard};
+use crate::machine::Machine;
+use crate::probe;
+use crate::seccomp::Profile;
+use crate::shm::SharedMemory;
+
+/// Exit code of a runner that could not set itself up or broke the protocol.
+pub const EXIT_SETUP: i32 = 70;
+/// Exit code of a probe whose forbidden operation was let through.
+pub const EXIT_PROBE_PASSED: i32 = 71;
+
+/// Runs a freshly forked runner to its end.
+pub fn run(
+    channel: OwnedFd,
+    shm: OwnedFd,
+    program: RunnerProgram,
+    limits: RunnerLimits,
+    parent: i32,
+) -> ! {
+    let code = match serve(channel, shm, program, limits, parent) {
+        Ok(()) => 0,
+        Err(_) => EXIT_SETUP,
+    };
+    // SAFETY: ending the process without running the VM's finalizers or atexit handlers:
+    // a cart's __gc must not be able to delay or change how a runner ends.
+    unsafe { libc::_exit(code) }
+}
+
+fn serve(
+    channel: OwnedFd,
+    shm: OwnedFd,
+    program: RunnerProgram,
+    limits: RunnerLimits,
+    parent: i32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mem = SharedMemory::map(&shm)?;
+    drop(shm);
+    let channel = lockdown::close_fds(channel)?;
+    let mut channel = Channel::new(channel);
+    install_panic_hook();
+    guard::install_handler()?;
+    let report = lockdown::apply(&limits, Profile::Lua)?;
+    channel.send(&RunnerMessage::Ready(ready(report)))?;
+    match program {
+        RunnerProgram::Probe(p) => {
+            probe::run(p, parent);
+            // SAFETY: see `run`.
+            unsafe { libc::_exit(EXIT_PROBE_PASSED) }
+        }
+        RunnerProgram::Lua => serve_lua(&mut channel, mem),
+    }
+}
+
+fn ready(r: LockdownReport) -> RunnerReady {
+    RunnerReady {
+        landlock_abi: r.landlock_abi,
+        landlock_full: r.landlock_full,
+    }
+}
+
+/// A runner that panics reports it on the channel and exits; it never unwinds through the
+/// VM's C frames, and never writes to a terminal.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let fault = CartFault {
+            kind: FaultKind::Runtime,
+            message: truncate(format!("internal error in the runner: {info}")),
+            traceback: String::new(),
+            callback: String::new(),
+            line: None,
+        };
+        let mut ch = Channel::new(
+            // SAFETY: borrowing the channel descriptor for a last message; the process
+            // exits right after, so it is never closed twice.
+            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(lockdown::CHANNEL_FD) },
+        );
+        let _ = ch.send(&RunnerMessage::Fault(fault));
+        std::mem::forget(ch);
+        // SAFETY: see `run`.
+        unsafe { libc::_exit(EXIT_SETUP) }
+    }));
+}
+
+fn truncate(mut s: String) -> String {
+    if s.len() > TEXT_LIMIT {
+        let mut cut = TEXT_LIMIT;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
+}
+
+fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(HostMessage::Load(load)) = channel.recv()? else {
+        return Err("expected a cart to load".into());
+    };
+    let Some(banks) = CartImage::banks_from_wire(load.banks) else {
+        return Err("malformed cart image".into());
+    };
+    let image = CartImage {
+        code: String::new(),
+        banks,
+    };
+    let machine = Machine::new(mem, &image);
+    let mut cart = match LuaCart::new(machine, &load.name, load.settings.memory_limit) {
+        Ok(c) => c,
+        Err(f) => return report_fault(channel, f),
+    };
+    // SAFETY: the VM lives until this process exits (we never drop `cart` before _exit).
+    unsafe { guard::attach(cart.main_state(), load.settings.budget_ms) };
+    let booted = cart.boot(&load.code, load.seq);
+    flush_trace(channel, &mut cart)?;
+    if let Err(f) = booted {
+        return report_fault(channel, f);
+    }
+    channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
+    loop {
+        match channel.recv()? {
+            None => return Ok(()),
+            Some(HostMessage::Frame(req)) => {
+                let done = cart.frame(req.seq, req.time_ms);
+                flush_trace(channel, &mut cart)?;
+                match done {
+                    Ok(outcome) => channel.send(&RunnerMessage::FrameDone {
+                        seq: req.seq,
+                        exit: outcome.exit,
+                    })?,
+                    Err(f) => return report_fault(channel, f),
+                }
+            }
+            Some(HostMessage::Load(_)) => return Err("a runner plays one cart".into()),
+        }
+    }
+}
+
+/// Sends the fault and ends the runner (the VM is not closed: see `run`).
+fn report_fault(channel: &mut Channel, mut f: CartFault) -> Result<(), Box<dyn std::error::Error>> {
+    f.message = truncate(f.message);
+    f.traceback = truncate(f.traceback);
+    channel.send(&RunnerMessage::Fault(f))?;
+    // SAFETY: see `run`.
+    unsafe { libc::_exit(0) }
+}
+
+fn flush_trace(channel: &mut Channel, cart: &mut LuaCart) -> std::io::Result<()> {
+    let trace = cart.machine().take_trace();
+    for (text, color) in trace.lines {
+        channel.queue(&RunnerMessage::Trace {
+            text: truncate(text),
+            color,
+        })?;
+    }
+    if trace.dropped > 0 {
+        let text = format!(
+            "[{} bytes of trace output dropped this frame]",
+            trace.dropped
+        );
+        channel.queue(&RunnerMessage::Trace { text, color: 2 })?;
+    }
+    channel.flush()
+}
