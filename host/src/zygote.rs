@@ -32,15 +32,14 @@ pub struct ZygoteCommand {
     pub program: PathBuf,
     /// Its arguments; by default the one that makes `cartbox` a zygote.
     pub args: Vec<OsString>,
+    /// Extra environment variables.
+    pub env: Vec<(OsString, OsString)>,
 }
 
 impl ZygoteCommand {
     /// The `cartbox` binary itself (the running executable) in zygote mode.
     pub fn current_exe() -> io::Result<ZygoteCommand> {
-        Ok(ZygoteCommand {
-            program: std::env::current_exe()?,
-            args: vec![ZYGOTE_ARG.into()],
-        })
+        Ok(ZygoteCommand::binary(std::env::current_exe()?))
     }
 
     /// Another binary that enters zygote mode on `__cartbox-zygote` (embedders, tests).
@@ -48,6 +47,7 @@ impl ZygoteCommand {
         ZygoteCommand {
             program: program.into(),
             args: vec![ZYGOTE_ARG.into()],
+            env: Vec::new(),
         }
     }
 }
@@ -122,6 +122,7 @@ impl Zygote {
         let mut command = Command::new(&cmd.program);
         command
             .args(&cmd.args)
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .env(PARENT_PID_ENV, std::process::id().to_string())
             .stdin(Stdio::from(zygote_end))
             .stdout(Stdio::null())

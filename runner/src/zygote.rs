@@ -21,9 +21,19 @@ use nix::unistd::{ForkResult, Pid, fork, getpid, getppid};
 
 use crate::serve;
 
+/// What a forked child runs: its channel, its shared memory, the request, the zygote's
+/// pid. It must never return.
+pub type RunnerBody = fn(OwnedFd, OwnedFd, &SpawnRequest, i32) -> !;
+
 /// Runs the zygote on the control socket at stdin. Never returns.
 pub fn main() -> ! {
-    let code = match run() {
+    main_with(|channel, shm, req, zygote| serve::run(channel, shm, req.program, req.limits, zygote))
+}
+
+/// Runs a zygote whose children run `body` instead of the real runner. The tests use it to
+/// put a deliberately misbehaving runner behind the real zygote machinery.
+pub fn main_with(body: RunnerBody) -> ! {
+    let code = match run(body) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("cartbox zygote: {e}");
@@ -33,7 +43,7 @@ pub fn main() -> ! {
     std::process::exit(code)
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+fn run(body: RunnerBody) -> Result<(), Box<dyn std::error::Error>> {
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
     // The host may have died before PDEATHSIG was set.
     if let Ok(expected) = std::env::var(PARENT_PID_ENV)
@@ -71,7 +81,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         if control_ready {
             match receive(&control)? {
                 None => break,
-                Some((ZygoteRequest::Spawn(req), fds)) => spawn(&control, req, fds, &mut children)?,
+                Some((ZygoteRequest::Spawn(req), fds)) => spawn(&control, req, fds, &mut children, body)?,
             }
         }
     }
@@ -152,6 +162,7 @@ fn spawn(
     req: SpawnRequest,
     mut fds: Vec<OwnedFd>,
     children: &mut HashMap<i32, u64>,
+    body: RunnerBody,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if fds.len() != 2 {
         let reason = format!(
@@ -184,7 +195,7 @@ fn spawn(
                 unsafe { libc::_exit(1) };
             }
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-            serve::run(channel, shm, req.program, req.limits, zygote.as_raw())
+            body(channel, shm, &req, zygote.as_raw())
         }
         Ok(ForkResult::Parent { child }) => {
             drop((channel, shm));

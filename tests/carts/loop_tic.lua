@@ -1,0 +1,4 @@
+-- TIC never returns
+function TIC()
+  while true do end
+end

@@ -1,0 +1,88 @@
+//! Helpers shared by the end-to-end tests: the real `cartbox` binary, cart paths, PNG
+//! reading, and checks that nothing is left behind.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use cartbox_host::zygote::ZygoteCommand;
+use cartbox_host::{Cart, Console, ConsoleConfig};
+
+/// The `cartbox` binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cartbox")
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+/// A test cart's path, relative to the repository root (as a user would type it).
+pub fn test_cart(name: &str) -> String {
+    format!("tests/carts/{name}")
+}
+
+/// Runs `cartbox` with `args` from the repository root.
+pub fn cartbox(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).current_dir(root()).output().expect("run cartbox")
+}
+
+/// Stdout and stderr as text.
+pub fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A console on the real zygote with short deadlines for tests.
+pub fn console(budget_ms: u64, grace_ms: u64) -> Console {
+    Console::new(ConsoleConfig {
+        budget: Duration::from_millis(budget_ms),
+        grace: Duration::from_millis(grace_ms),
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(bin())),
+        ..ConsoleConfig::default()
+    })
+    .expect("start a console")
+}
+
+/// Loads a test cart file.
+pub fn load(name: &str) -> Cart {
+    let path = root().join(test_cart(name));
+    let mut cart = Cart::load(&path).expect("test cart loads");
+    cart.name = test_cart(name);
+    cart
+}
+
+/// Decodes a PNG into (width, height, RGB bytes).
+pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("open png")));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("png size")];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    buf.truncate(info.buffer_size());
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf,
+        png::ColorType::Rgba => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    (info.width, info.height, rgb)
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cartbox-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Open descriptors of this process.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// Whether a process exists (zombies count).
+pub fn process_exists(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
