@@ -22,7 +22,8 @@ fn hello_renders_the_reviewed_frame() {
     assert_eq!(px(0, 0), [0x5d, 0x27, 0x5d], "title bar, colour 1");
     assert_eq!(px(100, 16), [0x94, 0xb0, 0xc2], "frame top edge, colour 13");
     assert_eq!(px(2, 16), [0x56, 0x6c, 0x86], "the diagonal, colour 14, drawn over the corner");
-    assert_eq!(px(120, 70), [0x1a, 0x1c, 0x2c], "background, colour 0");
+    assert_eq!(px(60, 100), [0x1a, 0x1c, 0x2c], "background, colour 0");
+    assert_eq!(px(121, 69), [0xef, 0x7d, 0x57], "the ball, colour 3, after one step");
 }
 
 #[test]
