@@ -9,28 +9,60 @@ use common::*;
 fn hello_renders_the_reviewed_frame() {
     let dir = scratch("hello");
     let shot = dir.join("hello.png");
-    let out = cartbox(&["run", "carts/hello.lua", "--headless", "--frames", "1", "--screenshot", shot.to_str().unwrap()]);
+    let out = cartbox(&[
+        "run",
+        "carts/hello.lua",
+        "--headless",
+        "--frames",
+        "1",
+        "--screenshot",
+        shot.to_str().unwrap(),
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
     let (w, h, got) = read_png(&shot);
     assert_eq!((w, h), (240, 136));
     let (_, _, want) = read_png(&root().join("tests/golden/hello_1.png"));
-    let diff = got.chunks(3).zip(want.chunks(3)).filter(|(a, b)| a != b).count();
-    assert_eq!(diff, 0, "{diff} pixels differ from tests/golden/hello_1.png");
+    let diff = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        diff, 0,
+        "{diff} pixels differ from tests/golden/hello_1.png"
+    );
     // Spot checks that make the picture's meaning explicit (SWEETIE-16 colours).
     let px = |x: usize, y: usize| &got[(y * 240 + x) * 3..(y * 240 + x) * 3 + 3];
     assert_eq!(px(0, 0), [0x5d, 0x27, 0x5d], "title bar, colour 1");
     assert_eq!(px(100, 16), [0x94, 0xb0, 0xc2], "frame top edge, colour 13");
-    assert_eq!(px(2, 16), [0x56, 0x6c, 0x86], "the diagonal, colour 14, drawn over the corner");
+    assert_eq!(
+        px(2, 16),
+        [0x56, 0x6c, 0x86],
+        "the diagonal, colour 14, drawn over the corner"
+    );
     assert_eq!(px(60, 100), [0x1a, 0x1c, 0x2c], "background, colour 0");
-    assert_eq!(px(121, 69), [0xef, 0x7d, 0x57], "the ball, colour 3, after one step");
+    assert_eq!(
+        px(121, 69),
+        [0xef, 0x7d, 0x57],
+        "the ball, colour 3, after one step"
+    );
 }
 
 #[test]
 fn border_screenshot_is_the_whole_output() {
     let dir = scratch("border");
     let shot = dir.join("b.png");
-    let out = cartbox(&["run", "carts/hello.lua", "--headless", "--frames", "2", "--border", "--screenshot", shot.to_str().unwrap()]);
+    let out = cartbox(&[
+        "run",
+        "carts/hello.lua",
+        "--headless",
+        "--frames",
+        "2",
+        "--border",
+        "--screenshot",
+        shot.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let (w, h, rgb) = read_png(&shot);
     assert_eq!((w, h), (256, 144));
@@ -45,7 +77,15 @@ fn runs_are_repeatable_byte_for_byte() {
     let dir = scratch("repeat");
     let (a, b) = (dir.join("a.png"), dir.join("b.png"));
     for p in [&a, &b] {
-        let out = cartbox(&["run", "carts/hello.lua", "--headless", "--frames", "45", "--screenshot", p.to_str().unwrap()]);
+        let out = cartbox(&[
+            "run",
+            "carts/hello.lua",
+            "--headless",
+            "--frames",
+            "45",
+            "--screenshot",
+            p.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(0));
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
@@ -53,11 +93,19 @@ fn runs_are_repeatable_byte_for_byte() {
 
 #[test]
 fn runtime_error_names_file_and_line() {
-    let out = cartbox(&["run", &test_cart("runtime_error.lua"), "--headless", "--frames", "3"]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("runtime_error.lua"),
+        "--headless",
+        "--frames",
+        "3",
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(
-        err.contains("tests/carts/runtime_error.lua:5: attempt to index a nil value (local 'player')"),
+        err.contains(
+            "tests/carts/runtime_error.lua:5: attempt to index a nil value (local 'player')"
+        ),
         "stderr: {err}"
     );
     assert!(err.contains("in TIC"), "stderr: {err}");
@@ -66,10 +114,19 @@ fn runtime_error_names_file_and_line() {
 
 #[test]
 fn syntax_error_names_file_and_line() {
-    let out = cartbox(&["run", &test_cart("syntax_error.lua"), "--headless", "--frames", "1"]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("syntax_error.lua"),
+        "--headless",
+        "--frames",
+        "1",
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(err.contains("syntax error: tests/carts/syntax_error.lua:3: unexpected symbol near '='"), "stderr: {err}");
+    assert!(
+        err.contains("syntax error: tests/carts/syntax_error.lua:3: unexpected symbol near '='"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -82,36 +139,97 @@ fn endless_loops_are_stopped_in_the_vm_naming_the_line() {
         ("loop_coroutine.lua", 5, "TIC"),
     ] {
         let started = std::time::Instant::now();
-        let out = cartbox(&["run", &test_cart(cart), "--headless", "--frames", "5", "--budget-ms", "150", "--grace-ms", "2000"]);
+        let out = cartbox(&[
+            "run",
+            &test_cart(cart),
+            "--headless",
+            "--frames",
+            "5",
+            "--budget-ms",
+            "150",
+            "--grace-ms",
+            "2000",
+        ]);
         let (_, err) = text(&out);
-        assert_eq!(out.status.code(), Some(1), "{cart}: soft stop expected; stderr: {err}");
-        let want = format!("stopped: tests/carts/{cart}:{line}: ran past its budget of 150 ms and was stopped");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{cart}: soft stop expected; stderr: {err}"
+        );
+        let want = format!(
+            "stopped: tests/carts/{cart}:{line}: ran past its budget of 150 ms and was stopped"
+        );
         assert!(err.contains(&want), "{cart}: stderr: {err}");
-        assert!(err.contains(&format!("in {callback}")), "{cart}: stderr: {err}");
-        assert!(started.elapsed().as_millis() < 2000, "{cart}: took {:?}, longer than budget + grace", started.elapsed());
+        assert!(
+            err.contains(&format!("in {callback}")),
+            "{cart}: stderr: {err}"
+        );
+        assert!(
+            started.elapsed().as_millis() < 2000,
+            "{cart}: took {:?}, longer than budget + grace",
+            started.elapsed()
+        );
     }
 }
 
 #[test]
 fn stuck_in_c_is_killed_at_the_hard_deadline() {
-    let out = cartbox(&["run", &test_cart("pattern.lua"), "--headless", "--frames", "2", "--budget-ms", "100", "--grace-ms", "200"]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("pattern.lua"),
+        "--headless",
+        "--frames",
+        "2",
+        "--budget-ms",
+        "100",
+        "--grace-ms",
+        "200",
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(err.contains("tests/carts/pattern.lua: not responding for 300 ms; killed"), "stderr: {err}");
+    assert!(
+        err.contains("tests/carts/pattern.lua: not responding for 300 ms; killed"),
+        "stderr: {err}"
+    );
     // A __gc finalizer runs with hooks off: the same backstop.
-    let out = cartbox(&["run", &test_cart("gc_loop.lua"), "--headless", "--frames", "2", "--budget-ms", "100", "--grace-ms", "200"]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("gc_loop.lua"),
+        "--headless",
+        "--frames",
+        "2",
+        "--budget-ms",
+        "100",
+        "--grace-ms",
+        "200",
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(err.contains("not responding for 300 ms; killed"), "stderr: {err}");
+    assert!(
+        err.contains("not responding for 300 ms; killed"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
 fn trace_prints_with_virtual_time_and_escapes_control_characters() {
     let out = cartbox(&["run", &test_cart("trace.lua"), "--headless", "--trace"]);
     let (stdout, err) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "exit() ends the run cleanly; stderr: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "exit() ends the run cleanly; stderr: {err}"
+    );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines, vec!["time 0.000", "time 16.667", "time 33.333", "bold \\u{1b}[1mtext\\u{1b}[0m"]);
+    assert_eq!(
+        lines,
+        vec![
+            "time 0.000",
+            "time 16.667",
+            "time 33.333",
+            "bold \\u{1b}[1mtext\\u{1b}[0m"
+        ]
+    );
     // Without --trace nothing is printed.
     let out = cartbox(&["run", &test_cart("trace.lua"), "--headless"]);
     assert!(out.stdout.is_empty());
@@ -121,17 +239,39 @@ fn trace_prints_with_virtual_time_and_escapes_control_characters() {
 fn input_file_holds_buttons_per_frame() {
     let dir = scratch("input");
     let script = dir.join("in.txt");
-    std::fs::write(&script, "# right for two frames, then A with player 2's up\n1-2 right\n3 a p2:up\n").unwrap();
-    let out = cartbox(&["run", &test_cart("input.lua"), "--headless", "--frames", "4", "--trace", "--input", script.to_str().unwrap()]);
+    std::fs::write(
+        &script,
+        "# right for two frames, then A with player 2's up\n1-2 right\n3 a p2:up\n",
+    )
+    .unwrap();
+    let out = cartbox(&[
+        "run",
+        &test_cart("input.lua"),
+        "--headless",
+        "--frames",
+        "4",
+        "--trace",
+        "--input",
+        script.to_str().unwrap(),
+    ]);
     let (stdout, err) = text(&out);
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
     let want = ["8 8", "8 0", "272 272", "0 0"];
     assert_eq!(stdout.lines().collect::<Vec<_>>(), want);
     std::fs::write(&script, "1 right\n2-x left\n").unwrap();
-    let out = cartbox(&["run", &test_cart("input.lua"), "--headless", "--input", script.to_str().unwrap()]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("input.lua"),
+        "--headless",
+        "--input",
+        script.to_str().unwrap(),
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(65));
-    assert!(err.contains("in.txt:2: 'x' is not a frame number"), "stderr: {err}");
+    assert!(
+        err.contains("in.txt:2: 'x' is not a frame number"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -145,13 +285,33 @@ fn bad_input_gets_one_line_naming_the_file() {
         std::os::unix::fs::symlink("/proc/self/mem", &unreadable).unwrap();
     } else {
         std::fs::write(&unreadable, "function TIC() end").unwrap();
-        std::fs::set_permissions(&unreadable, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+        std::fs::set_permissions(
+            &unreadable,
+            std::os::unix::fs::PermissionsExt::from_mode(0o000),
+        )
+        .unwrap();
     }
     let cases: Vec<(String, i32, String)> = vec![
-        ("tests/carts/nope.lua".into(), 66, "tests/carts/nope.lua: no such file".into()),
-        (dir.to_string_lossy().into_owned(), 66, "not a cart file".into()),
-        (dir.join("cart.txt").to_string_lossy().into_owned(), 65, "unknown cart format".into()),
-        (unreadable.to_string_lossy().into_owned(), 66, "locked.lua: ".into()),
+        (
+            "tests/carts/nope.lua".into(),
+            66,
+            "tests/carts/nope.lua: no such file".into(),
+        ),
+        (
+            dir.to_string_lossy().into_owned(),
+            66,
+            "not a cart file".into(),
+        ),
+        (
+            dir.join("cart.txt").to_string_lossy().into_owned(),
+            65,
+            "unknown cart format".into(),
+        ),
+        (
+            unreadable.to_string_lossy().into_owned(),
+            66,
+            "locked.lua: ".into(),
+        ),
         (
             test_cart("malformed.lua"),
             65,
@@ -170,13 +330,21 @@ fn bad_input_gets_one_line_naming_the_file() {
 
 fn nix_is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
 #[test]
 fn usage_errors_exit_64() {
-    for args in [&["run"][..], &["fly"], &["run", "carts/hello.lua", "--frames", "many"], &[]] {
+    for args in [
+        &["run"][..],
+        &["fly"],
+        &["run", "carts/hello.lua", "--frames", "many"],
+        &[],
+    ] {
         let out = cartbox(args);
         assert_eq!(out.status.code(), Some(64), "{args:?}");
     }
@@ -190,12 +358,23 @@ fn the_cart_file_is_never_written() {
     let code = "function TIC() cls(2) end\n";
     std::fs::write(&cart, code).unwrap();
     let before = std::fs::metadata(&cart).unwrap().modified().unwrap();
-    let out = cartbox(&["run", cart.to_str().unwrap(), "--headless", "--frames", "3", "--screenshot", cart.to_str().unwrap()]);
+    let out = cartbox(&[
+        "run",
+        cart.to_str().unwrap(),
+        "--headless",
+        "--frames",
+        "3",
+        "--screenshot",
+        cart.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(73));
     let out = cartbox(&["run", cart.to_str().unwrap(), "--headless", "--frames", "3"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&cart).unwrap(), code);
-    assert_eq!(std::fs::metadata(&cart).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&cart).unwrap().modified().unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -211,8 +390,19 @@ fn lua_ways_out_are_closed() {
 
 #[test]
 fn out_of_memory_is_a_clean_cart_error() {
-    let out = cartbox(&["run", &test_cart("memory_hog.lua"), "--headless", "--frames", "100", "--memory-mb", "16"]);
+    let out = cartbox(&[
+        "run",
+        &test_cart("memory_hog.lua"),
+        "--headless",
+        "--frames",
+        "100",
+        "--memory-mb",
+        "16",
+    ]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(err.contains("out of memory: the cart's Lua heap reached its limit of 16 MiB"), "stderr: {err}");
+    assert!(
+        err.contains("out of memory: the cart's Lua heap reached its limit of 16 MiB"),
+        "stderr: {err}"
+    );
 }

@@ -85,6 +85,7 @@ pub struct Spawned {
 /// A running zygote.
 pub struct Zygote {
     control: OwnedFd,
+    pid: i32,
     pidfd: Option<OwnedFd>,
     keeper: Option<JoinHandle<()>>,
     next_id: u64,
@@ -118,7 +119,7 @@ impl Zygote {
             SockFlag::SOCK_CLOEXEC,
         )
         .map_err(|e| start_err(e.into()))?;
-        let (tx, rx) = mpsc::channel::<io::Result<OwnedFd>>();
+        let (tx, rx) = mpsc::channel::<io::Result<(i32, OwnedFd)>>();
         let mut command = Command::new(&cmd.program);
         command
             .args(&cmd.args)
@@ -134,7 +135,8 @@ impl Zygote {
                     let _ = tx.send(Err(e));
                 }
                 Ok(mut child) => {
-                    let pidfd = sys::pidfd_open(child.id() as i32);
+                    let pidfd =
+                        sys::pidfd_open(child.id() as i32).map(|fd| (child.id() as i32, fd));
                     if pidfd.is_err() {
                         let _ = child.kill();
                     }
@@ -160,12 +162,18 @@ impl Zygote {
         .map_err(|e| start_err(e.into()))?;
         Ok(Zygote {
             control: host_end,
-            pidfd: Some(pidfd),
+            pid: pidfd.0,
+            pidfd: Some(pidfd.1),
             keeper: Some(keeper),
             next_id: 1,
             exits: HashMap::new(),
             spawned: HashMap::new(),
         })
+    }
+
+    /// The zygote's pid.
+    pub fn pid(&self) -> i32 {
+        self.pid
     }
 
     /// The control socket, for polling alongside a runner's channel.

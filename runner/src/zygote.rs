@@ -81,7 +81,9 @@ fn run(body: RunnerBody) -> Result<(), Box<dyn std::error::Error>> {
         if control_ready {
             match receive(&control)? {
                 None => break,
-                Some((ZygoteRequest::Spawn(req), fds)) => spawn(&control, req, fds, &mut children, body)?,
+                Some((ZygoteRequest::Spawn(req), fds)) => {
+                    spawn(&control, req, fds, &mut children, body)?
+                }
             }
         }
     }

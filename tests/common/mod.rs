@@ -16,7 +16,10 @@ pub fn bin() -> &'static str {
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
 }
 
 /// A test cart's path, relative to the repository root (as a user would type it).
@@ -26,12 +29,19 @@ pub fn test_cart(name: &str) -> String {
 
 /// Runs `cartbox` with `args` from the repository root.
 pub fn cartbox(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).current_dir(root()).output().expect("run cartbox")
+    Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run cartbox")
 }
 
 /// Stdout and stderr as text.
 pub fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A console on the real zygote with short deadlines for tests.
@@ -56,14 +66,19 @@ pub fn load(name: &str) -> Cart {
 
 /// Decodes a PNG into (width, height, RGB bytes).
 pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("open png")));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("open png"),
+    ));
     let mut reader = decoder.read_info().expect("png header");
     let mut buf = vec![0; reader.output_buffer_size().expect("png size")];
     let info = reader.next_frame(&mut buf).expect("png frame");
     buf.truncate(info.buffer_size());
     let rgb = match info.color_type {
         png::ColorType::Rgb => buf,
-        png::ColorType::Rgba => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        png::ColorType::Rgba => buf
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
         other => panic!("unexpected PNG colour type {other:?}"),
     };
     (info.width, info.height, rgb)
@@ -79,7 +94,9 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Open descriptors of this process.
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// Whether a process exists (zombies count).

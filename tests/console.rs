@@ -1,0 +1,84 @@
+//! The `Console` library API on real runners: restarts, hangs, and recovery.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cartbox_host::{Cart, Input, Stop};
+use cartbox_protocol::message::FaultKind;
+use common::*;
+
+#[test]
+fn a_killed_runner_is_replaced_and_the_next_cart_runs() {
+    let mut console = console(100, 200);
+    console.load(load("pattern.lua")).unwrap();
+    let first = console.runner_pid().unwrap();
+    let started = Instant::now();
+    let stop = console.frame(&Input::default()).unwrap_err();
+    assert_eq!(
+        stop,
+        Stop::NotResponding {
+            waited: Duration::from_millis(300)
+        }
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(console.runner_pid().is_none());
+    // The same console plays another cart at once, in a new runner.
+    console
+        .load(Cart::from_code("ok.lua", "function TIC() cls(5) end"))
+        .unwrap();
+    assert_ne!(console.runner_pid(), Some(first));
+    console.frame(&Input::default()).unwrap();
+    let (_, _, rgb) = console.screenshot(false).unwrap();
+    assert_eq!(&rgb[..3], [0xa7, 0xf0, 0x70]);
+}
+
+#[test]
+fn restart_gives_a_fresh_vm() {
+    let mut console = console(1000, 1000);
+    let cart = Cart::from_code(
+        "count.lua",
+        "n = (n or 0) + 1\nfunction TIC() trace(n) n = n + 1 end",
+    );
+    console.load(cart).unwrap();
+    for _ in 0..3 {
+        console.frame(&Input::default()).unwrap();
+    }
+    console.restart().unwrap();
+    console.frame(&Input::default()).unwrap();
+    let lines: Vec<String> = console.take_trace().into_iter().map(|t| t.text).collect();
+    assert_eq!(lines, ["1", "2", "3", "1"]);
+}
+
+#[test]
+fn a_soft_stopped_cart_can_be_restarted() {
+    let mut console = console(100, 2000);
+    console.load(load("loop_tic.lua")).unwrap();
+    match console.frame(&Input::default()) {
+        Err(Stop::Cart(f)) => {
+            assert_eq!(f.kind, FaultKind::Budget);
+            assert_eq!(f.line, Some(3));
+            assert!(f.traceback.contains("loop_tic.lua:3"), "{}", f.traceback);
+        }
+        other => panic!("expected a soft stop, got {other:?}"),
+    }
+    console.restart().unwrap();
+    assert!(console.runner_pid().is_some());
+}
+
+#[test]
+fn slow_frames_within_budget_are_not_stopped() {
+    // About 50 ms of work per frame against a 400 ms budget.
+    let code = "function TIC() local t = time() local x = 0 for i = 1, 2e6 do x = x + i end end";
+    let mut console = console(400, 400);
+    console.load(Cart::from_code("slow.lua", code)).unwrap();
+    for _ in 0..3 {
+        console
+            .frame(&Input::default())
+            .expect("a slow frame is not a hang");
+    }
+}

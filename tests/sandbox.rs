@@ -1,0 +1,138 @@
+//! The sandbox, proven on real runners: the real lockdown applied by the real zygote's
+//! children, each forbidden operation attempted after it.
+
+mod common;
+
+use cartbox_host::sandbox_check;
+use cartbox_protocol::zygote::{ExitStatus, Probe};
+use common::*;
+
+/// Tests here count the process's descriptors: they must not overlap.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[test]
+fn every_forbidden_operation_kills_the_runner_with_sigsys() {
+    let _serial = serial();
+    let mut console = console(1000, 1000);
+    for probe in Probe::ALL {
+        let r = sandbox_check::run_probe(console.zygote(), probe);
+        assert!(
+            r.ready.is_some(),
+            "{probe:?}: the runner never reported its lockdown"
+        );
+        assert_eq!(
+            r.status,
+            Some(ExitStatus::Signal(libc::SIGSYS)),
+            "{probe:?} ({}) was not blocked",
+            probe.name()
+        );
+    }
+}
+
+fn status_field(status: &str, field: &str) -> String {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field).map(|v| v.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no {field} in status"))
+}
+
+#[test]
+fn a_running_runner_is_locked_down() {
+    let _serial = serial();
+    let mut console = console(1000, 1000);
+    console.load(load("input.lua")).expect("cart loads");
+    console.frame(&Default::default()).expect("a frame runs");
+    let pid = console.runner_pid().expect("a runner");
+    let tasks: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(!tasks.is_empty());
+    for task in tasks {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap();
+        assert_eq!(
+            status_field(&status, "Seccomp:"),
+            "2",
+            "task {:?}",
+            task.file_name()
+        );
+        assert_eq!(
+            status_field(&status, "NoNewPrivs:"),
+            "1",
+            "task {:?}",
+            task.file_name()
+        );
+    }
+    // Only the channel is open.
+    let fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(fds, vec!["3"]);
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let limit = |name: &str| {
+        limits
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l.split_whitespace().rev().nth(2).unwrap_or("").to_owned())
+    };
+    assert_eq!(limit("Max open files").as_deref(), Some("4"));
+    assert_eq!(limit("Max file size").as_deref(), Some("0"));
+    assert_eq!(limit("Max core file size").as_deref(), Some("0"));
+    // The sandbox report says what Landlock gave.
+    let ready = console.sandbox().expect("a runner");
+    let abi = std::fs::read_to_string("/sys/kernel/security/lsm")
+        .map(|l| l.contains("landlock"))
+        .ok();
+    if abi == Some(true) {
+        assert!(ready.landlock_abi >= 1);
+    }
+}
+
+#[test]
+fn nothing_is_left_behind() {
+    let _serial = serial();
+    let fds_before = open_fds();
+    let (zygote, runners) = {
+        let mut console = console(100, 200);
+        let zygote = console.zygote().pid();
+        let mut runners = Vec::new();
+        console.load(load("input.lua")).unwrap();
+        for _ in 0..3 {
+            console.frame(&Default::default()).unwrap();
+            runners.push(console.runner_pid().unwrap());
+            console.restart().unwrap();
+        }
+        runners.push(console.runner_pid().unwrap());
+        // A runner killed at its hard deadline.
+        console.load(load("pattern.lua")).unwrap();
+        runners.push(console.runner_pid().unwrap());
+        assert!(console.frame(&Default::default()).is_err());
+        (zygote, runners)
+    };
+    for pid in runners.iter().chain([&zygote]) {
+        assert!(!process_exists(*pid), "process {pid} outlived its console");
+    }
+    assert_eq!(open_fds(), fds_before, "descriptors leaked");
+}
+
+#[test]
+fn sandbox_check_command_reports_every_probe_blocked() {
+    let out = cartbox(&["sandbox-check"]);
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout} stderr: {err}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.ends_with("blocked (SIGSYS)"))
+            .count(),
+        Probe::ALL.len(),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the sandbox works"));
+}
