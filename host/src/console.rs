@@ -199,7 +199,7 @@ impl Console {
 
     /// How long a runner gets to start and lock itself down.
     fn start_timeout(&self) -> Duration {
-        (self.config.budget + self.config.grace).max(Duration::from_secs(5))
+        (self.config.budget + self.config.grace).max(Duration::from_secs(1))
     }
 
     /// Loads `cart` into a fresh runner: its top-level code and `BOOT` run.

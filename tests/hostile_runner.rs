@@ -1,0 +1,255 @@
+//! The host against deliberately misbehaving runners.
+//!
+//! This test binary doubles as a zygote: given `__cartbox-zygote` it runs the real zygote
+//! machinery (`cartbox_runner::zygote::main_with`), but each child it forks runs a rogue
+//! instead of the real runner, chosen by `CARTBOX_ROGUE`. Every case asserts how the host
+//! ends the runner, what it reports, and that it never waits past its deadline.
+
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use cartbox_host::zygote::ZygoteCommand;
+use cartbox_host::{Cart, Console, ConsoleConfig, Input, Stop};
+use cartbox_protocol::framing;
+use cartbox_protocol::message::{RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady};
+use cartbox_protocol::zygote::{ExitStatus, SpawnRequest, ZYGOTE_ARG};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+const MODE_ENV: &str = "CARTBOX_ROGUE";
+const BUDGET_MS: u64 = 150;
+const GRACE_MS: u64 = 250;
+
+fn frame(msg: &RunnerMessage) -> Vec<u8> {
+    let mut out = Vec::new();
+    framing::encode::<_, RUNNER_MESSAGE_LIMIT>(msg, &mut out).expect("encodes");
+    out
+}
+
+fn ready() -> Vec<u8> {
+    frame(&RunnerMessage::Ready(RunnerReady {
+        landlock_abi: 0,
+        landlock_full: false,
+    }))
+}
+
+/// Reads one request from the host (length prefix and payload), discarding it.
+fn read_request(s: &mut UnixStream) {
+    let mut len = [0u8; 4];
+    if s.read_exact(&mut len).is_err() {
+        return;
+    }
+    let mut payload = vec![0u8; u32::from_le_bytes(len) as usize];
+    let _ = s.read_exact(&mut payload);
+}
+
+fn stall() -> ! {
+    loop {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+/// The rogue runners.
+fn rogue(channel: OwnedFd, _shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> ! {
+    let mode = std::env::var(MODE_ENV).unwrap_or_default();
+    // Like a real runner stuck in C code: the soft stop does not end it.
+    // SAFETY: ignoring a signal in a single-threaded forked child.
+    unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
+    let mut s = UnixStream::from(channel);
+    let mut send = |bytes: &[u8]| {
+        let _ = s.write_all(bytes);
+    };
+    match mode.as_str() {
+        "silent" => stall(),
+        "unsolicited" => {
+            send(&ready());
+            send(&frame(&RunnerMessage::FrameDone {
+                seq: 1,
+                exit: false,
+            }));
+            stall()
+        }
+        _ => {}
+    }
+    send(&ready());
+    let mut s = UnixStream::from(OwnedFd::from(s));
+    read_request(&mut s);
+    let mut send = |bytes: &[u8]| {
+        let _ = s.write_all(bytes);
+    };
+    match mode.as_str() {
+        "oversized" => {
+            send(&u32::MAX.to_le_bytes());
+            stall()
+        }
+        "just-over-limit" => {
+            send(&((RUNNER_MESSAGE_LIMIT + 1) as u32).to_le_bytes());
+            send(&vec![0u8; RUNNER_MESSAGE_LIMIT + 1]);
+            stall()
+        }
+        "invalid-tag" => {
+            send(&[1, 0, 0, 0, 0xee]);
+            stall()
+        }
+        "trailing" => {
+            let mut f = frame(&RunnerMessage::Loaded { seq: 1 });
+            f[0] += 1;
+            f.push(0);
+            send(&f);
+            stall()
+        }
+        "flood" => loop {
+            send(&frame(&RunnerMessage::Trace {
+                text: "x".into(),
+                color: 1,
+            }));
+        },
+        "half-then-exit" => {
+            send(&100u32.to_le_bytes());
+            send(&[0u8; 10]);
+            // SAFETY: leaving the forked child at once.
+            unsafe { libc::_exit(0) }
+        }
+        "half-then-stall" => {
+            send(&100u32.to_le_bytes());
+            send(&[0u8; 10]);
+            stall()
+        }
+        "wrong-seq" => {
+            send(&frame(&RunnerMessage::Loaded { seq: 999 }));
+            stall()
+        }
+        "second-ready" => {
+            send(&ready());
+            stall()
+        }
+        "exit-code" => {
+            // SAFETY: leaving the forked child at once.
+            unsafe { libc::_exit(3) }
+        }
+        "segfault" => {
+            // SAFETY: deliberately dying of SIGSEGV, as a crashing runner would (Rust's own
+            // handler for stack overflows is put aside first).
+            unsafe {
+                libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                libc::raise(libc::SIGSEGV);
+            }
+            stall()
+        }
+        "stall-after-load" => {
+            send(&frame(&RunnerMessage::Loaded { seq: 1 }));
+            read_request(&mut s);
+            stall()
+        }
+        other => panic!("unknown rogue mode {other}"),
+    }
+}
+
+/// What the host must conclude about a rogue.
+enum Want {
+    Misbehaved(&'static str),
+    NotResponding,
+    Crashed(ExitStatus),
+    HostError(&'static str),
+}
+
+const CASES: &[(&str, Want)] = &[
+    ("silent", Want::NotResponding),
+    (
+        "unsolicited",
+        Want::Misbehaved("unexpected FrameDone while serving request 1"),
+    ),
+    (
+        "oversized",
+        Want::Misbehaved("message of 4294967295 bytes announced, the limit is 65536"),
+    ),
+    (
+        "just-over-limit",
+        Want::Misbehaved("message of 65537 bytes announced, the limit is 65536"),
+    ),
+    ("invalid-tag", Want::Misbehaved("malformed message")),
+    (
+        "trailing",
+        Want::Misbehaved("malformed message: 1 trailing bytes"),
+    ),
+    (
+        "flood",
+        Want::Misbehaved("flooded the host with 10001 messages"),
+    ),
+    (
+        "half-then-exit",
+        Want::Misbehaved("connection closed in the middle of a message"),
+    ),
+    ("half-then-stall", Want::NotResponding),
+    (
+        "wrong-seq",
+        Want::Misbehaved("unexpected Loaded while serving request 1"),
+    ),
+    (
+        "second-ready",
+        Want::Misbehaved("unexpected Ready while serving request 1"),
+    ),
+    ("exit-code", Want::Crashed(ExitStatus::Code(3))),
+    ("segfault", Want::Crashed(ExitStatus::Signal(libc::SIGSEGV))),
+    ("stall-after-load", Want::NotResponding),
+    ("no-such-zygote", Want::HostError("cannot start the zygote")),
+];
+
+fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
+    let mut command = ZygoteCommand::binary(std::env::current_exe().map_err(|e| e.to_string())?);
+    command.env.push((MODE_ENV.into(), mode.into()));
+    if mode == "no-such-zygote" {
+        command.program = "/nonexistent/cartbox".into();
+    }
+    let config = ConsoleConfig {
+        budget: Duration::from_millis(BUDGET_MS),
+        grace: Duration::from_millis(GRACE_MS),
+        virtual_time: true,
+        zygote: Some(command),
+        ..ConsoleConfig::default()
+    };
+    let mut console = match Console::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            return match want {
+                Want::HostError(msg) if e.to_string().contains(msg) => Ok(()),
+                _ => Err(format!("console did not start: {e}").into()),
+            };
+        }
+    };
+    let started = Instant::now();
+    let result = console
+        .load(Cart::from_code("rogue.lua", "function TIC() end"))
+        .and_then(|()| console.frame(&Input::default()).map(|_| ()));
+    let elapsed = started.elapsed();
+    let limit = Duration::from_millis(BUDGET_MS + GRACE_MS) * 2 + Duration::from_secs(5);
+    if elapsed > limit {
+        return Err(format!("the host waited {elapsed:?}").into());
+    }
+    let stop = result.err().ok_or("the rogue was not stopped")?;
+    match (want, &stop) {
+        (Want::Misbehaved(msg), Stop::Misbehaved(got)) if got.contains(msg) => {}
+        (Want::NotResponding, Stop::NotResponding { .. }) => {}
+        (Want::Crashed(status), Stop::Crashed { status: Some(got) }) if got == status => {}
+        _ => return Err(format!("wrong outcome: {stop:?}").into()),
+    }
+    // The host is fine: the description is one clean line.
+    let line = stop.describe("rogue.lua");
+    if line.contains('\n') || line.is_empty() {
+        return Err(format!("bad description {line:?}").into());
+    }
+    Ok(())
+}
+
+fn main() {
+    if std::env::args_os().nth(1).is_some_and(|a| a == ZYGOTE_ARG) {
+        cartbox_runner::zygote::main_with(rogue);
+    }
+    let args = Arguments::from_args();
+    let trials = CASES
+        .iter()
+        .map(|(mode, want)| Trial::test(*mode, move || run_case(mode, want)))
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
