@@ -36,6 +36,11 @@ pub struct ConsoleConfig {
     pub virtual_time: bool,
     /// How to start the zygote.
     pub zygote: Option<ZygoteCommand>,
+    /// How long host and runner poll for each other's next message before blocking. On
+    /// machines where waking a process on another core is slow (tens of microseconds on
+    /// some VMs), this keeps back-to-back frames fast; it costs at most this much CPU per
+    /// message. Zero by default on a single CPU, where spinning only delays the other side.
+    pub spin: Duration,
 }
 
 impl Default for ConsoleConfig {
@@ -47,7 +52,15 @@ impl Default for ConsoleConfig {
             limits: RunnerLimits::default(),
             virtual_time: false,
             zygote: None,
+            spin: default_spin(),
         }
+    }
+}
+
+fn default_spin() -> Duration {
+    match std::thread::available_parallelism() {
+        Ok(n) if n.get() > 1 => Duration::from_micros(50),
+        _ => Duration::ZERO,
     }
 }
 
@@ -222,10 +235,11 @@ impl Console {
             seq: 0,
             name: cart.name.clone(),
             code: cart.image.code.clone(),
-            banks: cart.image.wire_banks(),
+            sections: cart.image.wire_sections(),
             settings: CartSettings {
                 memory_limit: self.config.memory_limit,
                 budget_ms: self.config.budget.as_millis().min(u32::MAX as u128) as u32,
+                spin_us: self.config.spin.as_micros().min(u32::MAX as u128) as u32,
             },
         };
         let timeout = self.start_timeout();
@@ -235,6 +249,7 @@ impl Console {
             self.config.limits,
             timeout,
         )?;
+        runner.set_spin(self.config.spin);
         let deadline = self.deadline();
         let trace = &mut self.trace;
         runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t))?;
@@ -242,8 +257,16 @@ impl Console {
         Ok(())
     }
 
-    /// Runs one frame with `input`. Returns whether the cart called `exit()`.
+    /// Runs one frame with `input` and makes its pixels available. Returns whether the cart
+    /// called `exit()`.
     pub fn frame(&mut self, input: &Input) -> Result<bool, Stop> {
+        self.run_frame(input, true)
+    }
+
+    /// Runs one frame; with `pixels` false nobody will look at it, so the runner skips
+    /// converting it to pixels (its scanline callbacks still run). A frame in which the cart
+    /// calls `exit()` is always converted.
+    pub fn run_frame(&mut self, input: &Input, pixels: bool) -> Result<bool, Stop> {
         let deadline = self.deadline();
         let Some(runner) = self.runner.as_mut() else {
             return Err(Stop::Host("the cart is not running".into()));
@@ -259,7 +282,9 @@ impl Console {
             .virtual_time
             .then(|| (self.frames - 1) as f64 * 1000.0 / 60.0);
         let trace = &mut self.trace;
-        let result = runner.frame(&mut self.zygote, time, deadline, &mut |t| trace.push(t));
+        let result = runner.frame(&mut self.zygote, time, pixels, deadline, &mut |t| {
+            trace.push(t)
+        });
         match result {
             Ok(exit) => Ok(exit),
             Err(stop) => {

@@ -93,6 +93,8 @@ pub struct RunnerProcess {
     next_seq: u64,
     ended: bool,
     ready: RunnerReady,
+    /// How long to poll for an answer before blocking.
+    spin: Duration,
 }
 
 impl std::fmt::Debug for RunnerProcess {
@@ -142,6 +144,7 @@ impl RunnerProcess {
             rx: FrameBuffer::new(RUNNER_MESSAGE_LIMIT),
             next_seq: 1,
             ended: false,
+            spin: Duration::ZERO,
             ready: RunnerReady {
                 landlock_abi: 0,
                 landlock_full: false,
@@ -153,6 +156,11 @@ impl RunnerProcess {
             other => return Err(runner.violation(format!("expected Ready, got {}", kind(&other)))),
         }
         Ok(runner)
+    }
+
+    /// Sets how long to poll for an answer before blocking (0: block at once).
+    pub fn set_spin(&mut self, spin: Duration) {
+        self.spin = spin;
     }
 
     /// The runner's pid.
@@ -195,18 +203,23 @@ impl RunnerProcess {
         .map(|_| ())
     }
 
-    /// Runs one frame.
+    /// Runs one frame; with `pixels` the runner blits it for us to read.
     pub fn frame(
         &mut self,
         zygote: &mut Zygote,
         time_ms: Option<f64>,
+        pixels: bool,
         deadline: Deadline,
         trace: &mut dyn FnMut(TraceLine),
     ) -> Result<bool, RunnerStop> {
         let seq = self.take_seq();
         match self.request(
             zygote,
-            HostMessage::Frame(FrameRequest { seq, time_ms }),
+            HostMessage::Frame(FrameRequest {
+                seq,
+                time_ms,
+                pixels,
+            }),
             seq,
             deadline,
             trace,
@@ -334,7 +347,11 @@ impl RunnerProcess {
                 soft = None;
             }
             let until = soft.map_or(hard, |(at, _)| at.min(hard));
-            let (readable, exited) = {
+            // A short spin first: a quick answer then costs no cross-core wake-up.
+            let spun = !self.spin.is_zero() && self.spin_for_data(now + self.spin.min(until - now));
+            let (readable, exited) = if spun {
+                (true, false)
+            } else {
                 let mut fds = [
                     PollFd::new(self.channel.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN),
@@ -358,6 +375,21 @@ impl RunnerProcess {
                     Err(_) => return Err(self.died(zygote)),
                 }
             }
+        }
+    }
+
+    /// Polls the channel without blocking until `until`; true once data arrived (or the
+    /// channel closed: the caller's next read tells which).
+    fn spin_for_data(&mut self, until: Instant) -> bool {
+        loop {
+            let mut fds = [PollFd::new(self.channel.as_fd(), PollFlags::POLLIN)];
+            if poll(&mut fds, PollTimeout::ZERO).unwrap_or(0) > 0 {
+                return true;
+            }
+            if Instant::now() >= until {
+                return false;
+            }
+            std::hint::spin_loop();
         }
     }
 

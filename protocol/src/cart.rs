@@ -67,6 +67,11 @@ impl Section {
         start..start + len
     }
 
+    /// Position in [`Section::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// Size of the section in bytes.
     pub const fn size(self) -> usize {
         let r = self.range();
@@ -95,56 +100,52 @@ impl Section {
 /// Size of one bank in bytes.
 pub const BANK_SIZE: usize = Section::Palette.range().end;
 
-/// One bank of cart data, always [`BANK_SIZE`] bytes.
-#[derive(Clone, PartialEq, Eq)]
+/// One bank of cart data, in TIC-80's layout, stored section by section: a section is
+/// allocated only once something is written to it (most carts use a few sections of bank
+/// 0, and a runner should not fault in 600 KiB of zeros).
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Bank {
-    data: Box<[u8]>,
+    sections: [Option<Box<[u8]>>; Section::ALL.len()],
 }
+
+/// What an unallocated section reads as.
+static ZEROS: [u8; Section::Map.size()] = [0; Section::Map.size()];
 
 impl std::fmt::Debug for Bank {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let used: Vec<_> = Section::ALL
             .iter()
-            .filter(|s| self.section(**s).iter().any(|b| *b != 0))
+            .filter(|s| !self.section_is_empty(**s))
             .collect();
         f.debug_struct("Bank").field("non_empty", &used).finish()
     }
 }
 
-impl Default for Bank {
-    fn default() -> Self {
-        Bank {
-            data: vec![0; BANK_SIZE].into_boxed_slice(),
-        }
-    }
-}
-
 impl Bank {
-    /// Wraps raw bank bytes; `None` unless exactly [`BANK_SIZE`] long.
-    pub fn from_bytes(bytes: Vec<u8>) -> Option<Bank> {
-        (bytes.len() == BANK_SIZE).then(|| Bank {
-            data: bytes.into_boxed_slice(),
-        })
-    }
-
-    /// The whole bank.
-    pub fn bytes(&self) -> &[u8] {
-        &self.data
-    }
-
     /// One section.
     pub fn section(&self, section: Section) -> &[u8] {
-        &self.data[section.range()]
+        match &self.sections[section.index()] {
+            Some(data) => data,
+            None => &ZEROS[..section.size()],
+        }
     }
 
     /// One section, writable.
     pub fn section_mut(&mut self, section: Section) -> &mut [u8] {
-        &mut self.data[section.range()]
+        self.sections[section.index()]
+            .get_or_insert_with(|| vec![0; section.size()].into_boxed_slice())
+    }
+
+    /// Whether a section is all zero.
+    pub fn section_is_empty(&self, section: Section) -> bool {
+        self.sections[section.index()]
+            .as_ref()
+            .is_none_or(|d| d.iter().all(|b| *b == 0))
     }
 
     /// Whether every byte is zero.
     pub fn is_empty(&self) -> bool {
-        self.data.iter().all(|b| *b == 0)
+        Section::ALL.iter().all(|s| self.section_is_empty(*s))
     }
 }
 
@@ -166,35 +167,48 @@ pub struct CartImage {
     pub banks: [Bank; BANKS],
 }
 
-/// Wire form of one non-empty bank.
+/// Wire form of one non-empty section: trailing zeros are not sent (as in TIC-80's own
+/// chunks), so a cart with a palette and a few tiles costs a few hundred bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct BankImage {
+pub struct SectionImage {
     /// Bank number, 0..8.
-    pub index: u8,
-    /// [`BANK_SIZE`] bytes.
+    pub bank: u8,
+    /// Index of the section in [`Section::ALL`].
+    pub section: u8,
+    /// The section's bytes, at most its size, trailing zeros trimmed.
     pub data: Vec<u8>,
 }
 
 impl CartImage {
-    /// The non-empty banks, as sent over the wire.
-    pub fn wire_banks(&self) -> Vec<BankImage> {
-        self.banks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.is_empty())
-            .map(|(i, b)| BankImage {
-                index: i as u8,
-                data: b.bytes().to_vec(),
-            })
-            .collect()
+    /// The non-empty sections, as sent over the wire.
+    pub fn wire_sections(&self) -> Vec<SectionImage> {
+        let mut out = Vec::new();
+        for (b, bank) in self.banks.iter().enumerate() {
+            for s in Section::ALL {
+                let data = bank.section(s);
+                let used = data.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
+                if used > 0 {
+                    out.push(SectionImage {
+                        bank: b as u8,
+                        section: s.index() as u8,
+                        data: data[..used].to_vec(),
+                    });
+                }
+            }
+        }
+        out
     }
 
-    /// Rebuilds the banks from their wire form; `None` if a bank number or size is wrong.
-    pub fn banks_from_wire(wire: Vec<BankImage>) -> Option<[Bank; BANKS]> {
+    /// Rebuilds the banks from their wire form; `None` if a bank, section or size is wrong.
+    pub fn banks_from_wire(wire: &[SectionImage]) -> Option<[Bank; BANKS]> {
         let mut banks: [Bank; BANKS] = Default::default();
-        for b in wire {
-            let slot = banks.get_mut(usize::from(b.index))?;
-            *slot = Bank::from_bytes(b.data)?;
+        for w in wire {
+            let bank = banks.get_mut(usize::from(w.bank))?;
+            let section = *Section::ALL.get(usize::from(w.section))?;
+            if w.data.len() > section.size() {
+                return None;
+            }
+            bank.section_mut(section)[..w.data.len()].copy_from_slice(&w.data);
         }
         Some(banks)
     }
@@ -215,27 +229,26 @@ mod tests {
     }
 
     #[test]
-    fn wire_round_trip_keeps_only_used_banks() {
+    fn wire_round_trip_keeps_only_used_sections() {
         let mut cart = CartImage::default();
         cart.banks[3].section_mut(Section::Map)[5] = 7;
-        let wire = cart.wire_banks();
-        assert_eq!(wire.len(), 1);
-        assert_eq!(wire[0].index, 3);
-        let banks = CartImage::banks_from_wire(wire).unwrap();
+        cart.banks[0].section_mut(Section::Palette)[0] = 1;
+        let wire = cart.wire_sections();
+        assert_eq!(wire.len(), 2);
+        assert_eq!((wire[1].bank, wire[1].data.len()), (3, 6));
+        let banks = CartImage::banks_from_wire(&wire).unwrap();
         assert_eq!(banks[3].section(Section::Map)[5], 7);
-        assert!(
-            CartImage::banks_from_wire(vec![BankImage {
-                index: 8,
-                data: vec![0; BANK_SIZE]
+        assert_eq!(banks, cart.banks);
+        let bad = |bank, section, len| {
+            CartImage::banks_from_wire(&[SectionImage {
+                bank,
+                section,
+                data: vec![1; len],
             }])
             .is_none()
-        );
-        assert!(
-            CartImage::banks_from_wire(vec![BankImage {
-                index: 0,
-                data: vec![0; 3]
-            }])
-            .is_none()
-        );
+        };
+        assert!(bad(8, 0, 1));
+        assert!(bad(0, 10, 1));
+        assert!(bad(0, 9, 97));
     }
 }

@@ -259,6 +259,7 @@ mod tests {
         let small = HostMessage::Frame(FrameRequest {
             seq: 1,
             time_ms: None,
+            pixels: true,
         });
         encode::<_, L>(&small, &mut out).unwrap();
     }

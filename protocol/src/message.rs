@@ -6,7 +6,7 @@
 
 use bincode::{Decode, Encode};
 
-use crate::cart::BankImage;
+use crate::cart::SectionImage;
 
 /// Largest message the host sends (a cart with its code and eight banks fits easily).
 pub const HOST_MESSAGE_LIMIT: usize = 4 << 20;
@@ -36,8 +36,8 @@ pub struct LoadCart {
     pub name: String,
     /// Source code.
     pub code: String,
-    /// The cart's non-empty banks.
-    pub banks: Vec<BankImage>,
+    /// The cart's non-empty sections.
+    pub sections: Vec<SectionImage>,
     /// Limits and options for this cart.
     pub settings: CartSettings,
 }
@@ -49,6 +49,10 @@ pub struct CartSettings {
     pub memory_limit: u64,
     /// The soft budget of one request in milliseconds, quoted in the soft-stop message.
     pub budget_ms: u32,
+    /// How long the runner polls for the next request before blocking, in microseconds. A
+    /// wake-up across cores costs tens of microseconds on some machines; back-to-back frames
+    /// (headless runs) avoid it this way. 0 on a single CPU, where spinning only hurts.
+    pub spin_us: u32,
 }
 
 /// Run one frame.
@@ -59,6 +63,10 @@ pub struct FrameRequest {
     /// What `time()` returns during this frame, in milliseconds; `None` for the runner's own
     /// monotonic clock since the cart was loaded.
     pub time_ms: Option<f64>,
+    /// Whether the host will read this frame's pixels. Without it the runner still runs the
+    /// scanline callbacks (they may have side effects) but skips converting pixels, unless
+    /// the cart calls `exit()` (its last frame is always blitted).
+    pub pixels: bool,
 }
 
 /// From a runner to the host.

@@ -57,6 +57,27 @@ impl Channel {
             .map_err(io::Error::other)
     }
 
+    /// Like [`Channel::recv`], but first polls without blocking for up to `spin`: the next
+    /// request of back-to-back frames then arrives without a cross-core wake-up.
+    pub fn recv_spinning(&mut self, spin: std::time::Duration) -> io::Result<Option<HostMessage>> {
+        if !spin.is_zero() {
+            let start = std::time::Instant::now();
+            loop {
+                let mut fds = [nix::poll::PollFd::new(
+                    self.fd.as_fd(),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                if nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO).unwrap_or(0) > 0
+                    || start.elapsed() >= spin
+                {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        self.recv()
+    }
+
     /// Queues a message; [`Channel::flush`] sends everything queued in one write.
     pub fn queue(&mut self, msg: &RunnerMessage) -> io::Result<()> {
         framing::encode::<_, RUNNER_MESSAGE_LIMIT>(msg, &mut self.out).map_err(io::Error::other)

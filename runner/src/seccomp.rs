@@ -58,6 +58,10 @@ pub fn rules(profile: Profile, pid: u32) -> Result<Rules, seccompiler::BackendEr
     allow(libc::SYS_getpid);
     allow(libc::SYS_gettid);
     allow(libc::SYS_sched_yield);
+    // Polling the channel (the only descriptor) while spinning for the next request.
+    #[cfg(target_arch = "x86_64")]
+    allow(libc::SYS_poll);
+    allow(libc::SYS_ppoll);
     allow(libc::SYS_restart_syscall);
     allow(libc::SYS_close);
     allow(libc::SYS_exit);

@@ -109,7 +109,7 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std
     let Some(HostMessage::Load(load)) = channel.recv()? else {
         return Err("expected a cart to load".into());
     };
-    let Some(banks) = CartImage::banks_from_wire(load.banks) else {
+    let Some(banks) = CartImage::banks_from_wire(&load.sections) else {
         return Err("malformed cart image".into());
     };
     let image = CartImage {
@@ -129,11 +129,12 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std
         return report_fault(channel, f);
     }
     channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
+    let spin = std::time::Duration::from_micros(u64::from(load.settings.spin_us));
     loop {
-        match channel.recv()? {
+        match channel.recv_spinning(spin)? {
             None => return Ok(()),
             Some(HostMessage::Frame(req)) => {
-                let done = cart.frame(req.seq, req.time_ms);
+                let done = cart.frame(req.seq, req.time_ms, req.pixels);
                 flush_trace(channel, &mut cart)?;
                 match done {
                     Ok(outcome) => channel.send(&RunnerMessage::FrameDone {

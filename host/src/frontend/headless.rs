@@ -54,7 +54,10 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
             gamepads: opts.input.gamepads(n),
             ..Input::default()
         };
-        let result = console.frame(&input);
+        // Pixels are only converted for the frame the screenshot shows (and the frame in
+        // which the cart exits, which the runner always converts).
+        let pixels = opts.screenshot.is_some() && opts.frames == Some(n);
+        let result = console.run_frame(&input, pixels);
         print_trace(&mut out, console.take_trace(), opts.trace);
         match result {
             Ok(false) => {}

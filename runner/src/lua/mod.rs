@@ -200,11 +200,18 @@ impl LuaCart {
         unsafe { &mut *self.machine }
     }
 
-    /// Runs one frame (request `seq`): TIC, OVR, then the blit with BDR/SCN per row.
-    pub fn frame(&mut self, seq: u64, time_ms: Option<f64>) -> Result<FrameOutcome, CartFault> {
+    /// Runs one frame (request `seq`): TIC, OVR, then the blit with BDR/SCN per row. With
+    /// `pixels` false the scanline callbacks still run but no pixels are converted (unless
+    /// the cart calls `exit()`, whose frame is always blitted).
+    pub fn frame(
+        &mut self,
+        seq: u64,
+        time_ms: Option<f64>,
+        pixels: bool,
+    ) -> Result<FrameOutcome, CartFault> {
         self.machine().begin_frame(time_ms);
         guard::arm(seq, Callback::Tic);
-        let result = self.run_frame();
+        let result = self.run_frame(pixels);
         let stopped = guard::disarm();
         match result {
             Ok(()) => Ok(FrameOutcome {
@@ -214,7 +221,7 @@ impl LuaCart {
         }
     }
 
-    fn run_frame(&mut self) -> Result<(), RawFault> {
+    fn run_frame(&mut self, pixels: bool) -> Result<(), RawFault> {
         let defined = self.defined()?;
         if defined & HAS_TIC == 0 {
             return Err(RawFault::Message(
@@ -236,8 +243,11 @@ impl LuaCart {
             r?;
         }
         self.machine().end_frame();
+        let pixels = pixels || self.machine().exit_requested();
         if defined & (HAS_BDR | HAS_SCN | HAS_SCANLINE) == 0 {
-            self.machine().blit();
+            if pixels {
+                self.machine().blit();
+            }
             return Ok(());
         }
         for row in 0..cartbox_protocol::ram::FULL_HEIGHT {
@@ -259,7 +269,9 @@ impl LuaCart {
                     self.call(c"scanline", Some(r))?;
                 }
             }
-            self.machine().blit_row(row);
+            if pixels {
+                self.machine().blit_row(row);
+            }
         }
         Ok(())
     }

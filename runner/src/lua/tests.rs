@@ -19,7 +19,7 @@ fn cart(code: &str) -> Result<LuaCart, CartFault> {
 /// Runs `code` and returns what it traced during boot and one frame.
 fn traced(code: &str) -> Vec<String> {
     let mut c = cart(code).unwrap_or_else(|f| panic!("boot failed: {f:?}"));
-    c.frame(2, Some(0.0))
+    c.frame(2, Some(0.0), true)
         .unwrap_or_else(|f| panic!("frame failed: {f:?}"));
     c.machine()
         .take_trace()
@@ -32,7 +32,7 @@ fn traced(code: &str) -> Vec<String> {
 #[test]
 fn drawing_reaches_the_screen() {
     let mut c = cart("function TIC() cls(1) rect(10,10,5,5,12) pix(0,0,2) end").unwrap();
-    c.frame(1, Some(0.0)).unwrap();
+    c.frame(1, Some(0.0), true).unwrap();
     let m = c.machine();
     assert_eq!(m.pix_get(0, 0), 2);
     assert_eq!(m.pix_get(12, 12), 12);
@@ -102,7 +102,7 @@ fn binary_chunks_are_refused() {
 #[test]
 fn runtime_errors_name_file_line_and_callback() {
     let mut c = cart("x = 1\nfunction TIC()\n  local a = nil\n  a.b = 1\nend").unwrap();
-    let f = c.frame(5, Some(0.0)).unwrap_err();
+    let f = c.frame(5, Some(0.0), true).unwrap_err();
     assert_eq!(f.kind, FaultKind::Runtime);
     assert_eq!(f.line, Some(4));
     assert_eq!(f.callback, "TIC");
@@ -146,7 +146,7 @@ fn api_argument_errors_use_tic80_messages() {
 #[test]
 fn missing_tic_and_empty_code() {
     let mut c = cart("x = 1").unwrap();
-    let f = c.frame(1, None).unwrap_err();
+    let f = c.frame(1, None, true).unwrap_err();
     assert_eq!(f.message, "'function TIC()...' isn't found :(");
     assert_eq!(cart("").unwrap_err().message, "the code is empty");
 }
@@ -210,7 +210,7 @@ fn scanline_callbacks_change_the_border_per_row() {
         "#,
     )
     .unwrap();
-    c.frame(1, Some(0.0)).unwrap();
+    c.frame(1, Some(0.0), true).unwrap();
     let f = c.machine().frame().to_vec();
     assert_eq!(f[10 * 256], 0xb13e53);
     assert_eq!(f[100 * 256], 0xa7f070);
@@ -219,6 +219,6 @@ fn scanline_callbacks_change_the_border_per_row() {
 #[test]
 fn exit_is_reported_after_the_frame() {
     let mut c = cart("function TIC() exit() trace('after') end").unwrap();
-    assert!(c.frame(1, None).unwrap().exit);
+    assert!(c.frame(1, None, true).unwrap().exit);
     assert_eq!(c.machine().take_trace().lines.len(), 1);
 }

@@ -9,11 +9,12 @@ use super::Machine;
 type Colors = [u32; 16];
 
 fn colors(vram: &[u8]) -> Colors {
+    colors_of(&vram[ram::PALETTE..ram::PALETTE + 48])
+}
+
+fn colors_of(palette: &[u8]) -> Colors {
     let mut c = [0u32; 16];
-    for (i, rgb) in vram[ram::PALETTE..ram::PALETTE + 48]
-        .chunks_exact(3)
-        .enumerate()
-    {
+    for (i, rgb) in palette.chunks_exact(3).enumerate() {
         c[i] = u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
     }
     c
@@ -27,8 +28,37 @@ struct Registers {
     offset0: (i32, i32),
     offset1: (i32, i32),
     clear1: u8,
-    /// Two output pixels per screen byte, for the common unshifted single-bank case.
-    pairs: Option<Box<[[u32; 2]; 256]>>,
+    /// Whether the fast path applies: no offset, VRAM bank 1 never used.
+    simple: bool,
+}
+
+/// Two output pixels per screen byte for one palette, kept while the palette is unchanged.
+#[derive(Debug)]
+pub(super) struct PairCache {
+    palette: [u8; 48],
+    pairs: Box<[[u32; 2]; 256]>,
+}
+
+impl Default for PairCache {
+    fn default() -> Self {
+        // A palette no cart can have (it is never compared equal before the first fill).
+        let mut c = PairCache {
+            palette: [0; 48],
+            pairs: Box::new([[0; 2]; 256]),
+        };
+        c.fill(&[0; 48]);
+        c
+    }
+}
+
+impl PairCache {
+    fn fill(&mut self, palette: &[u8]) {
+        self.palette.copy_from_slice(palette);
+        let pal = colors_of(palette);
+        for (b, p) in self.pairs.iter_mut().enumerate() {
+            *p = [pal[b & 0x0f], pal[b >> 4]];
+        }
+    }
 }
 
 impl Machine {
@@ -44,7 +74,7 @@ impl Machine {
         }
     }
 
-    fn registers(&mut self, with_pairs: bool) -> Registers {
+    fn registers(&mut self) -> Registers {
         let use1 = self.vbank1_used;
         let (v0, v1, _) = self.vram_banks();
         let pal0 = colors(v0);
@@ -54,55 +84,69 @@ impl Machine {
                 i32::from(v[ram::SCREEN_OFFSET + 1] as i8),
             )
         };
-        let regs = Registers {
+        let offset0 = offset(v0);
+        Registers {
             pal0,
             pal1: colors(v1),
             border: pal0[usize::from(v0[ram::BORDER_COLOR] & 0x0f)],
-            offset0: offset(v0),
+            offset0,
             offset1: offset(v1),
             clear1: v1[ram::BORDER_COLOR] & 0x0f,
-            pairs: None,
-        };
-        let simple = !use1 && regs.offset0 == (0, 0);
-        if with_pairs && simple {
-            let mut pairs = Box::new([[0u32; 2]; 256]);
-            for (b, p) in pairs.iter_mut().enumerate() {
-                *p = [pal0[b & 0x0f], pal0[b >> 4]];
-            }
-            return Registers {
-                pairs: Some(pairs),
-                ..regs
-            };
+            simple: !use1 && offset0 == (0, 0),
         }
-        regs
     }
 
     /// Blits the whole frame at once (no scanline callback).
     pub fn blit(&mut self) {
-        let regs = self.registers(true);
+        let regs = self.registers();
+        if regs.simple {
+            self.refresh_pairs();
+        }
         for row in 0..FULL_HEIGHT {
             self.blit_line(row, &regs);
+        }
+    }
+
+    /// Makes the pair table match VRAM bank 0's palette.
+    fn refresh_pairs(&mut self) {
+        let (v0, _, _) = self.vram_banks();
+        let mut pal = [0u8; 48];
+        pal.copy_from_slice(&v0[ram::PALETTE..ram::PALETTE + 48]);
+        if self.pairs.palette != pal {
+            self.pairs.fill(&pal);
         }
     }
 
     /// Blits output row `row` (0..144), reading the registers afresh, for carts whose
     /// scanline callback changes them between rows.
     pub fn blit_row(&mut self, row: usize) {
-        let regs = self.registers(false);
+        let regs = self.registers();
+        if regs.simple {
+            self.refresh_pairs();
+        }
         self.blit_line(row, &regs);
     }
 
     fn blit_line(&mut self, row: usize, regs: &Registers) {
         let use1 = self.vbank1_used;
-        let (v0, v1, frame) = self.vram_banks();
+        let pairs = &self.pairs.pairs;
+        let (ram, frame) = self.mem.parts_mut();
+        let (mapped, other) = (&ram[..VRAM_SIZE], &self.other_vram[..]);
+        let (v0, v1) = if self.vbank == 0 {
+            (mapped, other)
+        } else {
+            (other, mapped)
+        };
         let out = &mut frame[row * FULL_WIDTH..(row + 1) * FULL_WIDTH];
-        out.fill(regs.border);
         if !(ram::BORDER_TOP..ram::BORDER_TOP + HEIGHT).contains(&row) {
+            out.fill(regs.border);
             return;
         }
+        out[..ram::BORDER_LEFT].fill(regs.border);
+        out[ram::BORDER_LEFT + WIDTH..].fill(regs.border);
         let y = (row - ram::BORDER_TOP) as i32;
         let screen = &mut out[ram::BORDER_LEFT..ram::BORDER_LEFT + WIDTH];
-        if let Some(pairs) = &regs.pairs {
+        if regs.simple {
             let bytes = &v0[y as usize * WIDTH / 2..(y as usize + 1) * WIDTH / 2];
             for (px, b) in screen.chunks_exact_mut(2).zip(bytes) {
                 px.copy_from_slice(&pairs[usize::from(*b)]);

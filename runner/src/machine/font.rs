@@ -230,14 +230,16 @@ fn build(table: &str, cell_width: u8) -> [u8; FONT_SIZE] {
     out
 }
 
-/// The regular font's RAM image (cell 6x6).
-pub fn regular() -> [u8; FONT_SIZE] {
-    build(REGULAR, 6)
+/// The regular font's RAM image (cell 6x6). Built once (by the zygote, before it forks).
+pub fn regular() -> &'static [u8; FONT_SIZE] {
+    static FONT: std::sync::OnceLock<[u8; FONT_SIZE]> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| build(REGULAR, 6))
 }
 
 /// The small font's RAM image (cell 4x6).
-pub fn small() -> [u8; FONT_SIZE] {
-    build(SMALL, 4)
+pub fn small() -> &'static [u8; FONT_SIZE] {
+    static FONT: std::sync::OnceLock<[u8; FONT_SIZE]> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| build(SMALL, 4))
 }
 
 #[cfg(test)]
@@ -258,7 +260,7 @@ mod tests {
         (or != 0).then(|| (or.trailing_zeros(), 7 - or.leading_zeros()))
     }
 
-    fn check(font: [u8; FONT_SIZE], narrow: &str, full: (u32, u32)) {
+    fn check(font: &[u8; FONT_SIZE], narrow: &str, full: (u32, u32)) {
         let narrow: Vec<(u8, u32, u32)> = narrow
             .split_whitespace()
             .map(|t| {
@@ -266,14 +268,14 @@ mod tests {
                 (b[0], (b[1] - b'0') as u32, (b[2] - b'0') as u32)
             })
             .collect();
-        assert_eq!(extent(&font, b' '), None);
+        assert_eq!(extent(font, b' '), None);
         for c in 33u8..=126 {
             let want = narrow
                 .iter()
                 .find(|n| n.0 == c)
                 .map(|n| (n.1, n.2))
                 .unwrap_or(full);
-            assert_eq!(extent(&font, c), Some(want), "glyph {:?}", c as char);
+            assert_eq!(extent(font, c), Some(want), "glyph {:?}", c as char);
         }
     }
 

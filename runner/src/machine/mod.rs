@@ -81,6 +81,8 @@ pub struct Machine {
     /// fully transparent and the blit skips it.
     vbank1_used: bool,
     input: Input,
+    /// Output pixels for each screen byte under the current palette (see `blit`).
+    pairs: blit::PairCache,
     clock: Clock,
     trace: Trace,
     exit_requested: bool,
@@ -106,6 +108,7 @@ impl Machine {
             other_vram: Box::new([0; VRAM_SIZE]),
             vbank1_used: false,
             input: Input::default(),
+            pairs: blit::PairCache::default(),
             clock: Clock::Real(Instant::now()),
             trace: Trace::default(),
             exit_requested: false,
@@ -123,29 +126,28 @@ impl Machine {
     /// and the input registers cleared, both VRAM banks' registers reset, fonts and button
     /// mapping restored, then bank 0 of the cart copied in.
     fn reset_ram(&mut self) {
-        let keep_pmem: Vec<u8> = self.ram()[ram::PMEM..ram::PMEM + ram::PMEM_SIZE].to_vec();
-        let keep_input: Vec<u8> = self.ram()[ram::GAMEPADS..ram::SFX_STATE].to_vec();
-        let bank0 = self.cart[0].clone();
+        let bank0 = &self.cart[0];
         let ram = self.mem.ram_mut();
+        let mut pmem = [0u8; ram::PMEM_SIZE];
+        pmem.copy_from_slice(&ram[ram::PMEM..ram::PMEM + ram::PMEM_SIZE]);
+        let mut input = [0u8; ram::SFX_STATE - ram::GAMEPADS];
+        input.copy_from_slice(&ram[ram::GAMEPADS..ram::SFX_STATE]);
         ram.fill(0);
-        ram[ram::PMEM..ram::PMEM + ram::PMEM_SIZE].copy_from_slice(&keep_pmem);
-        ram[ram::GAMEPADS..ram::SFX_STATE].copy_from_slice(&keep_input);
-        ram[ram::FONT..ram::FONT + ram::FONT_SIZE].copy_from_slice(&font::regular());
-        ram[ram::ALT_FONT..ram::ALT_FONT + ram::FONT_SIZE].copy_from_slice(&font::small());
+        ram[ram::PMEM..ram::PMEM + ram::PMEM_SIZE].copy_from_slice(&pmem);
+        ram[ram::GAMEPADS..ram::SFX_STATE].copy_from_slice(&input);
+        ram[ram::FONT..ram::FONT + ram::FONT_SIZE].copy_from_slice(font::regular());
+        ram[ram::ALT_FONT..ram::ALT_FONT + ram::FONT_SIZE].copy_from_slice(font::small());
         ram[ram::BUTTON_MAPPING..ram::BUTTON_MAPPING + 32].copy_from_slice(&input::DEFAULT_MAPPING);
         ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
 
         // Both VRAM banks: registers zeroed, identity palette map, blit segment 2, the
         // cart's first palette. The second cart palette goes to bank 1 if non-zero.
         let pal = bank0.section(Section::Palette);
-        let mut vram = [0u8; VRAM_SIZE];
-        init_vram(&mut vram, &pal[..48]);
-        self.other_vram.copy_from_slice(&vram);
+        init_vram(&mut ram[..VRAM_SIZE], &pal[..48]);
+        init_vram(&mut self.other_vram[..], &pal[..48]);
         if pal[48..].iter().any(|b| *b != 0) {
             self.other_vram[ram::PALETTE..ram::PALETTE + 48].copy_from_slice(&pal[48..]);
         }
-        let ram = self.mem.ram_mut();
-        ram[..VRAM_SIZE].copy_from_slice(&vram);
         for s in [
             Section::Tiles,
             Section::Sprites,
@@ -238,7 +240,7 @@ impl Machine {
 }
 
 /// Fills one VRAM bank's registers as TIC-80's reset does.
-fn init_vram(vram: &mut [u8; VRAM_SIZE], palette: &[u8]) {
+fn init_vram(vram: &mut [u8], palette: &[u8]) {
     vram.fill(0);
     vram[ram::PALETTE..ram::PALETTE + 48].copy_from_slice(palette);
     for i in 0..8u8 {

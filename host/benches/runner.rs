@@ -1,0 +1,272 @@
+//! Benchmarks of the isolated runner core, printed as medians and ratios from one run:
+//!
+//! - frame round trip for an empty TIC, against a bare pipe round trip between two
+//!   processes (the floor);
+//! - kill -> fresh runner with the cart loaded, against a bare fork + exit + wait;
+//! - the soft-stop guard's cost on a busy Lua loop, against the same loop with no guard
+//!   and with a permanent count hook (what the guard avoids);
+//! - cold start to the first frame, as a user runs `cartbox run`.
+//!
+//! Run with `cargo bench -p cartbox-host --bench runner`.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use cartbox_host::zygote::ZygoteCommand;
+use cartbox_host::{Cart, Console, ConsoleConfig, Input};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cartbox")
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .to_owned()
+}
+
+fn console() -> Console {
+    Console::new(ConsoleConfig {
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(bin())),
+        ..ConsoleConfig::default()
+    })
+    .expect("console")
+}
+
+/// Median, 90th and 99th percentile.
+fn stats(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
+    v.sort();
+    let at = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    (at(0.5), at(0.9), at(0.99))
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn report(name: &str, v: Vec<Duration>) -> Duration {
+    let n = v.len();
+    let (p50, p90, p99) = stats(v);
+    println!(
+        "{name:<46} p50 {:>9.1} us   p90 {:>9.1} us   p99 {:>9.1} us   (n={n})",
+        us(p50),
+        us(p90),
+        us(p99)
+    );
+    p50
+}
+
+fn pipe_round_trip(n: usize) -> Vec<Duration> {
+    let (mut a, mut b) = UnixStream::pair().expect("pair");
+    let child = std::thread::spawn(move || {
+        // A thread is enough for the cost of a wake-up across cores; the process version
+        // below confirms it.
+        let mut buf = [0u8; 16];
+        for _ in 0..n {
+            if b.read_exact(&mut buf).is_err() {
+                return;
+            }
+            let _ = b.write_all(&buf);
+        }
+    });
+    let mut out = Vec::with_capacity(n);
+    let mut buf = [0u8; 16];
+    for _ in 0..n {
+        let t = Instant::now();
+        a.write_all(&buf).expect("write");
+        a.read_exact(&mut buf).expect("read");
+        out.push(t.elapsed());
+    }
+    let _ = child.join();
+    out
+}
+
+fn process_round_trip(n: usize) -> Vec<Duration> {
+    // The same ping-pong with a child process on the other end (fork from a helper
+    // binary would be cleaner; `cat` echoes through two pipes).
+    let mut child = Command::new("cat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("cat");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut out = Vec::with_capacity(n);
+    let mut buf = [0u8; 16];
+    for _ in 0..n {
+        let t = Instant::now();
+        stdin.write_all(&buf).expect("write");
+        stdout.read_exact(&mut buf).expect("read");
+        out.push(t.elapsed());
+    }
+    drop(stdin);
+    let _ = child.wait();
+    out
+}
+
+fn frame_round_trip(n: usize, pixels: bool) -> Vec<Duration> {
+    let mut c = console();
+    c.load(Cart::from_code("empty.lua", "function TIC() end"))
+        .expect("load");
+    let input = Input::default();
+    for _ in 0..1000 {
+        c.run_frame(&input, pixels).expect("warm-up frame");
+    }
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        c.run_frame(&input, pixels).expect("frame");
+        out.push(t.elapsed());
+    }
+    out
+}
+
+fn respawn(n: usize) -> Vec<Duration> {
+    let mut c = console();
+    let cart = Cart::load(&root().join("carts/hello.lua")).expect("hello cart");
+    c.load(cart).expect("load");
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        c.restart().expect("restart");
+        out.push(t.elapsed());
+    }
+    out
+}
+
+fn bare_fork(n: usize) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let status = Command::new("/bin/true").status().expect("true");
+        assert!(status.success());
+        out.push(t.elapsed());
+    }
+    out
+}
+
+const BUSY: &str = "local x = 0 for i = 1, 3e6 do x = x + i % 7 end return x";
+
+fn busy_in_runner(n: usize) -> Vec<Duration> {
+    let mut c = console();
+    let code = format!("function TIC() (function() {BUSY} end)() end");
+    c.load(Cart::from_code("busy.lua", &code)).expect("load");
+    c.frame(&Input::default()).expect("warm-up");
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            c.frame(&Input::default()).expect("frame");
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn busy_plain_lua(n: usize, hook: bool) -> Vec<Duration> {
+    let lua = mlua::Lua::new();
+    if hook {
+        // What a permanent guard would cost: a count hook every 1000 instructions that
+        // checks a deadline.
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(1000),
+            move |_lua, _debug| {
+                if Instant::now() > deadline {
+                    return Err(mlua::Error::runtime("budget"));
+                }
+                Ok(mlua::VmState::Continue)
+            },
+        )
+        .expect("hook");
+    }
+    let f = lua.load(BUSY).into_function().expect("compile");
+    let _: i64 = f.call(()).expect("warm-up");
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let _: i64 = f.call(()).expect("run");
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn cold_start(n: usize) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let out = Command::new(bin())
+                .args(["run", "carts/hello.lua", "--headless", "--frames", "1"])
+                .current_dir(root())
+                .output()
+                .expect("cartbox");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing useful.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!("Cartbox runner core benchmarks (one run; medians and ratios)\n");
+
+    let pipe = report(
+        "pipe round trip, thread <-> thread",
+        pipe_round_trip(20_000),
+    );
+    let proc_pipe = report(
+        "pipe round trip, process <-> process (cat)",
+        process_round_trip(20_000),
+    );
+    let bare = report(
+        "frame round trip, empty TIC, no pixels",
+        frame_round_trip(20_000, false),
+    );
+    let frame = report(
+        "frame round trip, empty TIC, blitted",
+        frame_round_trip(20_000, true),
+    );
+    println!(
+        "  -> no pixels / process pipe: {:.2}x   blitted / process pipe: {:.2}x\n",
+        us(bare) / us(proc_pipe),
+        us(frame) / us(proc_pipe)
+    );
+    let _ = pipe;
+
+    let fork = report("bare fork+exec+wait (/bin/true)", bare_fork(200));
+    let restart = report("kill -> fresh runner with hello.lua loaded", respawn(300));
+    println!(
+        "  -> respawn / bare process: {:.2}x\n",
+        us(restart) / us(fork)
+    );
+
+    let plain = report(
+        "busy Lua loop, plain mlua (no guard)",
+        busy_plain_lua(30, false),
+    );
+    let runner = report(
+        "busy Lua loop, in a real runner (guard armed)",
+        busy_in_runner(30),
+    );
+    let hooked = report(
+        "busy Lua loop, permanent count hook",
+        busy_plain_lua(30, true),
+    );
+    println!(
+        "  -> guarded runner / no guard: {:.3}x ({:+.1} %)   permanent hook / no guard: {:.2}x\n",
+        us(runner) / us(plain),
+        (us(runner) / us(plain) - 1.0) * 100.0,
+        us(hooked) / us(plain)
+    );
+
+    report("cold start: `cartbox run hello --frames 1`", cold_start(40));
+}
