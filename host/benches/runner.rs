@@ -151,46 +151,44 @@ fn bare_fork(n: usize) -> Vec<Duration> {
 
 const BUSY: &str = "local x = 0 for i = 1, 3e6 do x = x + i % 7 end return x";
 
-fn busy_in_runner(n: usize) -> Vec<Duration> {
+/// The same busy loop three ways, measured in interleaved rounds so that drifts of the
+/// machine (other load, clock changes) hit all three alike.
+fn busy_loops(rounds: usize) -> (Vec<Duration>, Vec<Duration>, Vec<Duration>) {
     let mut c = console();
     let code = format!("function TIC() (function() {BUSY} end)() end");
     c.load(Cart::from_code("busy.lua", &code)).expect("load");
-    c.frame(&Input::default()).expect("warm-up");
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            c.frame(&Input::default()).expect("frame");
-            t.elapsed()
-        })
-        .collect()
-}
+    c.run_frame(&Input::default(), false).expect("warm-up");
 
-fn busy_plain_lua(n: usize, hook: bool) -> Vec<Duration> {
-    let lua = mlua::Lua::new();
-    if hook {
-        // What a permanent guard would cost: a count hook every 1000 instructions that
-        // checks a deadline.
-        let deadline = Instant::now() + Duration::from_secs(3600);
-        lua.set_hook(
-            mlua::HookTriggers::new().every_nth_instruction(1000),
-            move |_lua, _debug| {
-                if Instant::now() > deadline {
-                    return Err(mlua::Error::runtime("budget"));
-                }
-                Ok(mlua::VmState::Continue)
-            },
-        )
-        .expect("hook");
-    }
-    let f = lua.load(BUSY).into_function().expect("compile");
-    let _: i64 = f.call(()).expect("warm-up");
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            let _: i64 = f.call(()).expect("run");
-            t.elapsed()
+    let plain = mlua::Lua::new();
+    let plain_f = plain.load(BUSY).into_function().expect("compile");
+    let hooked = mlua::Lua::new();
+    // What a permanent guard costs: a count hook every 1000 instructions checking a deadline.
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    hooked
+        .set_hook(mlua::HookTriggers::new().every_nth_instruction(1000), move |_lua, _debug| {
+            if Instant::now() > deadline {
+                return Err(mlua::Error::runtime("budget"));
+            }
+            Ok(mlua::VmState::Continue)
         })
-        .collect()
+        .expect("hook");
+    let hooked_f = hooked.load(BUSY).into_function().expect("compile");
+    let _: i64 = plain_f.call(()).expect("warm-up");
+    let _: i64 = hooked_f.call(()).expect("warm-up");
+
+    let (mut a, mut b, mut h) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let _: i64 = plain_f.call(()).expect("run");
+        a.push(t.elapsed());
+        let t = Instant::now();
+        c.run_frame(&Input::default(), false).expect("frame");
+        b.push(t.elapsed());
+        let t = Instant::now();
+        let _: i64 = hooked_f.call(()).expect("run");
+        h.push(t.elapsed());
+    }
+    (a, b, h)
 }
 
 fn cold_start(n: usize) -> Vec<Duration> {
@@ -249,18 +247,10 @@ fn main() {
         us(restart) / us(fork)
     );
 
-    let plain = report(
-        "busy Lua loop, plain mlua (no guard)",
-        busy_plain_lua(30, false),
-    );
-    let runner = report(
-        "busy Lua loop, in a real runner (guard armed)",
-        busy_in_runner(30),
-    );
-    let hooked = report(
-        "busy Lua loop, permanent count hook",
-        busy_plain_lua(30, true),
-    );
+    let (a, b, h) = busy_loops(40);
+    let plain = report("busy Lua loop, plain mlua in-process, no guard", a);
+    let runner = report("busy Lua loop, real runner, guard armed", b);
+    let hooked = report("busy Lua loop, plain mlua, permanent count hook", h);
     println!(
         "  -> guarded runner / no guard: {:.3}x ({:+.1} %)   permanent hook / no guard: {:.2}x\n",
         us(runner) / us(plain),
