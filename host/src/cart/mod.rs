@@ -206,7 +206,8 @@ impl Cart {
     }
 }
 
-/// TIC-80's loader gives a cart whose bank-0 palette is all zero the legacy DB16 palette.
+/// TIC-80's loader gives a cart whose bank-0 palette is all zero the legacy DB16 palette
+/// (old carts saved before SWEETIE-16 became the default rely on it).
 fn apply_fallbacks(image: &mut CartImage) {
     let pal = image.banks[0].section_mut(Section::Palette);
     if pal[..48].iter().all(|b| *b == 0) {
