@@ -165,12 +165,15 @@ fn busy_loops(rounds: usize) -> (Vec<Duration>, Vec<Duration>, Vec<Duration>) {
     // What a permanent guard costs: a count hook every 1000 instructions checking a deadline.
     let deadline = Instant::now() + Duration::from_secs(3600);
     hooked
-        .set_hook(mlua::HookTriggers::new().every_nth_instruction(1000), move |_lua, _debug| {
-            if Instant::now() > deadline {
-                return Err(mlua::Error::runtime("budget"));
-            }
-            Ok(mlua::VmState::Continue)
-        })
+        .set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(1000),
+            move |_lua, _debug| {
+                if Instant::now() > deadline {
+                    return Err(mlua::Error::runtime("budget"));
+                }
+                Ok(mlua::VmState::Continue)
+            },
+        )
         .expect("hook");
     let hooked_f = hooked.load(BUSY).into_function().expect("compile");
     let _: i64 = plain_f.call(()).expect("warm-up");

@@ -88,7 +88,14 @@ fn run(body: RunnerBody) -> Result<(), Error> {
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
     let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?;
     warm_up();
-    let mut z = Zygote { control, sigfd, body, pid: getpid(), children: HashMap::new(), spare: None };
+    let mut z = Zygote {
+        control,
+        sigfd,
+        body,
+        pid: getpid(),
+        children: HashMap::new(),
+        spare: None,
+    };
     z.spare = z.fork_spare().ok();
     let result = z.serve();
     z.shutdown();
@@ -146,13 +153,18 @@ impl Zygote {
 
     /// Forks a child that waits for its descriptors and request on a private socket.
     fn fork_spare(&self) -> Result<Spare, Error> {
-        let (mine, theirs) =
-            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)?;
+        let (mine, theirs) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )?;
         // SAFETY: the zygote is single-threaded, so the child may run any code after fork.
         match unsafe { fork() }? {
             ForkResult::Child => {
                 // Die with the zygote; and if it already died, do not start.
-                if nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).is_err() || getppid() != self.pid {
+                if nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).is_err() || getppid() != self.pid
+                {
                     // SAFETY: leaving the child without running anything of the parent's.
                     unsafe { libc::_exit(1) };
                 }
@@ -186,7 +198,11 @@ impl Zygote {
                         return Err(e.into());
                     }
                 };
-                Ok(Spare { pid: child, pidfd, handoff: mine })
+                Ok(Spare {
+                    pid: child,
+                    pidfd,
+                    handoff: mine,
+                })
             }
         }
     }
@@ -194,8 +210,15 @@ impl Zygote {
     fn spawn(&mut self, req: SpawnRequest, fds: Vec<OwnedFd>) -> Result<(), Error> {
         let id = req.id;
         if fds.len() != 2 {
-            let reason = format!("expected a channel and a shared memory descriptor, got {}", fds.len());
-            return send(&self.control, &ZygoteEvent::SpawnFailed { id, reason }, None);
+            let reason = format!(
+                "expected a channel and a shared memory descriptor, got {}",
+                fds.len()
+            );
+            return send(
+                &self.control,
+                &ZygoteEvent::SpawnFailed { id, reason },
+                None,
+            );
         }
         // A spare that died meanwhile cannot take the handoff: try a fresh one once.
         let mut handed = None;
@@ -206,7 +229,11 @@ impl Zygote {
                     Ok(s) => s,
                     Err(e) => {
                         let reason = format!("fork: {e}");
-                        return send(&self.control, &ZygoteEvent::SpawnFailed { id, reason }, None);
+                        return send(
+                            &self.control,
+                            &ZygoteEvent::SpawnFailed { id, reason },
+                            None,
+                        );
                     }
                 },
             };
@@ -219,10 +246,21 @@ impl Zygote {
         drop(fds);
         let Some(runner) = handed else {
             let reason = "the forked runner died before it started".to_owned();
-            return send(&self.control, &ZygoteEvent::SpawnFailed { id, reason }, None);
+            return send(
+                &self.control,
+                &ZygoteEvent::SpawnFailed { id, reason },
+                None,
+            );
         };
         self.children.insert(runner.pid.as_raw(), id);
-        send(&self.control, &ZygoteEvent::Spawned { id, pid: runner.pid.as_raw() }, Some(runner.pidfd.as_fd()))?;
+        send(
+            &self.control,
+            &ZygoteEvent::Spawned {
+                id,
+                pid: runner.pid.as_raw(),
+            },
+            Some(runner.pidfd.as_fd()),
+        )?;
         // Nothing of this runner's may be inherited by the next spare.
         drop(runner);
         // The next spare, after the host has its answer.
@@ -247,7 +285,11 @@ impl Zygote {
                 self.spare = None;
             }
             if let Some(id) = self.children.remove(&pid.as_raw()) {
-                send(&self.control, &ZygoteEvent::Exited { id, status: exit }, None)?;
+                send(
+                    &self.control,
+                    &ZygoteEvent::Exited { id, status: exit },
+                    None,
+                )?;
             }
         }
     }
@@ -293,7 +335,10 @@ fn receive_raw(socket: &OwnedFd, flags: i32) -> Result<Raw, Error> {
         for c in msg.cmsgs()? {
             if let ControlMessageOwned::ScmRights(list) = c {
                 // SAFETY: the kernel just installed these descriptors for us.
-                fds.extend(list.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+                fds.extend(
+                    list.into_iter()
+                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                );
             }
         }
         (msg.bytes, fds)
@@ -314,7 +359,11 @@ fn send(control: &OwnedFd, event: &ZygoteEvent, fd: Option<BorrowedFd<'_>>) -> R
     let mut wire = Vec::new();
     framing::encode::<_, CONTROL_LIMIT>(event, &mut wire)?;
     let raw = fd.map(|f| [f.as_raw_fd()]);
-    let cmsgs: Vec<ControlMessage<'_>> = raw.as_ref().map(|r| ControlMessage::ScmRights(r)).into_iter().collect();
+    let cmsgs: Vec<ControlMessage<'_>> = raw
+        .as_ref()
+        .map(|r| ControlMessage::ScmRights(r))
+        .into_iter()
+        .collect();
     sendmsg::<()>(
         control.as_raw_fd(),
         &[IoSlice::new(&wire[framing::PREFIX..])],

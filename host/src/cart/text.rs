@@ -278,7 +278,8 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
     // A text cart without a palette gets the default one, SWEETIE-16 (an explicit all-zero
     // palette is left to the DB16 fallback, as TIC-80 does).
     if !seen.iter().any(|t| t == "PALETTE") {
-        image.banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&cartbox_protocol::ram::SWEETIE16);
+        image.banks[0].section_mut(Section::Palette)[..48]
+            .copy_from_slice(&cartbox_protocol::ram::SWEETIE16);
     }
     let meta = metadata(&image.code);
     Ok(Cart {
@@ -317,13 +318,19 @@ mod tests {
         assert_eq!(&tiles[32..34], &[0x10, 0x32]);
         assert_eq!(cart.image.banks[2].section(Section::Map)[135 * 240], 0x01);
         // The palette is not swapped.
-        assert_eq!(&cart.image.banks[0].section(Section::Palette)[..3], &[0x1a, 0x1c, 0x2c]);
+        assert_eq!(
+            &cart.image.banks[0].section(Section::Palette)[..3],
+            &[0x1a, 0x1c, 0x2c]
+        );
     }
 
     #[test]
     fn default_and_fallback_palettes() {
         let cart = parse_str("function TIC() end\n").unwrap();
-        assert_eq!(&cart.image.banks[0].section(Section::Palette)[..48], &SWEETIE16);
+        assert_eq!(
+            &cart.image.banks[0].section(Section::Palette)[..48],
+            &SWEETIE16
+        );
         let mut zero = Cart::from_code("z", "");
         zero.image.banks[0].section_mut(Section::Palette).fill(0);
         super::super::apply_fallbacks(&mut zero.image);
@@ -334,7 +341,9 @@ mod tests {
     fn malformed_sections_name_the_line() {
         let row = "0".repeat(64);
         assert_eq!(
-            err(&format!("x=1\n-- <TILES>\n-- 001:{row}\n-- 300:{row}\n-- </TILES>\n")),
+            err(&format!(
+                "x=1\n-- <TILES>\n-- 001:{row}\n-- 300:{row}\n-- </TILES>\n"
+            )),
             "t.lua:4: section <TILES>: row 300 is out of range (TILES has 256 rows)"
         );
         assert_eq!(
@@ -349,19 +358,27 @@ mod tests {
             err(&format!("x=1\n-- <TILES>\n-- 1:{row}\n-- </TILES>\n")),
             "t.lua:3: section <TILES>: '1' is not a 3-digit row number"
         );
-        assert_eq!(err("x=1\n-- </TILES>\n"), "t.lua:2: </TILES> closes a section that is not open");
+        assert_eq!(
+            err("x=1\n-- </TILES>\n"),
+            "t.lua:2: </TILES> closes a section that is not open"
+        );
         assert_eq!(
             err("x=1\n-- <PALETTE>\n-- </PALETTE>\n-- <PALETTE>\n-- </PALETTE>\n"),
             "t.lua:4: section <PALETTE> appears twice"
         );
-        assert!(err("x=1\n-- <FUTURE>\n-- 000:zz\n").contains("t.lua:2: section opened here is never closed"));
+        assert!(
+            err("x=1\n-- <FUTURE>\n-- 000:zz\n")
+                .contains("t.lua:2: section opened here is never closed")
+        );
     }
 
     #[test]
     fn unknown_sections_are_skipped_and_bad_utf8_is_refused() {
         let cart = parse_str("x=1\n-- <FUTURE>\n-- 000:zz\n-- </FUTURE>\n").unwrap();
         assert_eq!(cart.image.code, "x=1");
-        let e = parse(Path::new("b.lua"), b"x=1\ny=\xff\n").unwrap_err().to_string();
+        let e = parse(Path::new("b.lua"), b"x=1\ny=\xff\n")
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "b.lua:2: the file is not valid UTF-8 text");
     }
 }
