@@ -82,3 +82,28 @@ fn slow_frames_within_budget_are_not_stopped() {
             .expect("a slow frame is not a hang");
     }
 }
+
+#[test]
+fn trace_floods_are_capped_not_fatal() {
+    let mut console = console(1000, 1000);
+    console
+        .load(Cart::from_code(
+            "chatty.lua",
+            "function TIC() for i = 1, 5000 do trace(i) end end",
+        ))
+        .unwrap();
+    for _ in 0..12 {
+        console
+            .frame(&Input::default())
+            .expect("a chatty cart is not killed");
+    }
+    let lines = console.take_trace();
+    // 1000 lines and a note per frame reach the host; it keeps the last 10,000 lines.
+    assert_eq!(lines.len(), cartbox_host::console::TRACE_KEPT + 1);
+    assert_eq!(lines[0].text, "[2012 older trace lines dropped]");
+    // Lines 1001 to 5000 (four digits each) were dropped in the runner.
+    assert_eq!(
+        lines.last().unwrap().text,
+        "[16000 bytes of trace output dropped this frame]"
+    );
+}

@@ -174,7 +174,31 @@ pub struct Console {
     runner: Option<RunnerProcess>,
     cart: Option<Cart>,
     frames: u64,
-    trace: Vec<TraceLine>,
+    trace: TraceBuffer,
+}
+
+/// Trace output waiting for a front-end to take it, bounded: if nobody takes it, the
+/// oldest lines go (and are counted) rather than the host's memory.
+#[derive(Debug, Default)]
+struct TraceBuffer {
+    lines: std::collections::VecDeque<TraceLine>,
+    dropped: usize,
+}
+
+/// Most trace lines a console keeps for a front-end that does not take them.
+pub const TRACE_KEPT: usize = 10_000;
+
+impl TraceBuffer {
+    fn push(&mut self, line: TraceLine) {
+        self.lines.push_back(line);
+    }
+
+    fn bound(&mut self) {
+        while self.lines.len() > TRACE_KEPT {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+    }
 }
 
 impl std::fmt::Debug for Console {
@@ -199,7 +223,7 @@ impl Console {
             runner: None,
             cart: None,
             frames: 0,
-            trace: Vec::new(),
+            trace: TraceBuffer::default(),
         })
     }
 
@@ -253,6 +277,7 @@ impl Console {
         let deadline = self.deadline();
         let trace = &mut self.trace;
         runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t))?;
+        self.trace.bound();
         self.runner = Some(runner);
         Ok(())
     }
@@ -285,6 +310,7 @@ impl Console {
         let result = runner.frame(&mut self.zygote, time, pixels, deadline, &mut |t| {
             trace.push(t)
         });
+        self.trace.bound();
         match result {
             Ok(exit) => Ok(exit),
             Err(stop) => {
@@ -332,9 +358,17 @@ impl Console {
         Some((w as u32, h as u32, rgb))
     }
 
-    /// Takes the trace output gathered so far.
+    /// Takes the trace output gathered so far (at most the last [`TRACE_KEPT`] lines; a
+    /// line saying how many were dropped comes first if any were).
     pub fn take_trace(&mut self) -> Vec<TraceLine> {
-        std::mem::take(&mut self.trace)
+        let mut out = Vec::with_capacity(self.trace.lines.len() + 1);
+        if self.trace.dropped > 0 {
+            let text = format!("[{} older trace lines dropped]", self.trace.dropped);
+            out.push(TraceLine { text, color: 2 });
+            self.trace.dropped = 0;
+        }
+        out.extend(self.trace.lines.drain(..));
+        out
     }
 
     /// The running runner's pid.

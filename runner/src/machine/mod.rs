@@ -66,6 +66,8 @@ pub struct Trace {
 
 /// Most trace output a cart may produce in one frame; beyond it lines are counted, not kept.
 pub const TRACE_FRAME_LIMIT: usize = 256 << 10;
+/// Most trace lines a cart may produce in one frame (the host refuses floods of messages).
+pub const TRACE_FRAME_LINES: usize = 1000;
 
 /// The console state of one running cart.
 pub struct Machine {
@@ -215,8 +217,10 @@ impl Machine {
 
     /// `trace(text, color)`.
     pub fn trace(&mut self, text: &str, color: u8) {
-        if self.trace.bytes + text.len() > TRACE_FRAME_LIMIT {
-            self.trace.dropped += text.len();
+        if self.trace.bytes + text.len() > TRACE_FRAME_LIMIT
+            || self.trace.lines.len() >= TRACE_FRAME_LINES
+        {
+            self.trace.dropped += text.len().max(1);
             return;
         }
         self.trace.bytes += text.len();
