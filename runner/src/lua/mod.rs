@@ -278,89 +278,92 @@ impl LuaCart {
 
     fn run_top_level(&mut self, code: &str) -> Result<(), RawFault> {
         let chunk = CString::new(format!("@{}", self.name)).unwrap_or_else(|_| c"@cart".to_owned());
-        let l = self.main;
-        // SAFETY: `l` is the main thread, idle; the stack is restored before returning.
-        unsafe {
-            let base = ffi::lua_gettop(l);
-            if ffi::lua_checkstack(l, 4) == 0 {
-                return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
-            }
-            ffi::lua_pushcfunction(l, message_handler);
-            let status = ffi::luaL_loadbufferx(
-                l,
-                code.as_ptr().cast(),
-                code.len(),
-                chunk.as_ptr(),
-                c"t".as_ptr(),
-            );
-            if status != ffi::LUA_OK {
-                let msg = stack_string(l, -1);
-                ffi::lua_settop(l, base);
-                return Err(if status == ffi::LUA_ERRSYNTAX {
-                    RawFault::Syntax(msg)
-                } else {
-                    RawFault::Status(status, msg)
-                });
-            }
-            let status = ffi::lua_pcall(l, 0, 0, base + 1);
-            let result = if status == ffi::LUA_OK {
-                Ok(())
-            } else {
-                Err(RawFault::Status(status, stack_string(l, -1)))
-            };
-            ffi::lua_settop(l, base);
-            result
-        }
+        self.protected(
+            |l| {
+                // SAFETY: compiling on the main thread; the loader is protected itself and
+                // leaves either the function or the error message.
+                let status = unsafe {
+                    ffi::luaL_loadbufferx(
+                        l,
+                        code.as_ptr().cast(),
+                        code.len(),
+                        chunk.as_ptr(),
+                        c"t".as_ptr(),
+                    )
+                };
+                match status {
+                    ffi::LUA_OK => Ok(0),
+                    // SAFETY: the error message is on top of the stack.
+                    ffi::LUA_ERRSYNTAX => Err(RawFault::Syntax(unsafe { stack_string(l, -1) })),
+                    // SAFETY: as above.
+                    other => Err(RawFault::Status(other, unsafe { stack_string(l, -1) })),
+                }
+            },
+            0,
+            |_| (),
+        )
     }
 
     /// Which of the callbacks are defined as functions now (bits `HAS_*`).
     fn defined(&mut self) -> Result<u32, RawFault> {
-        let l = self.main;
-        // SAFETY: as in `run_top_level`.
-        unsafe {
-            let base = ffi::lua_gettop(l);
-            if ffi::lua_checkstack(l, 3) == 0 {
-                return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
-            }
-            ffi::lua_pushcfunction(l, message_handler);
-            ffi::lua_pushcfunction(l, probe_callbacks);
-            let status = ffi::lua_pcall(l, 0, 1, base + 1);
-            let result = if status == ffi::LUA_OK {
-                Ok(ffi::lua_tointegerx(l, -1, std::ptr::null_mut()) as u32)
-            } else {
-                Err(RawFault::Status(status, stack_string(l, -1)))
-            };
-            ffi::lua_settop(l, base);
-            result
-        }
+        self.protected(
+            |l| {
+                // SAFETY: pushing a light C function.
+                unsafe { ffi::lua_pushcfunction(l, probe_callbacks) };
+                Ok(0)
+            },
+            1,
+            // SAFETY: the one result is on top of the stack.
+            |l| unsafe { ffi::lua_tointegerx(l, -1, std::ptr::null_mut()) } as u32,
+        )
     }
 
     /// Calls global function `name`, with one integer argument if given.
     fn call(&mut self, name: &'static CStr, arg: Option<i64>) -> Result<(), RawFault> {
+        self.protected(
+            |l| {
+                // SAFETY: pushing a light C function, a light userdata holding a static
+                // string (valid for the call) and an integer.
+                unsafe {
+                    ffi::lua_pushcfunction(l, invoke);
+                    ffi::lua_pushlightuserdata(l, name.as_ptr() as *mut c_void);
+                    match arg {
+                        Some(a) => {
+                            ffi::lua_pushinteger(l, a);
+                            Ok(2)
+                        }
+                        None => Ok(1),
+                    }
+                }
+            },
+            0,
+            |_| (),
+        )
+    }
+
+    /// Calls what `push` puts on the idle main thread (a function and its arguments;
+    /// `push` returns how many arguments) under the message handler, reads the results with
+    /// `read`, and leaves the stack as it found it.
+    fn protected<T>(
+        &mut self,
+        push: impl FnOnce(*mut lua_State) -> Result<c_int, RawFault>,
+        nresults: c_int,
+        read: impl FnOnce(*mut lua_State) -> T,
+    ) -> Result<T, RawFault> {
         let l = self.main;
-        // SAFETY: as in `run_top_level`; `name` is static, so the light userdata holding it
-        // stays valid for the call.
+        // SAFETY: `l` is the main thread and nothing else runs on it; every path restores
+        // the stack top; lua_pcall contains any error raised by what `push` pushed.
         unsafe {
             let base = ffi::lua_gettop(l);
-            if ffi::lua_checkstack(l, 4) == 0 {
+            if ffi::lua_checkstack(l, 5) == 0 {
                 return Err(RawFault::Status(ffi::LUA_ERRMEM, String::new()));
             }
             ffi::lua_pushcfunction(l, message_handler);
-            ffi::lua_pushcfunction(l, invoke);
-            ffi::lua_pushlightuserdata(l, name.as_ptr() as *mut c_void);
-            let nargs = match arg {
-                Some(a) => {
-                    ffi::lua_pushinteger(l, a);
-                    2
-                }
-                None => 1,
-            };
-            let status = ffi::lua_pcall(l, nargs, 0, base + 1);
-            let result = if status == ffi::LUA_OK {
-                Ok(())
-            } else {
-                Err(RawFault::Status(status, stack_string(l, -1)))
-            };
+            let result =
+                push(l).and_then(|nargs| match ffi::lua_pcall(l, nargs, nresults, base + 1) {
+                    ffi::LUA_OK => Ok(read(l)),
+                    status => Err(RawFault::Status(status, stack_string(l, -1))),
+                });
             ffi::lua_settop(l, base);
             result
         }

@@ -150,16 +150,11 @@ impl Machine {
         if pal[48..].iter().any(|b| *b != 0) {
             self.other_vram[ram::PALETTE..ram::PALETTE + 48].copy_from_slice(&pal[48..]);
         }
-        for s in [
-            Section::Tiles,
-            Section::Sprites,
-            Section::Map,
-            Section::Waveforms,
-            Section::Sfx,
-            Section::Patterns,
-            Section::Tracks,
-            Section::Flags,
-        ] {
+        // Every other section goes to its place in RAM; the palette went to VRAM above.
+        for s in Section::ALL
+            .into_iter()
+            .filter(|s| !matches!(s, Section::Screen | Section::Palette))
+        {
             let a = s.ram_address();
             ram[a..a + s.size()].copy_from_slice(bank0.section(s));
         }
