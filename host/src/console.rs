@@ -320,6 +320,22 @@ impl Console {
         }
     }
 
+    /// Calls the cart's `MENU(index)`: the player picked item `index` of the game menu
+    /// (`Cart::meta.menu`).
+    pub fn menu(&mut self, index: u32) -> Result<(), Stop> {
+        let deadline = self.deadline();
+        let Some(runner) = self.runner.as_mut() else {
+            return Err(Stop::Host("the cart is not running".into()));
+        };
+        let trace = &mut self.trace;
+        let result = runner.menu(&mut self.zygote, index, deadline, &mut |t| trace.push(t));
+        self.trace.bound();
+        result.map_err(|stop| {
+            self.runner = None;
+            stop.into()
+        })
+    }
+
     /// Frames run since the cart was (re)loaded.
     pub fn frames(&self) -> u64 {
         self.frames

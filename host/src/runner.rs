@@ -80,6 +80,8 @@ pub enum Reply {
         /// The cart called `exit()`.
         exit: bool,
     },
+    /// `MENU` has run.
+    MenuDone,
 }
 
 /// A live runner.
@@ -225,8 +227,27 @@ impl RunnerProcess {
             trace,
         )? {
             Reply::FrameDone { exit } => Ok(exit),
-            Reply::Loaded => Err(self.violation("answered a frame with Loaded".into())),
+            other => Err(self.violation(format!("answered a frame with {other:?}"))),
         }
+    }
+
+    /// Calls the cart's `MENU(index)`.
+    pub fn menu(
+        &mut self,
+        zygote: &mut Zygote,
+        index: u32,
+        deadline: Deadline,
+        trace: &mut dyn FnMut(TraceLine),
+    ) -> Result<(), RunnerStop> {
+        let seq = self.take_seq();
+        self.request(
+            zygote,
+            HostMessage::Menu { seq, index },
+            seq,
+            deadline,
+            trace,
+        )
+        .map(|_| ())
     }
 
     fn take_seq(&mut self) -> u64 {
@@ -253,7 +274,7 @@ impl RunnerProcess {
         framing::encode::<_, HOST_MESSAGE_LIMIT>(&msg, &mut wire)
             .map_err(|e| RunnerStop::Host(e.to_string()))?;
         self.send(zygote, &wire, hard, start)?;
-        let expect_load = matches!(msg, HostMessage::Load(_));
+
         let (mut messages, mut bytes) = (0usize, 0usize);
         loop {
             let m = self.next_message(zygote, Some((soft, seq)), hard, start)?;
@@ -264,11 +285,20 @@ impl RunnerProcess {
                     bytes += text.len();
                     trace(TraceLine { text, color });
                 }
-                RunnerMessage::Loaded { seq: s } if expect_load && s == seq => {
+                RunnerMessage::Loaded { seq: s }
+                    if s == seq && matches!(msg, HostMessage::Load(_)) =>
+                {
                     return Ok(Reply::Loaded);
                 }
-                RunnerMessage::FrameDone { seq: s, exit } if !expect_load && s == seq => {
+                RunnerMessage::FrameDone { seq: s, exit }
+                    if s == seq && matches!(msg, HostMessage::Frame(_)) =>
+                {
                     return Ok(Reply::FrameDone { exit });
+                }
+                RunnerMessage::MenuDone { seq: s }
+                    if s == seq && matches!(msg, HostMessage::Menu { .. }) =>
+                {
+                    return Ok(Reply::MenuDone);
                 }
                 RunnerMessage::Fault(f) => {
                     self.ended = true;
@@ -487,6 +517,7 @@ fn kind(m: &RunnerMessage) -> &'static str {
         RunnerMessage::Ready(_) => "Ready",
         RunnerMessage::Loaded { .. } => "Loaded",
         RunnerMessage::FrameDone { .. } => "FrameDone",
+        RunnerMessage::MenuDone { .. } => "MenuDone",
         RunnerMessage::Trace { .. } => "Trace",
         RunnerMessage::Fault(_) => "Fault",
     }

@@ -234,10 +234,20 @@ mod tests {
 
     #[test]
     fn claimed_lengths_beyond_the_limit_do_not_allocate() {
-        // Trace with a string claiming 2^40 bytes: must fail, not try to allocate.
-        let mut payload = vec![3u8]; // Trace variant
-        payload.push(253); // varint u64 follows
+        // A Trace whose string claims 2^40 bytes: must fail, not try to allocate.
+        let mut wire = Vec::new();
+        encode::<_, L>(
+            &RunnerMessage::Trace {
+                text: String::new(),
+                color: 0,
+            },
+            &mut wire,
+        )
+        .unwrap();
+        let tag = wire[PREFIX];
+        let mut payload = vec![tag, 253]; // 253: a varint u64 follows
         payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        payload.push(0);
         assert!(matches!(
             decode::<RunnerMessage, L>(&payload),
             Err(FramingError::Malformed(_))

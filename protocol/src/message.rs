@@ -25,6 +25,15 @@ pub enum HostMessage {
     /// Run one frame: `TIC` (and `OVR`, `BDR`), then blit the output frame into shared
     /// memory. Answered by [`RunnerMessage::FrameDone`] or [`RunnerMessage::Fault`].
     Frame(FrameRequest),
+    /// The player picked item `index` of the cart's game menu (its `-- menu:` metadata):
+    /// call `MENU(index)`. Answered by [`RunnerMessage::MenuDone`] or
+    /// [`RunnerMessage::Fault`].
+    Menu {
+        /// Request number.
+        seq: u64,
+        /// The item, counted from 0.
+        index: u32,
+    },
 }
 
 /// A cart to load.
@@ -85,6 +94,11 @@ pub enum RunnerMessage {
         seq: u64,
         /// The cart called `exit()`.
         exit: bool,
+    },
+    /// `MENU` has run.
+    MenuDone {
+        /// The `Menu` request answered.
+        seq: u64,
     },
     /// Output of `trace()`; may come any time between a request and its answer.
     Trace {

@@ -47,8 +47,7 @@ fn icount(mode: &str) {
     cart.boot(busy, 1).expect("boot");
     if mode == "guarded" {
         guard::install_handler().expect("handler");
-        // SAFETY: the VM lives until the end of this function.
-        unsafe { guard::attach(cart.main_state(), 1000) };
+        cart.attach_guard(1000);
     }
     for seq in 2..7 {
         cart.frame(seq, Some(0.0), false).expect("frame");
@@ -124,8 +123,7 @@ fn main() {
     let mut guarded = LuaCart::new(machine(), "busy.lua", 64 << 20).expect("vm");
     guarded.boot(busy, 1).expect("boot");
     guard::install_handler().expect("handler");
-    // SAFETY: the VM lives until the end of main.
-    unsafe { guard::attach(guarded.main_state(), 1000) };
+    guarded.attach_guard(1000);
     let armed = time(20, || {
         seq += 1;
         guarded.frame(seq, Some(0.0), true).expect("frame");

@@ -121,8 +121,7 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std
         Ok(c) => c,
         Err(f) => return report_fault(channel, f),
     };
-    // SAFETY: the VM lives until this process exits (we never drop `cart` before _exit).
-    unsafe { guard::attach(cart.main_state(), load.settings.budget_ms) };
+    cart.attach_guard(load.settings.budget_ms);
     let booted = cart.boot(&load.code, load.seq);
     flush_trace(channel, &mut cart)?;
     if let Err(f) = booted {
@@ -141,6 +140,14 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std
                         seq: req.seq,
                         exit: outcome.exit,
                     })?,
+                    Err(f) => return report_fault(channel, f),
+                }
+            }
+            Some(HostMessage::Menu { seq, index }) => {
+                let done = cart.menu(seq, index);
+                flush_trace(channel, &mut cart)?;
+                match done {
+                    Ok(()) => channel.send(&RunnerMessage::MenuDone { seq })?,
                     Err(f) => return report_fault(channel, f),
                 }
             }

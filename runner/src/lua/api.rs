@@ -14,7 +14,7 @@ use std::ffi::{CStr, c_int};
 
 use mlua::ffi::{self, lua_State};
 
-use crate::machine::Machine;
+use crate::machine::{KEY_COUNT, Machine, TexSource, Vertex, parse_note};
 
 type LuaFn = unsafe extern "C-unwind" fn(*mut lua_State) -> c_int;
 
@@ -48,6 +48,25 @@ pub(super) const FUNCTIONS: &[(&CStr, LuaFn)] = &[
     (c"memset", memset),
     (c"vbank", vbank),
     (c"exit", exit),
+    (c"spr", spr),
+    (c"map", map),
+    (c"mget", mget),
+    (c"mset", mset),
+    (c"font", font),
+    (c"tri", tri),
+    (c"trib", trib),
+    (c"ttri", ttri),
+    (c"textri", textri),
+    (c"key", key),
+    (c"keyp", keyp),
+    (c"mouse", mouse),
+    (c"pmem", pmem),
+    (c"sync", sync),
+    (c"reset", reset),
+    (c"fget", fget),
+    (c"fset", fset),
+    (c"sfx", sfx),
+    (c"music", music),
 ];
 
 /// The machine behind this closure.
@@ -518,6 +537,531 @@ unsafe extern "C-unwind" fn exit(l: *mut lua_State) -> c_int {
     // SAFETY: see `cls`.
     unsafe { machine(l).request_exit() };
     0
+}
+
+/// Colour keys at argument `i`: a table of up to 16 numbers (read raw, stopping at the
+/// first non-number) or one value (nil counts as 0, as in TIC-80).
+unsafe fn color_keys(l: *mut lua_State, i: c_int) -> ([u8; 16], usize) {
+    let mut keys = [0u8; 16];
+    // SAFETY: reading argument `i` and, for a table, its first 16 entries (raw, so no
+    // metamethod runs); each value pushed is popped.
+    unsafe {
+        if ffi::lua_type(l, i) == ffi::LUA_TTABLE {
+            let mut n = 0;
+            for k in 1..=16 {
+                ffi::lua_rawgeti(l, i, k);
+                let ok = ffi::lua_isnumber(l, -1) != 0;
+                if ok {
+                    keys[n] = int(l, -1) as u8;
+                    n += 1;
+                }
+                ffi::lua_pop(l, 1);
+                if !ok {
+                    break;
+                }
+            }
+            (keys, n)
+        } else {
+            keys[0] = int(l, i) as u8;
+            (keys, 1)
+        }
+    }
+}
+
+unsafe extern "C-unwind" fn spr(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        let (mut id, mut x, mut y, mut scale, mut flip, mut rotate, mut w, mut h) =
+            (0, 0, 0, 1, 0, 0, 1, 1);
+        let (mut keys, mut count) = ([0u8; 16], 0);
+        if n >= 1 {
+            id = int(l, 1);
+        }
+        if n >= 3 {
+            x = int(l, 2);
+            y = int(l, 3);
+        }
+        if n >= 4 {
+            (keys, count) = color_keys(l, 4);
+        }
+        if n >= 5 {
+            scale = int(l, 5);
+        }
+        if n >= 6 {
+            flip = int(l, 6);
+        }
+        if n >= 7 {
+            rotate = int(l, 7);
+        }
+        if n >= 9 {
+            w = int(l, 8);
+            h = int(l, 9);
+        }
+        machine(l).spr(id, x, y, &keys[..count], scale, flip, rotate, w, h);
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn map(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`. The remap calls happen before the machine is borrowed to draw.
+    unsafe {
+        let n = top(l);
+        let (mut x, mut y, mut w, mut h, mut sx, mut sy, mut scale) = (0, 0, 30, 17, 0, 0, 1);
+        let (mut keys, mut count) = ([0u8; 16], 0);
+        if n >= 2 {
+            x = int(l, 1);
+            y = int(l, 2);
+        }
+        if n >= 4 {
+            w = int(l, 3);
+            h = int(l, 4);
+        }
+        if n >= 6 {
+            sx = int(l, 5);
+            sy = int(l, 6);
+        }
+        if n >= 7 {
+            (keys, count) = color_keys(l, 7);
+        }
+        if n >= 8 {
+            scale = int(l, 8);
+        }
+        let remap = n >= 9 && ffi::lua_type(l, 9) == ffi::LUA_TFUNCTION;
+        if !remap {
+            machine(l).map(x, y, w, h, sx, sy, &keys[..count], scale);
+            return 0;
+        }
+        let cells = machine(l).map_cells(x, y, w, h);
+        let mut drawn = Vec::with_capacity(cells.len());
+        ffi::luaL_checkstack(l, 5, c"map".as_ptr());
+        for (mi, mj, tile) in cells {
+            ffi::lua_pushvalue(l, 9);
+            ffi::lua_pushinteger(l, i64::from(tile));
+            ffi::lua_pushinteger(l, i64::from(mi));
+            ffi::lua_pushinteger(l, i64::from(mj));
+            // TIC-80 ignores errors in remap; the cell keeps its tile.
+            if ffi::lua_pcall(l, 3, 3, 0) == ffi::LUA_OK {
+                drawn.push((int(l, -3) as u8, int(l, -2), int(l, -1)));
+                ffi::lua_pop(l, 3);
+            } else {
+                drawn.push((tile, 0, 0));
+                ffi::lua_pop(l, 1);
+            }
+        }
+        let (w, _) = cartbox_map_extent(w, h);
+        machine(l).map_draw(w, sx, sy, &keys[..count], scale, &drawn);
+        0
+    }
+}
+
+fn cartbox_map_extent(w: i32, h: i32) -> (i32, i32) {
+    crate::machine::map_extent(w, h)
+}
+
+unsafe extern "C-unwind" fn mget(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        if top(l) != 2 {
+            raise(l, c"invalid params, mget(x,y)\n");
+        }
+        let (x, y) = (int(l, 1), int(l, 2));
+        let v = machine(l).mget(x, y);
+        push_int(l, i64::from(v))
+    }
+}
+
+unsafe extern "C-unwind" fn mset(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        if top(l) != 3 {
+            // TIC-80's message names mget here.
+            raise(l, c"invalid params, mget(x,y)\n");
+        }
+        let (x, y, t) = (int(l, 1), int(l, 2), int(l, 3));
+        machine(l).mset(x, y, t as u8);
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn font(l: *mut lua_State) -> c_int {
+    // SAFETY: see `print`.
+    unsafe {
+        let n = top(l);
+        if n == 0 {
+            return 0;
+        }
+        let text = to_text(l, 1).unwrap_or(b"nil");
+        let (mut x, mut y, mut key, mut w, mut h, mut fixed, mut scale, mut alt) =
+            (0, 0, 0u8, 8, 8, false, 1, false);
+        if n >= 3 {
+            x = int(l, 2);
+            y = int(l, 3);
+        }
+        if n >= 4 {
+            key = int(l, 4) as u8;
+        }
+        if n >= 6 {
+            w = int(l, 5);
+            h = int(l, 6);
+        }
+        if n >= 7 {
+            fixed = boolean(l, 7);
+        }
+        if n >= 8 {
+            scale = int(l, 8);
+        }
+        if n >= 9 {
+            alt = boolean(l, 9);
+        }
+        if scale == 0 {
+            return push_int(l, 0);
+        }
+        let width = machine(l).font(c_text(text), x, y, key, w, h, fixed, scale, alt);
+        push_int(l, i64::from(width))
+    }
+}
+
+unsafe fn seven_floats(l: *mut lua_State, msg: &'static CStr) -> ([f32; 6], i32) {
+    // SAFETY: see `cls`.
+    unsafe {
+        if top(l) != 7 {
+            raise(l, msg);
+        }
+        (
+            [
+                float(l, 1),
+                float(l, 2),
+                float(l, 3),
+                float(l, 4),
+                float(l, 5),
+                float(l, 6),
+            ],
+            int(l, 7),
+        )
+    }
+}
+
+unsafe extern "C-unwind" fn tri(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let ([a, b, c, d, e, f], color) =
+            seven_floats(l, c"invalid parameters, tri(x1,y1,x2,y2,x3,y3,color)\n");
+        machine(l).tri(a, b, c, d, e, f, color);
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn trib(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let ([a, b, c, d, e, f], color) =
+            seven_floats(l, c"invalid parameters, trib(x1,y1,x2,y2,x3,y3,color)\n");
+        machine(l).trib(a, b, c, d, e, f, color);
+        0
+    }
+}
+
+/// The three vertices of `ttri`/`textri` (x, y at 1..6, u, v at 7..12).
+unsafe fn textured(l: *mut lua_State) -> [Vertex; 3] {
+    // SAFETY: see `cls`.
+    unsafe {
+        let f = |i| f64::from(float(l, i));
+        [0, 1, 2].map(|k| Vertex {
+            x: f(1 + 2 * k),
+            y: f(2 + 2 * k),
+            u: f(7 + 2 * k),
+            v: f(8 + 2 * k),
+            z: 0.0,
+        })
+    }
+}
+
+unsafe extern "C-unwind" fn ttri(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n < 12 {
+            raise(
+                l,
+                c"invalid parameters, ttri(x1,y1,x2,y2,x3,y3,u1,v1,u2,v2,u3,v3,[src=0],[chroma=off],[z1=0],[z2=0],[z3=0])\n",
+            );
+        }
+        let mut v = textured(l);
+        let mut src = 0i64;
+        if n >= 13 {
+            src = if ffi::lua_type(l, 13) == ffi::LUA_TBOOLEAN {
+                i64::from(boolean(l, 13))
+            } else {
+                let mut ok = 0;
+                let s = ffi::lua_tointegerx(l, 13, &mut ok);
+                if ok == 0 { 0 } else { s }
+            };
+        }
+        let (mut keys, mut count) = ([0u8; 16], 0);
+        if n >= 14 {
+            (keys, count) = color_keys(l, 14);
+        }
+        let depth = n == 17;
+        if depth {
+            for (k, vert) in v.iter_mut().enumerate() {
+                vert.z = f64::from(float(l, 15 + k as c_int));
+            }
+        }
+        let src = match src {
+            0 => TexSource::Tiles,
+            1 => TexSource::Map,
+            2 => TexSource::OtherVbank,
+            _ => return 0,
+        };
+        machine(l).ttri(v, src, &keys[..count], depth);
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn textri(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n < 12 {
+            return 0;
+        }
+        let v = textured(l);
+        let use_map = n >= 13 && boolean(l, 13);
+        let (mut keys, mut count) = ([0u8; 16], 0);
+        if n >= 14 {
+            (keys, count) = color_keys(l, 14);
+        }
+        machine(l).textri(v, use_map, &keys[..count]);
+        0
+    }
+}
+
+unsafe fn key_code(l: *mut lua_State) -> u8 {
+    // SAFETY: see `cls`.
+    unsafe {
+        let code = int(l, 1) as u8;
+        if usize::from(code) >= KEY_COUNT {
+            raise(l, c"unknown keyboard code\n");
+        }
+        code
+    }
+}
+
+unsafe extern "C-unwind" fn key(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        match top(l) {
+            0 => {
+                let v = machine(l).key_any();
+                push_bool(l, v)
+            }
+            1 => {
+                let code = key_code(l);
+                let v = machine(l).key(code);
+                push_bool(l, v)
+            }
+            _ => raise(l, c"invalid params, key [code]\n"),
+        }
+    }
+}
+
+unsafe extern "C-unwind" fn keyp(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n == 0 {
+            let v = machine(l).keyp(0, -1, -1);
+            return push_bool(l, v);
+        }
+        let code = key_code(l);
+        let (hold, period) = match n {
+            1 => (-1, -1),
+            3 => (int(l, 2), int(l, 3)),
+            _ => raise(l, c"invalid params, keyp [ code [ hold period ] ]\n"),
+        };
+        let v = machine(l).keyp(code, hold, period);
+        push_bool(l, v)
+    }
+}
+
+unsafe extern "C-unwind" fn mouse(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`; seven results fit the guaranteed stack space (LUA_MINSTACK).
+    unsafe {
+        let m = machine(l).mouse();
+        ffi::lua_pushinteger(l, i64::from(m.x));
+        ffi::lua_pushinteger(l, i64::from(m.y));
+        ffi::lua_pushboolean(l, c_int::from(m.left));
+        ffi::lua_pushboolean(l, c_int::from(m.middle));
+        ffi::lua_pushboolean(l, c_int::from(m.right));
+        ffi::lua_pushinteger(l, i64::from(m.scroll_x));
+        ffi::lua_pushinteger(l, i64::from(m.scroll_y));
+        7
+    }
+}
+
+unsafe extern "C-unwind" fn pmem(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n == 0 {
+            raise(l, c"invalid params, pmem(index [val]) -> val\n");
+        }
+        let index = int(l, 1) as u32;
+        let value = if n >= 2 {
+            let mut ok = 0;
+            let v = ffi::lua_tointegerx(l, 2, &mut ok);
+            Some(if ok == 0 { 0 } else { v as u32 })
+        } else {
+            None
+        };
+        match machine(l).pmem(index, value) {
+            Some(old) => push_int(l, i64::from(old)),
+            None => raise(l, c"invalid persistent tic index\n"),
+        }
+    }
+}
+
+unsafe extern "C-unwind" fn sync(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        let mask = if n >= 1 { int(l, 1) as u32 } else { 0 };
+        let bank = if n >= 2 { int(l, 2) } else { 0 };
+        let to_cart = n >= 3 && boolean(l, 3);
+        if machine(l).sync(mask, bank, to_cart).is_err() {
+            raise(l, c"sync() error, invalid bank");
+        }
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn reset(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe { machine(l).request_reset() };
+    0
+}
+
+unsafe extern "C-unwind" fn fget(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        if top(l) < 2 {
+            raise(l, c"invalid params, fget(sprite,flag)\n");
+        }
+        let (sprite, flag) = (int(l, 1), i32::from(int(l, 2) as u8));
+        let v = machine(l).fget(sprite, flag);
+        push_bool(l, v)
+    }
+}
+
+unsafe extern "C-unwind" fn fset(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        if top(l) < 3 {
+            raise(l, c"invalid params, fset(sprite,flag,value)\n");
+        }
+        let (sprite, flag, v) = (int(l, 1), i32::from(int(l, 2) as u8), boolean(l, 3));
+        machine(l).fset(sprite, flag, v);
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn sfx(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n < 1 {
+            raise(l, c"invalid sfx params\n");
+        }
+        let id = int(l, 1);
+        if id >= 64 {
+            raise(l, c"unknown sfx index\n");
+        }
+        let (mut note, mut octave, mut duration, mut channel, mut vol, mut speed) =
+            (-1, -1, -1, 0, (15u8, 15u8), 8);
+        if id >= 0 {
+            (note, octave, speed) = machine(l).sfx_defaults(id);
+        }
+        if n >= 2 {
+            if ffi::lua_isinteger(l, 2) != 0 {
+                let v = ffi::lua_tointegerx(l, 2, std::ptr::null_mut()) as i32;
+                note = v % 12;
+                octave = v / 12;
+            } else if ffi::lua_isstring(l, 2) != 0 {
+                // A float such as 14.0 counts as a string here (as in TIC-80) and fails.
+                let mut len = 0;
+                let p = ffi::lua_tolstring(l, 2, &mut len);
+                match parse_note(std::slice::from_raw_parts(p.cast::<u8>(), len)) {
+                    Ok(Some((nt, oc))) => {
+                        note = nt;
+                        octave = oc;
+                    }
+                    Ok(None) => {}
+                    Err(_) => raise(l, c"invalid note, should be like C#4\n"),
+                }
+            }
+            if n >= 3 {
+                duration = int(l, 3);
+            }
+            if n >= 4 {
+                channel = int(l, 4);
+            }
+            if n >= 5 {
+                vol = if ffi::lua_type(l, 5) == ffi::LUA_TTABLE {
+                    // TIC-80 1.1 stores the *type* of t[1] and t[2], not their values (a
+                    // number reads as 3); carts tuned on it sound as they did there.
+                    let kind = |k| {
+                        let t = ffi::lua_rawgeti(l, 5, k);
+                        ffi::lua_pop(l, 1);
+                        t as u8
+                    };
+                    (kind(1), kind(2))
+                } else {
+                    let v = int(l, 5) as u8;
+                    (v, v)
+                };
+            }
+            if n >= 6 {
+                speed = int(l, 6);
+            }
+        }
+        if !(0..4).contains(&channel) {
+            raise(l, c"unknown channel\n");
+        }
+        machine(l).sfx(
+            id,
+            note,
+            octave,
+            duration,
+            channel as usize,
+            (vol.0 & 15, vol.1 & 15),
+            speed,
+        );
+        0
+    }
+}
+
+unsafe extern "C-unwind" fn music(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n == 0 {
+            machine(l).music(-1, 0, 0, false, false, -1, -1);
+            return 0;
+        }
+        let track = int(l, 1);
+        if track > 7 {
+            raise(l, c"invalid music track index");
+        }
+        machine(l).music(-1, 0, 0, false, false, -1, -1);
+        let arg = |i: c_int, default: i32| if n >= i { int(l, i) } else { default };
+        let (frame, row) = (arg(2, -1), arg(3, -1));
+        let looping = if n >= 4 { boolean(l, 4) } else { true };
+        let sustain = n >= 5 && boolean(l, 5);
+        let (tempo, speed) = (arg(6, -1), arg(7, -1));
+        machine(l).music(track, frame, row, looping, sustain, tempo, speed);
+        0
+    }
 }
 
 #[cfg(test)]

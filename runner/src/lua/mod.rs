@@ -32,6 +32,10 @@ pub struct LuaCart {
     /// How Lua names the cart in messages (`luaO_chunkid` of "@name").
     display: String,
     memory_limit: u64,
+    /// The cart's code, kept for `reset()`.
+    code: String,
+    /// The soft-stop budget, when the runner's guard points at this cart.
+    guard_budget: Option<u32>,
 }
 
 impl std::fmt::Debug for LuaCart {
@@ -101,7 +105,22 @@ fn chunk_display(name: &str) -> String {
 impl LuaCart {
     /// Creates the VM with the console API for `machine`; no cart code runs yet.
     pub fn new(machine: Machine, name: &str, memory_limit: u64) -> Result<LuaCart, CartFault> {
-        let display = chunk_display(name);
+        let mut cart = LuaCart {
+            lua: None,
+            main: std::ptr::null_mut(),
+            machine: Box::into_raw(Box::new(machine)),
+            name: name.to_owned(),
+            display: chunk_display(name),
+            memory_limit,
+            code: String::new(),
+            guard_budget: None,
+        };
+        cart.create_vm()?;
+        Ok(cart)
+    }
+
+    /// Makes a fresh VM with the API bound to this cart's machine (replacing any old one).
+    fn create_vm(&mut self) -> Result<(), CartFault> {
         let internal = |what: String| {
             fault(
                 FaultKind::Runtime,
@@ -111,24 +130,17 @@ impl LuaCart {
                 "",
             )
         };
-        let machine = Box::into_raw(Box::new(machine));
-        let mut cart = LuaCart {
-            lua: None,
-            main: std::ptr::null_mut(),
-            machine,
-            name: name.to_owned(),
-            display,
-            memory_limit,
-        };
+        // The old VM goes first; its finalizers may still call the API.
+        self.lua = None;
         let lua = Lua::new_with(
             StdLib::COROUTINE | StdLib::TABLE | StdLib::STRING | StdLib::MATH,
             LuaOptions::new(),
         )
         .map_err(|e| internal(e.to_string()))?;
-        lua.set_memory_limit(usize::try_from(memory_limit).unwrap_or(usize::MAX))
+        lua.set_memory_limit(usize::try_from(self.memory_limit).unwrap_or(usize::MAX))
             .map_err(|e| internal(e.to_string()))?;
         let mut main: *mut lua_State = std::ptr::null_mut();
-        let machine_ptr = cart.machine;
+        let machine_ptr = self.machine;
         // SAFETY: runs inside mlua's protected call on the main state; pushes and pops
         // balance, and the functions registered get the machine pointer, which outlives the
         // VM (see Drop).
@@ -158,37 +170,60 @@ impl LuaCart {
             .set_name("=cartbox")
             .call::<()>(traceback)
             .map_err(|e| internal(e.to_string()))?;
-        cart.main = main;
-        cart.lua = Some(lua);
-        Ok(cart)
+        self.main = main;
+        self.lua = Some(lua);
+        if let Some(budget) = self.guard_budget {
+            // SAFETY: the VM just made lives until the next create_vm or Drop, and the
+            // guard is pointed at the newest one each time.
+            unsafe { guard::attach(main, budget) };
+        }
+        Ok(())
     }
 
-    /// The VM's main thread, for the soft-stop guard.
+    /// Points the soft-stop guard (installed by the runner) at this cart's VM, now and
+    /// after every `reset()`, quoting `budget_ms` in its messages.
+    pub fn attach_guard(&mut self, budget_ms: u32) {
+        self.guard_budget = Some(budget_ms);
+        // SAFETY: the VM lives until the next create_vm (which re-attaches) or Drop.
+        unsafe { guard::attach(self.main, budget_ms) };
+    }
+
+    /// The VM's main thread.
     pub fn main_state(&self) -> *mut lua_State {
         self.main
     }
 
     /// Compiles `code`, runs its top level and `BOOT` (request `seq`).
     pub fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault> {
-        if code.is_empty() {
-            return Err(fault(
-                FaultKind::Runtime,
-                Callback::TopLevel,
-                "the code is empty".into(),
-                String::new(),
-                "",
-            ));
+        self.code = code.to_owned();
+        guard::arm(seq, Callback::TopLevel);
+        let result = self.run_boot();
+        let stopped = guard::disarm();
+        result.map_err(|f| self.finish_fault(f, stopped))
+    }
+
+    /// The top level and BOOT of the cart's code, in the current VM.
+    fn run_boot(&mut self) -> Result<(), RawFault> {
+        if self.code.is_empty() {
+            return Err(RawFault::Message("the code is empty".into()));
         }
         self.machine().start_clock();
-        guard::arm(seq, Callback::TopLevel);
-        let result = self.run_top_level(code).and_then(|()| {
-            if self.defined()? & HAS_BOOT != 0 {
-                guard::set_callback(Callback::Boot);
-                self.call(c"BOOT", None)
-            } else {
-                Ok(())
-            }
-        });
+        guard::set_callback(Callback::TopLevel);
+        let code = std::mem::take(&mut self.code);
+        let result = self.run_top_level(&code);
+        self.code = code;
+        result?;
+        if self.defined()? & HAS_BOOT != 0 {
+            guard::set_callback(Callback::Boot);
+            self.call(c"BOOT", None)?;
+        }
+        Ok(())
+    }
+
+    /// Calls `MENU(index)` if the cart defines it (request `seq`).
+    pub fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
+        guard::arm(seq, Callback::Menu);
+        let result = self.call(c"MENU", Some(i64::from(index)));
         let stopped = guard::disarm();
         result.map_err(|f| self.finish_fault(f, stopped))
     }
@@ -222,6 +257,14 @@ impl LuaCart {
     }
 
     fn run_frame(&mut self, pixels: bool) -> Result<(), RawFault> {
+        // A reset() in the last frame: a fresh VM, the cart's data reloaded, the top level and
+        // BOOT run again, then this frame's TIC.
+        if self.machine().take_reset() {
+            self.create_vm().map_err(|f| RawFault::Message(f.message))?;
+            self.machine().reload_cart();
+            self.run_boot()?;
+            guard::set_callback(Callback::Tic);
+        }
         let defined = self.defined()?;
         if defined & HAS_TIC == 0 {
             return Err(RawFault::Message(
@@ -244,14 +287,20 @@ impl LuaCart {
         }
         self.machine().end_frame();
         let pixels = pixels || self.machine().exit_requested();
-        if defined & (HAS_BDR | HAS_SCN | HAS_SCANLINE) == 0 {
+        // In the frame that calls reset() the scanline callbacks do not run.
+        let callbacks = if self.machine().reset_requested() {
+            0
+        } else {
+            defined
+        };
+        if callbacks & (HAS_BDR | HAS_SCN | HAS_SCANLINE) == 0 {
             if pixels {
                 self.machine().blit();
             }
             return Ok(());
         }
         for row in 0..cartbox_protocol::ram::FULL_HEIGHT {
-            if defined & HAS_BDR != 0 {
+            if callbacks & HAS_BDR != 0 {
                 guard::set_callback(Callback::Bdr);
                 self.call(c"BDR", Some(row as i64))?;
             }
@@ -262,10 +311,10 @@ impl LuaCart {
             };
             if let Some(r) = scn_row {
                 guard::set_callback(Callback::Scn);
-                if defined & HAS_SCN != 0 {
+                if callbacks & HAS_SCN != 0 {
                     self.call(c"SCN", Some(r))?;
                 }
-                if defined & HAS_SCANLINE != 0 {
+                if callbacks & HAS_SCANLINE != 0 {
                     self.call(c"scanline", Some(r))?;
                 }
             }

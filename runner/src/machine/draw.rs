@@ -89,6 +89,7 @@ impl Machine {
 
     /// `cls(color)`: fills the clip rectangle with the mapped colour.
     pub fn cls(&mut self, color: i32) {
+        self.clear_depth();
         let mapped = self.map_color(color);
         if self.clip == Clip::FULL {
             self.ram()[..SCREEN_SIZE].fill(mapped | (mapped << 4));

@@ -7,11 +7,20 @@
 //! values are clipped or ignored as TIC-80 does, and nothing here panics on any argument.
 
 mod blit;
+mod cart;
 mod draw;
 pub mod font;
 mod input;
 mod memory;
+mod sound;
 mod text;
+mod tiles;
+mod tri;
+
+pub use cart::BadBank;
+pub use sound::parse_note;
+pub use tiles::map_extent;
+pub use tri::{TexSource, Vertex};
 
 use std::time::Instant;
 
@@ -20,6 +29,7 @@ use cartbox_protocol::ram::{self, HEIGHT, RAM_SIZE, VRAM_SIZE, WIDTH};
 
 use crate::shm::SharedMemory;
 use input::Input;
+pub use input::{KEY_COUNT, Mouse};
 
 /// The clip rectangle: left, top, right (exclusive), bottom (exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,11 +93,19 @@ pub struct Machine {
     /// fully transparent and the blit skips it.
     vbank1_used: bool,
     input: Input,
+    /// The sequencer behind `sfx` and `music`.
+    sound: sound::Sound,
+    /// The `ttri` depth buffer (1/z per screen pixel), made on first use.
+    zbuf: Option<Box<[f64]>>,
     /// Output pixels for each screen byte under the current palette (see `blit`).
     pairs: blit::PairCache,
     clock: Clock,
     trace: Trace,
     exit_requested: bool,
+    /// Sections `sync` already moved this frame.
+    synced: u32,
+    /// The cart called `reset()`.
+    reset_requested: bool,
 }
 
 impl std::fmt::Debug for Machine {
@@ -110,10 +128,14 @@ impl Machine {
             other_vram: Box::new([0; VRAM_SIZE]),
             vbank1_used: false,
             input: Input::default(),
+            sound: sound::Sound::default(),
+            zbuf: None,
             pairs: blit::PairCache::default(),
             clock: Clock::Real(Instant::now()),
             trace: Trace::default(),
             exit_requested: false,
+            synced: 0,
+            reset_requested: false,
         };
         m.reset_ram();
         m
@@ -163,14 +185,10 @@ impl Machine {
         if screen.iter().any(|b| *b != 0) {
             ram[..ram::SCREEN_SIZE].copy_from_slice(screen);
         }
+        self.sound.reset(self.mem.ram_mut());
         self.vbank = 0;
         self.vbank1_used = false;
         self.clip = Clip::FULL;
-    }
-
-    /// Resets the machine for `reset()`: RAM reloaded from the cart, input history kept.
-    pub fn reset(&mut self) {
-        self.reset_ram();
     }
 
     /// Prepares a frame: sets the clock, applies the button mapping, updates input history.
@@ -181,9 +199,9 @@ impl Machine {
             self.clock = Clock::Real(Instant::now());
         }
         let ram = self.mem.ram_mut();
-        // Sound registers are rewritten by the sound engine every tick.
-        ram[ram::SOUND_REGISTERS..ram::SOUND_REGISTERS + 72].fill(0);
-        ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
+        // The sequencer rewrites the sound registers, positions and music state every tick.
+        self.sound.tick(ram);
+        self.synced = 0;
         // The cursor byte is reset every frame: a cart that wants its own cursor writes it
         // every frame, as on TIC-80.
         ram[ram::MOUSE_CURSOR] = 0x80;
@@ -230,6 +248,60 @@ impl Machine {
     /// `exit()`: stop after this frame.
     pub fn request_exit(&mut self) {
         self.exit_requested = true;
+    }
+
+    /// `sfx(id, note, octave, duration, channel, volume, speed)` after argument parsing.
+    #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
+    pub fn sfx(
+        &mut self,
+        id: i32,
+        note: i32,
+        octave: i32,
+        duration: i32,
+        channel: usize,
+        vol: (u8, u8),
+        speed: i32,
+    ) {
+        let ram = self.mem.ram_mut();
+        self.sound
+            .sfx(ram, id, note, octave, duration, channel, vol, speed);
+    }
+
+    /// The default note, octave and speed of sfx sample `id` (0..64).
+    pub fn sfx_defaults(&mut self, id: i32) -> (i32, i32, i32) {
+        sound::sample_defaults(self.ram(), id)
+    }
+
+    /// `music(track, frame, row, loop, sustain, tempo, speed)` after argument parsing.
+    #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
+    pub fn music(
+        &mut self,
+        track: i32,
+        frame: i32,
+        row: i32,
+        looping: bool,
+        sustain: bool,
+        tempo: i32,
+        speed: i32,
+    ) {
+        let ram = self.mem.ram_mut();
+        self.sound
+            .music(ram, track, frame, row, looping, sustain, tempo, speed);
+    }
+
+    /// `reset()`: restart the cart at the next frame.
+    pub fn request_reset(&mut self) {
+        self.reset_requested = true;
+    }
+
+    /// Takes a pending `reset()` request.
+    pub fn take_reset(&mut self) -> bool {
+        std::mem::take(&mut self.reset_requested)
+    }
+
+    /// Whether `reset()` was called this frame.
+    pub fn reset_requested(&self) -> bool {
+        self.reset_requested
     }
 
     /// Whether the cart called `exit()`.

@@ -1,22 +1,25 @@
-//! `print`: text from the fonts in RAM.
+//! `print` and `font`: text drawn from a tile sheet, glyph by glyph.
 
 use cartbox_protocol::ram::{self, FONT_PARAMS};
 
 use super::Machine;
+use super::tiles::{ColorTable, Segment, TRANSPARENT, Tile, early_reject};
+
+/// How a piece of text is laid out.
+struct Layout {
+    /// Advance of a blank glyph, and of every glyph when fixed.
+    advance: i32,
+    line_height: i32,
+    fixed: bool,
+    scale: i32,
+    /// Second half of the sheet (glyphs 128..255): the small font for `print`.
+    alt: bool,
+}
 
 impl Machine {
-    /// One glyph of the RAM font, as 8 row bytes (bit x = column x).
-    fn glyph(&mut self, index: i32) -> [u8; 8] {
-        // The two fonts are one 1-bpp sheet of 256 glyphs: regular 0..127, small 128..255.
-        let at = ram::FONT + ((index & 0xff) as usize) * 8;
-        let mut g = [0u8; 8];
-        g.copy_from_slice(&self.ram()[at..at + 8]);
-        g
-    }
-
-    /// `print(text, x, y, color, fixed, scale, small)`: returns the width of the widest
-    /// line in pixels. The colour is written as given, without the palette map; 255 (what
-    /// TIC-80 makes of -1) draws nothing.
+    /// `print(text, x, y, color, fixed, scale, small)`: the system font in RAM, the colour
+    /// written as given (no palette map; 255, what TIC-80 makes of -1, draws nothing).
+    /// Returns the width of the widest line.
     #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
     pub fn print(
         &mut self,
@@ -31,69 +34,119 @@ impl Machine {
         let params = if small { ram::ALT_FONT } else { ram::FONT } + FONT_PARAMS;
         let cell_w = i32::from(self.ram()[params]);
         let cell_h = i32::from(self.ram()[params + 1]);
-        // A glyph without pixels (space) advances two pixels less than the cell.
-        let blank_advance = if fixed { cell_w } else { cell_w - 2 };
+        let mut table = [TRANSPARENT; 16];
+        table[1] = color;
+        let layout = Layout {
+            // A glyph without pixels (space) advances two pixels less than the cell.
+            advance: if fixed { cell_w } else { cell_w - 2 },
+            line_height: cell_h,
+            fixed,
+            scale,
+            alt: small,
+        };
+        self.draw_text(Segment::of(1), text, x, y, &table, &layout)
+    }
+
+    /// `font(text, x, y, colorkey, w, h, fixed, scale, alt)`: glyphs are tiles of the
+    /// other bank of the blit segment (the sprites by default), through the palette map.
+    #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
+    pub fn font(
+        &mut self,
+        text: &[u8],
+        x: i32,
+        y: i32,
+        key: u8,
+        w: i32,
+        h: i32,
+        fixed: bool,
+        scale: i32,
+        alt: bool,
+    ) -> i32 {
+        let seg = self.ram()[ram::BLIT_SEGMENT] & 0x0f;
+        let mut s = seg >> 1;
+        let mut flip = 1u8;
+        loop {
+            s >>= 1;
+            if s == 0 {
+                break;
+            }
+            flip <<= 1;
+        }
+        let table = self.color_table(&[key]);
+        let layout = Layout {
+            advance: w,
+            line_height: h,
+            fixed,
+            scale,
+            alt,
+        };
+        self.draw_text(Segment::of(seg ^ flip), text, x, y, &table, &layout)
+    }
+
+    fn draw_text(
+        &mut self,
+        seg: Segment,
+        text: &[u8],
+        x: i32,
+        y: i32,
+        table: &ColorTable,
+        l: &Layout,
+    ) -> i32 {
         let (mut pos, mut widest, mut y) = (x, x, y);
         for &byte in text {
             if byte == b'\n' {
                 widest = widest.max(pos);
                 pos = x;
-                y = y.wrapping_add(cell_h.wrapping_mul(scale));
+                y = y.wrapping_add(l.line_height.wrapping_mul(l.scale));
                 continue;
             }
-            let index = i32::from(small) * 128 + i32::from(byte as i8);
-            let glyph = self.glyph(index);
-            let used = self.draw_glyph(&glyph, pos, y, scale, fixed, color);
-            let advance = if !fixed && used > 0 {
+            // TIC-80 indexes with a signed char: bytes past 127 land in the other half.
+            let tile = seg.tile(i32::from(l.alt) * 128 + i32::from(byte as i8), true);
+            let used = self.draw_glyph(tile, pos, y, table, l.scale, l.fixed);
+            let advance = if !l.fixed && used > 0 {
                 used + 1
             } else {
-                blank_advance
+                l.advance
             };
-            pos = pos.wrapping_add(advance.wrapping_mul(scale));
+            pos = pos.wrapping_add(advance.wrapping_mul(l.scale));
         }
         pos.max(widest).wrapping_sub(x)
     }
 
-    /// Draws one glyph, trimmed to its used columns unless `fixed`; returns the drawn width.
+    /// Draws one glyph, trimmed to its visible columns unless `fixed`; returns its width.
     fn draw_glyph(
         &mut self,
-        glyph: &[u8; 8],
+        tile: Tile,
         x: i32,
         y: i32,
+        table: &ColorTable,
         scale: i32,
         fixed: bool,
-        color: u8,
     ) -> i32 {
-        // 255 is transparent; anything else is written as its low nibble.
-        let color = (color != 255).then_some(color & 0x0f);
-        let (mut start, mut end) = (0, 8);
+        let visible = |m: &mut Machine, col: u32| {
+            (0..8).any(|row| table[usize::from(tile.pixel(m.ram(), col, row))] != TRANSPARENT)
+        };
+        let (mut start, mut end) = (0u32, 8u32);
         if !fixed {
-            let cols = glyph.iter().fold(0u8, |a, b| a | b);
-            if cols == 0 {
-                return 0;
+            while start < 8 && !visible(self, start) {
+                start += 1;
             }
-            start = cols.trailing_zeros() as i32;
-            end = 8 - cols.leading_zeros() as i32;
+            while end > start && !visible(self, end - 1) {
+                end -= 1;
+            }
         }
-        let width = end - start;
+        let width = (end - start) as i32;
         let size = 8i32.saturating_mul(scale);
-        let c = self.clip;
-        let Some(color) = color else { return width };
-        // Early reject of the whole 8x8 cell, as TIC-80 does.
-        if y.saturating_add(size) - 1 < c.t
-            || x.saturating_add(size) - 1 < c.l
-            || y >= c.b
-            || x >= c.r
-        {
+        if early_reject(self.clip, x, y, size, size) {
             return width;
         }
-        for i in 0..width {
-            let col = start + i;
-            let xs = x.saturating_add(i.saturating_mul(scale));
-            for (row, bits) in glyph.iter().enumerate() {
-                if bits >> col & 1 == 1 {
+        for (i, col) in (start..end).enumerate() {
+            let xs = x.saturating_add((i as i32).saturating_mul(scale));
+            for row in 0..8u32 {
+                let v = table[usize::from(tile.pixel(self.ram(), col, row))];
+                if v != TRANSPARENT {
                     let ys = y.saturating_add((row as i32).saturating_mul(scale));
-                    self.fill_rect(xs, ys, scale, scale, color);
+                    self.fill_rect(xs, ys, scale, scale, v & 0x0f);
                 }
             }
         }
@@ -118,6 +171,8 @@ mod tests {
         assert_eq!(m.print(b"abc", 0, 0, 12, false, 1, true), 12);
         assert_eq!(m.print(b"abc", 0, 0, 12, false, 0, false), 0);
         assert_eq!(m.print(b"", 0, 0, 12, false, 1, false), 0);
+        // With the colour transparent every glyph counts as blank, as in TIC-80.
+        assert_eq!(m.print(b"abc", 0, 0, 255, false, 1, false), 12);
     }
 
     #[test]
@@ -142,5 +197,31 @@ mod tests {
         m.clip_reset();
         m.print(b"HELLO", i32::MAX - 3, i32::MIN, 7, false, i32::MAX, false);
         m.print(b"\n\n\n", 0, i32::MAX, 7, false, i32::MAX, true);
+        m.font(
+            b"\xff\x80abc",
+            i32::MIN,
+            3,
+            0,
+            i32::MAX,
+            i32::MIN,
+            false,
+            i32::MAX,
+            true,
+        );
+    }
+
+    #[test]
+    fn font_draws_sprites_as_glyphs() {
+        let mut m = machine();
+        // Sprite 65 ('A' in the sprite sheet, segment 2 flipped to 3): one pixel of colour 6
+        // at column 1.
+        m.poke4((0x6000 + 65 * 32) * 2 + 1, 6);
+        let w = m.font(b"AA", 0, 0, 0, 8, 8, false, 1, false);
+        assert_eq!(w, 4);
+        assert_eq!((m.pix_get(0, 0), m.pix_get(2, 0)), (6, 6));
+        // Fixed: every glyph advances w and is drawn from its column 0.
+        let w = m.font(b"AA", 0, 10, 0, 8, 8, true, 1, false);
+        assert_eq!(w, 16);
+        assert_eq!((m.pix_get(1, 10), m.pix_get(9, 10)), (6, 6));
     }
 }
