@@ -47,6 +47,7 @@ pub mod exit {
 const USAGE: &str = "\
 usage: cartbox run CART [options]     play a cart
        cartbox sandbox-check          check that the sandbox works on this machine
+       cartbox conformance DIR        play TIC-80's demo carts, compare with TIC-80's frames
 
 options for run:
   --headless           no window: run frames as fast as possible
@@ -73,6 +74,7 @@ pub fn main() -> i32 {
         }
         Ok(Command::Run(args)) => run(args),
         Ok(Command::SandboxCheck) => sandbox_check(),
+        Ok(Command::Conformance(dir)) => conformance(&dir),
         Err(msg) => {
             eprintln!("cartbox: {msg}\n\n{USAGE}");
             exit::USAGE
@@ -112,6 +114,8 @@ pub enum Command {
     Run(RunArgs),
     /// `cartbox sandbox-check`.
     SandboxCheck,
+    /// `cartbox conformance DIR`.
+    Conformance(PathBuf),
     /// `--help`.
     Help,
     /// `--version`.
@@ -131,6 +135,11 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
     };
     match sub.as_str() {
         "help" => Ok(Command::Help),
+        "conformance" => match p.next().map_err(err)? {
+            Some(Value(dir)) => Ok(Command::Conformance(dir.into())),
+            None => Err("conformance needs the folder of TIC-80's demo carts and frames".into()),
+            Some(other) => Err(other.unexpected().to_string()),
+        },
         "sandbox-check" => match p.next().map_err(err)? {
             None => Ok(Command::SandboxCheck),
             Some(other) => Err(other.unexpected().to_string()),
@@ -293,6 +302,35 @@ fn report(cart: &str, stop: &Stop) -> i32 {
     } else {
         exit::CART
     }
+}
+
+/// `cartbox conformance DIR`: plays TIC-80's demo carts and compares frames with TIC-80's.
+fn conformance(dir: &std::path::Path) -> i32 {
+    let results = match crate::conformance::run_all(dir, None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            return exit::NO_INPUT;
+        }
+    };
+    println!(
+        "{:<12} {:>6}  {}",
+        "cart", "frames", "pixels equal to TIC-80's (frame: share)"
+    );
+    let mut ok = true;
+    for r in &results {
+        let matches: Vec<String> = r
+            .matches
+            .iter()
+            .map(|m| format!("{}: {:.2}%", m.frame, m.share() * 100.0))
+            .collect();
+        println!("{:<12} {:>6}  {}", r.name, r.frames, matches.join("   "));
+        if let Some(e) = &r.error {
+            println!("{:<12} {:>6}  error: {}", "", "", terminal_safe(e));
+            ok = false;
+        }
+    }
+    if ok { exit::OK } else { exit::CART }
 }
 
 /// `cartbox sandbox-check`.

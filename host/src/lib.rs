@@ -15,6 +15,7 @@
 
 pub mod cart;
 pub mod cli;
+pub mod conformance;
 pub mod console;
 pub mod frontend;
 pub mod input_script;
