@@ -406,3 +406,66 @@ fn out_of_memory_is_a_clean_cart_error() {
         "stderr: {err}"
     );
 }
+
+#[test]
+fn every_cart_format_renders_the_same_frame() {
+    let dir = scratch("formats");
+    let mut shots = Vec::new();
+    for f in ["carts/hello.lua", "carts/hello.tic", "carts/hello.png"] {
+        let shot = dir.join(format!("{}.png", f.replace('/', "_")));
+        let out = cartbox(&[
+            "run",
+            f,
+            "--headless",
+            "--frames",
+            "1",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", text(&out).1);
+        shots.push(read_png(&shot));
+    }
+    let golden = read_png(&root().join("tests/golden/hello_1.png"));
+    for s in &shots {
+        assert!(
+            *s == golden,
+            "a format renders differently from tests/golden/hello_1.png"
+        );
+    }
+    // The examples are what `cartbox export` makes of hello.lua.
+    for ext in ["tic", "png"] {
+        let out_file = dir.join(format!("hello.{ext}"));
+        let out = cartbox(&["export", "carts/hello.lua", out_file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+        let cart = |p: &std::path::Path| cartbox_host::Cart::load(p).unwrap().image;
+        assert_eq!(
+            cart(&out_file),
+            cart(&root().join(format!("carts/hello.{ext}")))
+        );
+    }
+}
+
+#[test]
+fn broken_binary_carts_name_chunk_and_offset() {
+    let dir = scratch("badtic");
+    let tic = dir.join("cut.tic");
+    let mut bytes = std::fs::read(root().join("carts/hello.tic")).unwrap();
+    bytes.truncate(bytes.len() - 10);
+    std::fs::write(&tic, &bytes).unwrap();
+    let out = cartbox(&["run", tic.to_str().unwrap(), "--headless", "--frames", "1"]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains("cut.tic:chunk ") && err.contains("but the file ends after"),
+        "{err}"
+    );
+    let png = dir.join("plain.png");
+    std::fs::copy(root().join("tests/golden/hello_1.png"), &png).unwrap();
+    let out = cartbox(&["run", png.to_str().unwrap(), "--headless", "--frames", "1"]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains("plain.png:image: no cart inside this PNG"),
+        "{err}"
+    );
+}

@@ -59,10 +59,9 @@ fn references(dir: &Path, name: &str) -> Vec<(u64, PathBuf)> {
         if let Some(n) = file
             .strip_prefix(&format!("{name}_"))
             .and_then(|r| r.strip_suffix("_full.png"))
+            && let Ok(n) = n.parse()
         {
-            if let Ok(n) = n.parse() {
-                out.push((n, e.path()));
-            }
+            out.push((n, e.path()));
         }
     }
     out.sort();

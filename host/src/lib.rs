@@ -18,6 +18,7 @@ pub mod cli;
 pub mod conformance;
 pub mod console;
 pub mod frontend;
+pub mod fsutil;
 pub mod input_script;
 pub mod runner;
 pub mod sandbox_check;

@@ -3,7 +3,9 @@
 //! The host reads and checks cart files; it never compiles or runs their code (that only
 //! happens in a locked runner). A file is only ever read, never written.
 
+mod png;
 mod text;
+mod tic;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -74,7 +76,7 @@ impl fmt::Display for CartError {
             ),
             CartError::UnknownFormat { path } => write!(
                 f,
-                "{}: unknown cart format (expected a .lua text cart)",
+                "{}: unknown cart format (expected a .lua, .tic or .png cart)",
                 path.display()
             ),
             CartError::TooLarge { path, size } => {
@@ -166,7 +168,7 @@ impl Cart {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        if ext.as_deref() != Some("lua") {
+        if !matches!(ext.as_deref(), Some("lua" | "tic" | "png")) {
             return Err(CartError::UnknownFormat {
                 path: path.to_owned(),
             });
@@ -178,7 +180,27 @@ impl Cart {
                 size: bytes.len() as u64,
             });
         }
-        let mut cart = text::parse(path, &bytes)?;
+        let mut cart = if ext.as_deref() == Some("lua") {
+            text::parse(path, &bytes)?
+        } else {
+            // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
+            let tic = if png::is_png(&bytes) {
+                png::extract(path, &bytes)?
+            } else {
+                bytes
+            };
+            let parsed = tic::parse(path, &tic)?;
+            let meta = metadata(&parsed.image.code);
+            let mut cart = Cart {
+                name: path.display().to_string(),
+                image: parsed.image,
+                meta,
+            };
+            if parsed.lang.is_some_and(|l| l != LANG_LUA) || !parsed.binary.is_empty() {
+                cart.meta.script = Some(language_name(parsed.lang.unwrap_or(LANG_WASM)).to_owned());
+            }
+            cart
+        };
         if let Some(lang) = cart.meta.script.as_deref()
             && !lang.eq_ignore_ascii_case("lua")
         {
@@ -203,6 +225,47 @@ impl Cart {
             image,
             meta: Metadata::default(),
         }
+    }
+}
+
+impl Cart {
+    /// The cart as a binary `.tic` file (what TIC-80's `save name.tic` writes).
+    pub fn to_tic(&self) -> Vec<u8> {
+        tic::write(&self.image)
+    }
+
+    /// The cart as a PNG cart: a cover showing its screen, with the cart inside.
+    pub fn to_png(&self) -> Vec<u8> {
+        let pal = self.image.banks[0].section(Section::Palette);
+        let screen = self.image.banks[0].section(Section::Screen);
+        let rgb: Vec<u8> = (0..ram::WIDTH * ram::HEIGHT)
+            .flat_map(|i| {
+                let c = usize::from((screen[i >> 1] >> ((i & 1) * 4)) & 0x0f);
+                [pal[3 * c], pal[3 * c + 1], pal[3 * c + 2]]
+            })
+            .collect();
+        png::write(&self.to_tic(), &rgb)
+    }
+}
+
+/// TIC-80's language ids (the LANG chunk).
+const LANG_LUA: u8 = 10;
+const LANG_WASM: u8 = 17;
+
+fn language_name(id: u8) -> &'static str {
+    match id {
+        10 => "lua",
+        11 => "ruby",
+        12 => "js",
+        13 => "moon",
+        14 => "fennel",
+        15 => "squirrel",
+        16 => "wren",
+        17 => "wasm",
+        18 => "janet",
+        19 => "scheme",
+        20 => "python",
+        _ => "an unknown language",
     }
 }
 

@@ -103,37 +103,16 @@ pub fn terminal_safe(text: &str) -> String {
     s
 }
 
-/// Writes an RGB image as PNG, atomically: a temporary file in the same directory, then
-/// a rename, so a reader never sees half a file.
+/// Writes an RGB image as PNG, atomically (see [`crate::fsutil::write_atomically`]).
 pub fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut w = enc.write_header().map_err(std::io::Error::other)?;
-        w.write_image_data(rgb).map_err(std::io::Error::other)?;
-        w.finish().map_err(std::io::Error::other)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, width, height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().map_err(std::io::Error::other)?;
+    w.write_image_data(rgb).map_err(std::io::Error::other)?;
+    w.finish().map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomically(path, &out)
 }
 
 #[cfg(test)]

@@ -1,0 +1,514 @@
+//! Binary `.tic` carts: a flat list of chunks, each a 4-byte header (type in bits 0-4 and
+//! bank in bits 5-7 of byte 0, a little-endian 16-bit size, a reserved byte) and its data.
+//!
+//! Loading follows TIC-80 1.1: palettes and DEFAULT chunks first (then the DB16 fallback),
+//! everything else second; code chunks joined from bank 7 down to bank 0; the deprecated
+//! chunks old carts carry (zlib-compressed code, a GIF cover, the old pattern format)
+//! converted. Unknown chunk types are skipped. A chunk that runs past the end of the file is
+//! refused with its number and offset: TIC-80 would read past its buffer there.
+
+use std::path::Path;
+
+use cartbox_protocol::cart::{BANKS, CartImage, Section};
+use cartbox_protocol::ram;
+
+use super::{CartError, MAX_CODE_SIZE};
+
+const CODE_BANK_SIZE: usize = 65536;
+
+/// Chunk types.
+mod chunk {
+    pub const TILES: u8 = 1;
+    pub const SPRITES: u8 = 2;
+    pub const COVER_DEP: u8 = 3;
+    pub const MAP: u8 = 4;
+    pub const CODE: u8 = 5;
+    pub const FLAGS: u8 = 6;
+    pub const SAMPLES: u8 = 9;
+    pub const WAVEFORM: u8 = 10;
+    pub const PALETTE: u8 = 12;
+    pub const PATTERNS_DEP: u8 = 13;
+    pub const MUSIC: u8 = 14;
+    pub const PATTERNS: u8 = 15;
+    pub const CODE_ZIP: u8 = 16;
+    pub const DEFAULT: u8 = 17;
+    pub const SCREEN: u8 = 18;
+    pub const BINARY: u8 = 19;
+    pub const LANG: u8 = 20;
+}
+
+/// TIC-80's default waveforms (the DEFAULT chunk's).
+pub const DEFAULT_WAVES: [u8; 48] = [
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+    0xff, //
+    0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23,
+    0x01, //
+    0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+];
+
+/// What a binary cart holds besides its banks.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Code and banks.
+    pub image: CartImage,
+    /// The LANG chunk, if any.
+    pub lang: Option<u8>,
+    /// The WebAssembly module (BINARY chunks joined).
+    pub binary: Vec<u8>,
+}
+
+struct Chunk<'a> {
+    kind: u8,
+    bank: usize,
+    /// The header's size field, as written.
+    size: usize,
+    data: &'a [u8],
+}
+
+/// Splits `bytes` into chunks, checking every length against the file.
+fn chunks<'a>(path: &Path, bytes: &'a [u8]) -> Result<Vec<Chunk<'a>>, CartError> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let n = out.len() + 1;
+        let place = format!("chunk {n} at offset {at}");
+        let bad = |message: String| CartError::Malformed {
+            path: path.to_owned(),
+            place: place.clone(),
+            message,
+        };
+        if bytes.len() - at < 4 {
+            return Err(bad(format!(
+                "{} stray bytes where a chunk header should be",
+                bytes.len() - at
+            )));
+        }
+        let (b0, size) = (
+            bytes[at],
+            usize::from(u16::from_le_bytes([bytes[at + 1], bytes[at + 2]])),
+        );
+        let kind = b0 & 0x1f;
+        // Code and binary chunks of a full 64 KiB write their size as 0.
+        let len = if size == 0 && (kind == chunk::CODE || kind == chunk::BINARY) {
+            CODE_BANK_SIZE
+        } else {
+            size
+        };
+        let start = at + 4;
+        let Some(data) = bytes.get(start..start + len) else {
+            return Err(bad(format!(
+                "says it holds {len} bytes but the file ends after {}",
+                bytes.len() - start
+            )));
+        };
+        out.push(Chunk {
+            kind,
+            bank: usize::from(b0 >> 5),
+            size,
+            data,
+        });
+        at = start + len;
+    }
+    Ok(out)
+}
+
+/// Copies a chunk into a bank section: as much as fits; the rest stays as it was.
+fn copy(dst: &mut [u8], data: &[u8]) {
+    let n = data.len().min(dst.len());
+    dst[..n].copy_from_slice(&data[..n]);
+}
+
+/// Parses a `.tic` file.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
+    let list = chunks(path, bytes)?;
+    let mut p = Parsed::default();
+    let banks = &mut p.image.banks;
+    // Pass 1: palettes and defaults.
+    for c in &list {
+        match c.kind {
+            chunk::PALETTE => copy(banks[c.bank].section_mut(Section::Palette), c.data),
+            chunk::DEFAULT => {
+                banks[c.bank].section_mut(Section::Palette)[..48].copy_from_slice(&ram::SWEETIE16);
+                banks[c.bank].section_mut(Section::Waveforms)[..48].copy_from_slice(&DEFAULT_WAVES);
+            }
+            _ => {}
+        }
+    }
+    if banks[0].section(Section::Palette)[..48]
+        .iter()
+        .all(|b| *b == 0)
+    {
+        banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&ram::DB16);
+    }
+    // Pass 2: everything else.
+    let mut code: [Option<&[u8]>; BANKS] = [None; BANKS];
+    let mut binary: [Option<&[u8]>; 4] = [None; 4];
+    let mut zipped: Option<Vec<u8>> = None;
+    for (n, c) in list.iter().enumerate() {
+        let place = || format!("chunk {} ({})", n + 1, name(c.kind));
+        let section = match c.kind {
+            chunk::TILES => Some(Section::Tiles),
+            chunk::SPRITES => Some(Section::Sprites),
+            chunk::MAP => Some(Section::Map),
+            chunk::SAMPLES => Some(Section::Sfx),
+            chunk::WAVEFORM => Some(Section::Waveforms),
+            chunk::MUSIC => Some(Section::Tracks),
+            chunk::PATTERNS | chunk::PATTERNS_DEP => Some(Section::Patterns),
+            chunk::FLAGS => Some(Section::Flags),
+            chunk::SCREEN => Some(Section::Screen),
+            _ => None,
+        };
+        if let Some(s) = section {
+            copy(banks[c.bank].section_mut(s), c.data);
+            if c.kind == chunk::PATTERNS_DEP {
+                convert_old_patterns(banks[c.bank].section_mut(Section::Patterns));
+            }
+            continue;
+        }
+        match c.kind {
+            chunk::CODE => code[c.bank] = Some(c.data),
+            chunk::BINARY => match binary.get_mut(c.bank) {
+                Some(slot) => *slot = Some(c.data),
+                None => {
+                    return Err(CartError::Malformed {
+                        path: path.to_owned(),
+                        place: place(),
+                        message: format!(
+                            "a WebAssembly chunk in bank {} (at most 4 banks)",
+                            c.bank
+                        ),
+                    });
+                }
+            },
+            chunk::LANG => p.lang = c.data.first().copied(),
+            chunk::CODE_ZIP => {
+                let text =
+                    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(c.data, MAX_CODE_SIZE)
+                        .map_err(|e| CartError::Malformed {
+                            path: path.to_owned(),
+                            place: place(),
+                            message: format!("compressed code does not inflate: {e:?}"),
+                        })?;
+                zipped = Some(text);
+            }
+            chunk::COVER_DEP => {
+                // An undecodable or odd-sized cover is no cover, as in TIC-80.
+                let pal: Vec<u8> = banks[0].section(Section::Palette)[..48].to_vec();
+                if let Some(screen) = gif_cover(c.data, &pal) {
+                    banks[0]
+                        .section_mut(Section::Screen)
+                        .copy_from_slice(&screen);
+                }
+            }
+            _ => {}
+        }
+        let _ = c.size;
+    }
+    // Compressed code wins over plain code chunks.
+    let text: Vec<u8> = match zipped.filter(|z| z.first().is_some_and(|b| *b != 0)) {
+        Some(z) => z,
+        None => code
+            .iter()
+            .rev()
+            .flatten()
+            .flat_map(|c| c.iter().copied())
+            .collect(),
+    };
+    if text.len() > MAX_CODE_SIZE {
+        return Err(CartError::Malformed {
+            path: path.to_owned(),
+            place: "code".into(),
+            message: format!(
+                "{} bytes of code, more than TIC-80's {MAX_CODE_SIZE}",
+                text.len()
+            ),
+        });
+    }
+    // The code ends at its first NUL, as in TIC-80's zero-filled buffer.
+    let end = text.iter().position(|b| *b == 0).unwrap_or(text.len());
+    p.image.code = String::from_utf8(text[..end].to_vec()).map_err(|e| CartError::Malformed {
+        path: path.to_owned(),
+        place: "code".into(),
+        message: format!(
+            "the code is not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    p.binary = binary
+        .iter()
+        .rev()
+        .flatten()
+        .flat_map(|b| b.iter().copied())
+        .collect();
+    Ok(p)
+}
+
+/// Writes a cart as TIC-80 saves it: per bank a DEFAULT chunk when the palette and
+/// waveforms are the defaults (else PALETTE and WAVEFORM), then each non-empty section with
+/// its trailing zeros trimmed, then the code, its first 64 KiB in the highest bank.
+pub fn write(image: &CartImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut put = |kind: u8, bank: usize, data: &[u8]| {
+        let size = if data.len() == CODE_BANK_SIZE {
+            0
+        } else {
+            data.len() as u16
+        };
+        out.push(kind | ((bank as u8) << 5));
+        out.extend_from_slice(&size.to_le_bytes());
+        out.push(0);
+        out.extend_from_slice(data);
+    };
+    let trim = |d: &[u8]| d.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    for (b, bank) in image.banks.iter().enumerate() {
+        let pal = bank.section(Section::Palette);
+        let waves = bank.section(Section::Waveforms);
+        let default_pal = pal[..48] == ram::SWEETIE16 && pal[48..].iter().all(|x| *x == 0);
+        let default_waves = waves[..48] == DEFAULT_WAVES && waves[48..].iter().all(|x| *x == 0);
+        if default_pal && default_waves {
+            put(chunk::DEFAULT, b, &[]);
+        } else {
+            for (kind, d) in [(chunk::PALETTE, pal), (chunk::WAVEFORM, waves)] {
+                if trim(d) > 0 {
+                    put(kind, b, &d[..trim(d)]);
+                }
+            }
+        }
+        for (kind, s) in [
+            (chunk::TILES, Section::Tiles),
+            (chunk::SPRITES, Section::Sprites),
+            (chunk::MAP, Section::Map),
+            (chunk::SAMPLES, Section::Sfx),
+            (chunk::PATTERNS, Section::Patterns),
+            (chunk::MUSIC, Section::Tracks),
+            (chunk::FLAGS, Section::Flags),
+            (chunk::SCREEN, Section::Screen),
+        ] {
+            let d = bank.section(s);
+            if trim(d) > 0 {
+                put(kind, b, &d[..trim(d)]);
+            }
+        }
+    }
+    let code = image.code.as_bytes();
+    let pieces: Vec<&[u8]> = code.chunks(CODE_BANK_SIZE).collect();
+    for (i, piece) in pieces.iter().enumerate() {
+        put(chunk::CODE, pieces.len() - 1 - i, piece);
+    }
+    out
+}
+
+fn name(kind: u8) -> &'static str {
+    match kind {
+        chunk::TILES => "TILES",
+        chunk::SPRITES => "SPRITES",
+        chunk::COVER_DEP => "COVER",
+        chunk::MAP => "MAP",
+        chunk::CODE => "CODE",
+        chunk::FLAGS => "FLAGS",
+        chunk::SAMPLES => "SAMPLES",
+        chunk::WAVEFORM => "WAVEFORM",
+        chunk::PALETTE => "PALETTE",
+        chunk::PATTERNS_DEP => "PATTERNS (old)",
+        chunk::MUSIC => "MUSIC",
+        chunk::PATTERNS => "PATTERNS",
+        chunk::CODE_ZIP => "CODE (compressed)",
+        chunk::DEFAULT => "DEFAULT",
+        chunk::SCREEN => "SCREEN",
+        chunk::BINARY => "BINARY",
+        chunk::LANG => "LANG",
+        _ => "unknown",
+    }
+}
+
+/// The old pattern format kept the row volume in param1; rows with a note and no command
+/// get it as a volume command.
+fn convert_old_patterns(patterns: &mut [u8]) {
+    for row in patterns.chunks_exact_mut(3) {
+        let note = row[0] & 0x0f;
+        let command = (row[1] >> 4) & 7;
+        if note >= 4 && command == 0 {
+            let v = 15 - (row[0] >> 4);
+            row[0] = note | (v << 4);
+            row[1] = (row[1] & 0x80) | (1 << 4) | v;
+        }
+    }
+}
+
+/// Decodes an old cart's GIF cover into a 4-bpp screen through the nearest colours of
+/// `palette`; `None` unless it decodes and is exactly 240x136.
+fn gif_cover(data: &[u8], palette: &[u8]) -> Option<Vec<u8>> {
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = opts.read_info(data).ok()?;
+    let (w, h) = (usize::from(decoder.width()), usize::from(decoder.height()));
+    if (w, h) != (ram::WIDTH, ram::HEIGHT) {
+        return None;
+    }
+    let mut canvas = vec![0u8; w * h * 4];
+    while let Some(frame) = decoder.read_next_frame().ok()? {
+        let (fx, fy, fw) = (
+            usize::from(frame.left),
+            usize::from(frame.top),
+            usize::from(frame.width),
+        );
+        if fx + fw > w || fy + usize::from(frame.height) > h {
+            return None;
+        }
+        for (row, line) in frame.buffer.chunks_exact(fw * 4).enumerate() {
+            let at = ((fy + row) * w + fx) * 4;
+            canvas[at..at + fw * 4].copy_from_slice(line);
+        }
+    }
+    let mut screen = vec![0u8; ram::SCREEN_SIZE];
+    for (i, px) in canvas.chunks_exact(4).enumerate() {
+        let mut best = (i32::MAX, 0u8);
+        for (k, c) in palette.chunks_exact(3).enumerate() {
+            let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
+            let dist = d(px[0], c[0]) + d(px[1], c[1]) + d(px[2], c[2]);
+            if dist < best.0 {
+                best = (dist, k as u8);
+            }
+        }
+        screen[i >> 1] |= best.1 << ((i & 1) * 4);
+    }
+    Some(screen)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Builds a chunk.
+    pub fn chunk(kind: u8, bank: u8, data: &[u8]) -> Vec<u8> {
+        let size = if data.len() == CODE_BANK_SIZE {
+            0
+        } else {
+            data.len() as u16
+        };
+        let mut out = vec![kind | (bank << 5)];
+        out.extend_from_slice(&size.to_le_bytes());
+        out.push(0);
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn parse_bytes(bytes: &[u8]) -> Result<Parsed, CartError> {
+        parse(Path::new("t.tic"), bytes)
+    }
+
+    #[test]
+    fn chunks_fill_banks_and_code_joins_from_the_top_bank() {
+        let mut b = chunk(chunk::DEFAULT, 0, &[]);
+        b.extend(chunk(chunk::CODE, 1, b"function TIC() "));
+        b.extend(chunk(chunk::CODE, 0, b"cls(3) end"));
+        b.extend(chunk(chunk::TILES, 2, &[0x12, 0x34]));
+        b.extend(chunk(chunk::LANG, 0, &[10]));
+        b.extend(chunk(31, 0, &[1, 2, 3])); // unknown: skipped
+        let p = parse_bytes(&b).unwrap();
+        assert_eq!(p.image.code, "function TIC() cls(3) end");
+        assert_eq!(
+            &p.image.banks[0].section(Section::Palette)[..48],
+            &ram::SWEETIE16
+        );
+        assert_eq!(
+            &p.image.banks[0].section(Section::Waveforms)[..48],
+            &DEFAULT_WAVES
+        );
+        assert_eq!(
+            &p.image.banks[2].section(Section::Tiles)[..3],
+            &[0x12, 0x34, 0]
+        );
+        assert_eq!(p.lang, Some(10));
+    }
+
+    #[test]
+    fn written_carts_read_back() {
+        let mut image = CartImage {
+            code: "x".repeat(70_000),
+            ..CartImage::default()
+        };
+        image.banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&ram::SWEETIE16);
+        image.banks[0].section_mut(Section::Waveforms)[..48].copy_from_slice(&DEFAULT_WAVES);
+        image.banks[3].section_mut(Section::Map)[100] = 9;
+        image.banks[1].section_mut(Section::Palette)[5] = 1;
+        let p = parse(Path::new("w.tic"), &write(&image)).unwrap();
+        assert_eq!(p.image, image);
+    }
+
+    #[test]
+    fn missing_palette_falls_back_to_db16_and_zipped_code_wins() {
+        let zipped = miniz_oxide::deflate::compress_to_vec_zlib(b"-- old\nfunction TIC() end", 9);
+        let mut b = chunk(chunk::CODE, 0, b"ignored");
+        b.extend(chunk(chunk::CODE_ZIP, 0, &zipped));
+        let p = parse_bytes(&b).unwrap();
+        assert_eq!(p.image.code, "-- old\nfunction TIC() end");
+        assert_eq!(
+            &p.image.banks[0].section(Section::Palette)[..48],
+            &ram::DB16
+        );
+    }
+
+    #[test]
+    fn old_patterns_get_volume_commands() {
+        // Row: note C (4), param1 3 (old volume), no command.
+        let mut row = vec![0u8; 192];
+        row[0] = 0x34;
+        let p = parse_bytes(&chunk(chunk::PATTERNS_DEP, 0, &row)).unwrap();
+        let pat = p.image.banks[0].section(Section::Patterns);
+        assert_eq!(pat[0], 0xc4);
+        assert_eq!(pat[1], 0x1c);
+    }
+
+    #[test]
+    fn truncated_and_broken_chunks_name_chunk_and_offset() {
+        let mut b = chunk(chunk::CODE, 0, b"x=1");
+        let mut bad = chunk(chunk::TILES, 0, &[0; 100]);
+        bad.truncate(50);
+        b.extend(bad);
+        let e = parse_bytes(&b).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.tic:chunk 2 at offset 7: says it holds 100 bytes but the file ends after 46"
+        );
+        let e = parse_bytes(&[1, 2]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.tic:chunk 1 at offset 0: 2 stray bytes where a chunk header should be"
+        );
+        let e = parse_bytes(&chunk(chunk::CODE_ZIP, 0, b"not zlib"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.tic:chunk 1 (CODE (compressed)): compressed code does not inflate"),
+            "{e}"
+        );
+        let e = parse_bytes(&chunk(chunk::BINARY, 5, b"\0asm"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bank 5"), "{e}");
+    }
+
+    #[test]
+    fn gif_covers_are_matched_to_the_palette() {
+        let mut gif_bytes = Vec::new();
+        {
+            let pal = [0u8, 0, 0, 0xff, 0xcd, 0x75];
+            let mut enc = gif::Encoder::new(&mut gif_bytes, 240, 136, &pal).unwrap();
+            let mut px = vec![0u8; 240 * 136];
+            px[1] = 1;
+            enc.write_frame(&gif::Frame {
+                width: 240,
+                height: 136,
+                buffer: px.into(),
+                ..gif::Frame::default()
+            })
+            .unwrap();
+        }
+        let mut b = chunk(chunk::DEFAULT, 0, &[]);
+        b.extend(chunk(chunk::COVER_DEP, 0, &gif_bytes));
+        let p = parse_bytes(&b).unwrap();
+        // Pixel 1 is SWEETIE-16 colour 4 (ffcd75), pixel 0 black is nearest to colour 0.
+        assert_eq!(p.image.banks[0].section(Section::Screen)[0], 0x40);
+    }
+}
