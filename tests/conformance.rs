@@ -9,7 +9,10 @@ use common::*;
 
 /// Where each demo's text is drawn in its reference frames: our glyphs are our own, so
 /// these are the only pixels allowed to differ. Carts without an entry must match exactly.
-const TEXT: &[(&str, (u32, u32, u32, u32))] = &[
+/// A box of pixels: left, top, right, bottom (inclusive), in the 256x144 output.
+type Box4 = (u32, u32, u32, u32);
+
+const TEXT: &[(&str, Box4)] = &[
     // "HELLO WORLD!" under the mascot.
     ("luademo", (90, 86, 160, 94)),
     // The palette names in the left column.
