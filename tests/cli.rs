@@ -469,3 +469,34 @@ fn broken_binary_carts_name_chunk_and_offset() {
         "{err}"
     );
 }
+
+#[test]
+fn persistent_memory_survives_runs_where_asked() {
+    let dir = scratch("pmem");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "tests/carts/pmem_counter.lua",
+            "--headless",
+            "--trace",
+        ];
+        args.extend_from_slice(extra);
+        let out = cartbox(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+        text(&out).0.trim().to_owned()
+    };
+    let d = dir.to_str().unwrap();
+    assert_eq!(run(&["--pmem", d]), "run 1");
+    assert_eq!(run(&["--pmem", d]), "run 2");
+    assert_eq!(run(&["--pmem", d]), "run 3");
+    // Headless without --pmem starts from nothing and saves nothing.
+    assert_eq!(run(&[]), "run 1");
+    let files: Vec<_> = std::fs::read_dir(dir.join("pmem"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1);
+    let bytes = std::fs::read(files[0].path()).unwrap();
+    assert_eq!(bytes.len(), 1024);
+    assert_eq!(&bytes[..4], &3u32.to_le_bytes());
+}

@@ -60,6 +60,8 @@ options for run:
   --budget-ms MS       stop a callback that runs longer than MS (default 2000)
   --grace-ms MS        kill a runner that has not answered MS after that (default 1000)
   --memory-mb MB       cap the cart's Lua heap (default 256)
+  --pmem DIR           keep the cart's persistent memory under DIR (default without
+                       --headless: ~/.local/share/cartbox; with it: not kept)
 ";
 
 /// Runs the command line and returns the exit code.
@@ -107,6 +109,8 @@ pub struct RunArgs {
     pub grace_ms: Option<u64>,
     /// `--memory-mb`.
     pub memory_mb: Option<u64>,
+    /// `--pmem DIR`.
+    pub pmem: Option<PathBuf>,
 }
 
 /// A parsed command line.
@@ -187,6 +191,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     Long("budget-ms") => a.budget_ms = Some(number(&mut p, "--budget-ms")?),
                     Long("grace-ms") => a.grace_ms = Some(number(&mut p, "--grace-ms")?),
                     Long("memory-mb") => a.memory_mb = Some(number(&mut p, "--memory-mb")?),
+                    Long("pmem") => a.pmem = Some(p.value().map_err(err)?.into()),
                     Long("help") | Short('h') => return Ok(Command::Help),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
@@ -259,6 +264,14 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(mb) = args.memory_mb {
         config.memory_limit = mb.saturating_mul(1 << 20);
     }
+    // Headless runs are repeatable: they keep persistent memory only where told to.
+    config.pmem_dir = args.pmem.clone().or_else(|| {
+        if args.headless {
+            None
+        } else {
+            crate::pmem::default_dir()
+        }
+    });
     let mut console = match Console::new(config) {
         Ok(c) => c,
         Err(e) => {

@@ -8,15 +8,16 @@
 //! Calls block until the runner answers or its deadline passes (budget + grace), so a
 //! window runs a `Console` on a thread of its own and never on its UI thread.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cartbox_protocol::message::{CartFault, CartSettings, FaultKind, LoadCart, RunnerReady};
-use cartbox_protocol::ram::{self, BORDER_LEFT, BORDER_TOP, FULL_WIDTH, HEIGHT, WIDTH};
+use cartbox_protocol::ram::{self, BORDER_LEFT, BORDER_TOP, FULL_WIDTH, HEIGHT, PMEM_SIZE, WIDTH};
 use cartbox_protocol::shm::{FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET};
 use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
 use thiserror::Error;
 
 use crate::cart::Cart;
+use crate::pmem::PmemFile;
 use crate::runner::{Deadline, RunnerProcess, RunnerStop, TraceLine, describe_exit};
 use crate::zygote::{Zygote, ZygoteCommand, ZygoteError};
 
@@ -36,6 +37,9 @@ pub struct ConsoleConfig {
     pub virtual_time: bool,
     /// How to start the zygote.
     pub zygote: Option<ZygoteCommand>,
+    /// Where carts' persistent memory is kept (see [`crate::pmem`]); `None` starts every
+    /// run with empty persistent memory and saves nothing.
+    pub pmem_dir: Option<std::path::PathBuf>,
     /// How long host and runner poll for each other's next message before blocking. On
     /// machines where waking a process on another core is slow (tens of microseconds on
     /// some VMs), this keeps back-to-back frames fast; it costs at most this much CPU per
@@ -52,6 +56,7 @@ impl Default for ConsoleConfig {
             limits: RunnerLimits::default(),
             virtual_time: false,
             zygote: None,
+            pmem_dir: None,
             spin: default_spin(),
         }
     }
@@ -175,7 +180,20 @@ pub struct Console {
     cart: Option<Cart>,
     frames: u64,
     trace: TraceBuffer,
+    persist: Option<Persist>,
 }
+
+/// The cart's persistent memory as last saved, and when.
+#[derive(Debug)]
+struct Persist {
+    file: PmemFile,
+    saved: [u8; PMEM_SIZE],
+    last_save: Option<Instant>,
+}
+
+/// Least time between two saves of persistent memory; a final save happens when the cart
+/// stops or the console goes away.
+const SAVE_EVERY: Duration = Duration::from_millis(200);
 
 /// Trace output waiting for a front-end to take it, bounded: if nobody takes it, the
 /// oldest lines go (and are counted) rather than the host's memory.
@@ -224,6 +242,7 @@ impl Console {
             cart: None,
             frames: 0,
             trace: TraceBuffer::default(),
+            persist: None,
         })
     }
 
@@ -241,12 +260,22 @@ impl Console {
 
     /// Loads `cart` into a fresh runner: its top-level code and `BOOT` run.
     pub fn load(&mut self, cart: Cart) -> Result<(), Stop> {
+        self.flush_pmem();
+        self.persist = self.config.pmem_dir.as_ref().map(|dir| {
+            let file = PmemFile::for_cart(dir, &cart);
+            Persist {
+                saved: file.load(),
+                file,
+                last_save: None,
+            }
+        });
         self.cart = Some(cart);
         self.restart()
     }
 
     /// Kills the current runner (if any) and loads the cart again into a fresh one.
     pub fn restart(&mut self) -> Result<(), Stop> {
+        self.flush_pmem();
         if let Some(mut old) = self.runner.take() {
             old.kill();
             self.zygote.forget(old.id());
@@ -274,12 +303,15 @@ impl Console {
             timeout,
         )?;
         runner.set_spin(self.config.spin);
+        if let Some(p) = &self.persist {
+            runner.shm().write(RAM_OFFSET + ram::PMEM, &p.saved);
+        }
         let deadline = self.deadline();
         let trace = &mut self.trace;
-        runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t))?;
+        let loaded = runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t));
         self.trace.bound();
         self.runner = Some(runner);
-        Ok(())
+        self.after_request(loaded.map_err(Stop::from))
     }
 
     /// Runs one frame with `input` and makes its pixels available. Returns whether the cart
@@ -311,13 +343,52 @@ impl Console {
             trace.push(t)
         });
         self.trace.bound();
+        self.after_request(result.map_err(Stop::from))
+    }
+
+    /// Saves persistent memory if it changed, and lets go of a runner that stopped.
+    fn after_request<T>(&mut self, result: Result<T, Stop>) -> Result<T, Stop> {
         match result {
-            Ok(exit) => Ok(exit),
+            Ok(v) => {
+                self.save_pmem(false);
+                Ok(v)
+            }
             Err(stop) => {
+                self.flush_pmem();
                 self.runner = None;
-                Err(stop.into())
+                Err(stop)
             }
         }
+    }
+
+    /// Saves the cart's persistent memory if it changed since the last save, at most every
+    /// [`SAVE_EVERY`] unless `now`.
+    fn save_pmem(&mut self, now: bool) {
+        let (Some(p), Some(runner)) = (self.persist.as_mut(), self.runner.as_ref()) else {
+            return;
+        };
+        if !now && p.last_save.is_some_and(|t| t.elapsed() < SAVE_EVERY) {
+            return;
+        }
+        let mut current = [0u8; PMEM_SIZE];
+        runner.shm().read(RAM_OFFSET + ram::PMEM, &mut current);
+        if current != p.saved {
+            // A failed save is retried at the next change; the old file stays whole.
+            if p.file.save(&current).is_ok() {
+                p.saved = current;
+            }
+            p.last_save = Some(Instant::now());
+        }
+    }
+
+    /// Saves persistent memory now if it changed (when a cart stops or is replaced).
+    fn flush_pmem(&mut self) {
+        self.save_pmem(true);
+    }
+
+    /// Where this cart's persistent memory is saved, if it is.
+    pub fn pmem_file(&self) -> Option<&std::path::Path> {
+        self.persist.as_ref().map(|p| p.file.path())
     }
 
     /// Calls the cart's `MENU(index)`: the player picked item `index` of the game menu
@@ -330,10 +401,7 @@ impl Console {
         let trace = &mut self.trace;
         let result = runner.menu(&mut self.zygote, index, deadline, &mut |t| trace.push(t));
         self.trace.bound();
-        result.map_err(|stop| {
-            self.runner = None;
-            stop.into()
-        })
+        self.after_request(result.map_err(Stop::from))
     }
 
     /// Frames run since the cart was (re)loaded.
@@ -405,5 +473,11 @@ impl Console {
     /// The configuration.
     pub fn config(&self) -> &ConsoleConfig {
         &self.config
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.flush_pmem();
     }
 }

@@ -20,6 +20,7 @@ pub mod console;
 pub mod frontend;
 pub mod fsutil;
 pub mod input_script;
+pub mod pmem;
 pub mod runner;
 pub mod sandbox_check;
 mod sys;
