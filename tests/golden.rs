@@ -1,0 +1,175 @@
+//! Reviewed frames: each cart in `tests/carts/golden/` exercises one area of the drawing API
+//! (or of what the blitter reads from RAM), and its first frame, border included, must match
+//! `tests/golden/<name>.png` pixel for pixel. The pictures were looked at and checked against
+//! TIC-80's documented behaviour when they were made; a change here is a change users see.
+//!
+//! To review a deliberate change, render the cart again:
+//! `cartbox run tests/carts/golden/NAME.lua --headless --frames 1 --border --screenshot OUT.png`.
+
+mod common;
+
+use common::*;
+
+fn render(name: &str) -> (u32, u32, Vec<u8>) {
+    let dir = scratch(&format!("golden-{name}"));
+    let shot = dir.join(format!("{name}.png"));
+    let cart = format!("tests/carts/golden/{name}.lua");
+    let out = cartbox(&[
+        "run",
+        &cart,
+        "--headless",
+        "--frames",
+        "1",
+        "--border",
+        "--screenshot",
+        shot.to_str().unwrap(),
+    ]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{cart}: stderr: {err}");
+    read_png(&shot)
+}
+
+fn check(name: &str) -> Vec<u8> {
+    let (w, h, got) = render(name);
+    assert_eq!((w, h), (256, 144), "{name}: a border screenshot is 256x144");
+    let golden = format!("tests/golden/{name}.png");
+    let (_, _, want) = read_png(&root().join(&golden));
+    let differing: Vec<(usize, usize)> = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i % 256, i / 256))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{name}: {} pixels differ from {golden}, first at (x, y) {:?} of the 256x144 output",
+        differing.len(),
+        &differing[..differing.len().min(5)]
+    );
+    got
+}
+
+/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
+fn at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
+    let i = ((y + 4) * 256 + x + 8) * 3;
+    [rgb[i], rgb[i + 1], rgb[i + 2]]
+}
+
+const SWEETIE: [[u8; 3]; 16] = [
+    [0x1a, 0x1c, 0x2c],
+    [0x5d, 0x27, 0x5d],
+    [0xb1, 0x3e, 0x53],
+    [0xef, 0x7d, 0x57],
+    [0xff, 0xcd, 0x75],
+    [0xa7, 0xf0, 0x70],
+    [0x38, 0xb7, 0x64],
+    [0x25, 0x71, 0x79],
+    [0x29, 0x36, 0x6f],
+    [0x3b, 0x5d, 0xc9],
+    [0x41, 0xa6, 0xf6],
+    [0x73, 0xef, 0xf7],
+    [0xf4, 0xf4, 0xf4],
+    [0x94, 0xb0, 0xc2],
+    [0x56, 0x6c, 0x86],
+    [0x33, 0x3c, 0x57],
+];
+
+#[test]
+fn shapes() {
+    let got = check("shapes");
+    assert_eq!(at(&got, 4, 3), SWEETIE[0], "pix colour 0");
+    assert_eq!(at(&got, 34, 3), SWEETIE[15], "pix colour 15");
+    assert_eq!(at(&got, 80, 10), SWEETIE[2], "inside rect");
+    assert_eq!(
+        at(&got, 190, 54),
+        SWEETIE[9],
+        "colour 2 drawn through the palette map"
+    );
+    assert_eq!(
+        at(&got, 150, 54),
+        SWEETIE[14],
+        "circle inside the clip window"
+    );
+    assert_eq!(at(&got, 131, 45), SWEETIE[13], "cls inside the clip window");
+    assert_eq!(at(&got, 129, 45), SWEETIE[1], "outside the clip window");
+}
+
+#[test]
+fn sprites() {
+    check("sprites");
+}
+
+#[test]
+fn print_and_font() {
+    let got = check("text");
+    assert_eq!(at(&got, 4, 11), SWEETIE[2], "the underline print measured");
+    assert_eq!(at(&got, 0, 66), SWEETIE[0], "colour -1 draws nothing");
+    assert!(
+        (0..240).all(|x| (66..72).all(|y| at(&got, x, y) == SWEETIE[0] || x >= 200)),
+        "colour -1 draws nothing"
+    );
+}
+
+#[test]
+fn ttri() {
+    let got = check("ttri");
+    // The triangle at z=2 (x 20..110) shows in front of the floor above the row where the
+    // floor passes z=2 (y = 83) and is hidden below it. Its copy 120 to the right has nothing
+    // in front of it, so it shows which pixels are the triangle's.
+    let rows = |ys: std::ops::Range<usize>| {
+        let (mut drawn, mut shown) = (0, 0);
+        for y in ys {
+            for x in 20..111 {
+                if at(&got, x + 120, y) != SWEETIE[0] {
+                    drawn += 1;
+                    shown += usize::from(at(&got, x, y) == at(&got, x + 120, y));
+                }
+            }
+        }
+        (drawn, shown)
+    };
+    let (drawn, shown) = rows(62..82);
+    assert!(
+        drawn > 1000 && shown == drawn,
+        "in front: {shown} of {drawn} pixels show"
+    );
+    let (drawn, shown) = rows(85..100);
+    assert!(
+        drawn > 300 && shown * 4 < drawn,
+        "behind: {shown} of {drawn} pixels show"
+    );
+}
+
+#[test]
+fn effects() {
+    let got = check("effects");
+    let border = |x: usize, y: usize| {
+        let i = (y * 256 + x) * 3;
+        [got[i], got[i + 1], got[i + 2]]
+    };
+    // Screen offset (4, 2): stripe 1 (x 15..30) now covers x 19..34.
+    assert_eq!(at(&got, 20, 100), [255, 0, 0], "colour 1 swapped to red");
+    assert_eq!(at(&got, 18, 100), SWEETIE[0], "stripe 0, moved 4 right");
+    assert_eq!(
+        at(&got, 2, 100),
+        SWEETIE[15],
+        "stripe 15 wrapped round to the left"
+    );
+    // BDR: colour 2 is (row, 255 - row, ...) on each output row; screen row y is output row
+    // y + 4, and BDR runs before the row it names.
+    let c2 = at(&got, 40, 100);
+    assert_eq!(
+        (c2[0], c2[1]),
+        (104, 151),
+        "colour 2 set by BDR for its row"
+    );
+    assert_eq!(
+        border(0, 4 + 100),
+        SWEETIE[104 / 9],
+        "border colour set by BDR"
+    );
+    // Bank 1's box covers bank 0, except where it is colour 0.
+    assert_eq!(at(&got, 45, 45), SWEETIE[12], "bank 1 drawn over bank 0");
+    assert_eq!(at(&got, 70, 60), at(&got, 70, 100), "the hole shows bank 0");
+}
