@@ -114,6 +114,28 @@ pub(super) struct Tile {
 }
 
 impl Tile {
+    /// The tile's 8 rows, each as 8 colour nibbles (pixel k in bits 4k..4k+4).
+    #[inline]
+    pub fn rows(&self, ram: &[u8]) -> [u32; 8] {
+        let mut out = [0u32; 8];
+        if self.bpp == 4
+            && self.offset == 0
+            && self.tile_width == 8
+            && let Some(bytes) = ram.get(self.at..self.at + 32)
+        {
+            for (r, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                *r = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            return out;
+        }
+        for (y, r) in out.iter_mut().enumerate() {
+            for x in 0..8 {
+                *r |= u32::from(self.pixel(ram, x, y as u32)) << (4 * x);
+            }
+        }
+        out
+    }
+
     /// Pixel (x, y), both 0..8.
     #[inline]
     pub fn pixel(&self, ram: &[u8], x: u32, y: u32) -> u8 {
@@ -141,11 +163,100 @@ fn element(ram: &[u8], at: usize, i: u32, bpp: u8) -> u8 {
     }
 }
 
+/// For each orientation `o` (bit 0: flip x, bit 1: flip y, bit 2: swap axes, applied in
+/// that order to the destination position), the source pixel each destination pixel takes.
+const ORIENTATION: [[u8; 64]; 8] = {
+    let mut t = [[0u8; 64]; 8];
+    let mut o = 0;
+    while o < 8 {
+        let mut i = 0;
+        while i < 64 {
+            let (px, py) = (i % 8, i / 8);
+            let mut ix = if o & 1 != 0 { 7 - px } else { px };
+            let mut iy = if o & 2 != 0 { 7 - py } else { py };
+            if o & 4 != 0 {
+                let s = ix;
+                ix = iy;
+                iy = s;
+            }
+            t[o][i] = (iy * 8 + ix) as u8;
+            i += 1;
+        }
+        o += 1;
+    }
+    t
+};
+
 /// Colours through the palette map, with colour keys marked transparent (255).
 pub(super) type ColorTable = [u8; 16];
 
 /// Marks transparency in a colour table.
 pub(super) const TRANSPARENT: u8 = 255;
+
+/// A colour table prepared for drawing tiles eight pixels at a time.
+pub(super) struct Ink {
+    table: ColorTable,
+    /// Per source colour: 0xf if it is drawn, 0 if a colour key hides it.
+    drawn: [u32; 16],
+    /// The palette map leaves every drawn colour as it is (the usual case), so a tile row's
+    /// nibbles are already screen colours.
+    identity: bool,
+    /// The hidden source colours, one bit each.
+    hidden: u16,
+}
+
+impl Ink {
+    pub fn new(table: &ColorTable) -> Ink {
+        let mut ink = Ink {
+            table: *table,
+            drawn: [0; 16],
+            identity: true,
+            hidden: 0,
+        };
+        for (c, v) in table.iter().enumerate() {
+            if *v == TRANSPARENT {
+                ink.hidden |= 1 << c;
+            } else {
+                ink.drawn[c] = 0xf;
+                ink.identity &= usize::from(*v) == c;
+            }
+        }
+        ink
+    }
+
+    /// One tile row of 8 source colours (pixel k in bits 4k..4k+4) as screen colours and the
+    /// mask of the pixels drawn.
+    #[inline]
+    fn row(&self, raw: u32) -> (u32, u32) {
+        if self.identity {
+            let mut mask = u32::MAX;
+            let mut hidden = self.hidden;
+            while hidden != 0 {
+                let k = hidden.trailing_zeros();
+                hidden &= hidden - 1;
+                // Nibbles equal to k become 0; any nibble that is not 0 has a bit left.
+                let x = raw ^ (k * 0x1111_1111);
+                let nonzero = (x | (x >> 1) | (x >> 2) | (x >> 3)) & 0x1111_1111;
+                mask &= nonzero * 0xf;
+            }
+            return (raw, mask);
+        }
+        let (mut val, mut mask) = (0u32, 0u32);
+        for k in 0..8 {
+            let c = ((raw >> (4 * k)) & 0xf) as usize;
+            val |= (u32::from(self.table[c]) & 0xf) << (4 * k);
+            mask |= self.drawn[c] << (4 * k);
+        }
+        (val, mask)
+    }
+}
+
+/// Reverses the order of the eight nibbles of a tile row (a horizontal flip).
+#[inline]
+fn flip_row(r: u32) -> u32 {
+    let r = r.swap_bytes();
+    ((r >> 4) & 0x0f0f_0f0f) | ((r & 0x0f0f_0f0f) << 4)
+}
 
 impl Machine {
     /// The palette map with `keys` made transparent (keys of 16 or more change nothing).
@@ -174,7 +285,7 @@ impl Machine {
         tile: Tile,
         x: i32,
         y: i32,
-        table: &ColorTable,
+        ink: &Ink,
         scale: i32,
         flip: i32,
         rotate: i32,
@@ -202,13 +313,58 @@ impl Machine {
         if scale == 1 {
             let (px0, px1) = ((c.l - x).max(0), (c.r.saturating_sub(x)).min(8));
             let (py0, py1) = ((c.t - y).max(0), (c.b.saturating_sub(y)).min(8));
-            for py in py0..py1 {
-                for px in px0..px1 {
-                    let (ix, iy) = src(px, py);
-                    let v = table[usize::from(tile.pixel(self.ram(), ix, iy))];
-                    if v != TRANSPARENT {
-                        self.poke4((y + py) * WIDTH as i32 + x + px, v);
+            if px0 >= px1 || py0 >= py1 {
+                return;
+            }
+            // The tile as it lands, one u32 per row: colour nibbles (pixel k in bits 4k..4k+4)
+            // and the mask of the nibbles drawn.
+            let raw = tile.rows(self.ram());
+            let mut rows = [(0u32, 0u32); 8];
+            if o & 4 == 0 {
+                for (py, r) in rows.iter_mut().enumerate() {
+                    let src = raw[if o & 2 != 0 { 7 - py } else { py }];
+                    *r = ink.row(if o & 1 != 0 { flip_row(src) } else { src });
+                }
+            } else {
+                let order = &ORIENTATION[o as usize];
+                for (py, r) in rows.iter_mut().enumerate() {
+                    let mut src = 0u32;
+                    for px in 0..8 {
+                        let i = usize::from(order[py * 8 + px]);
+                        src |= ((raw[i >> 3] >> (4 * (i & 7))) & 0xf) << (4 * px);
                     }
+                    *r = ink.row(src);
+                }
+            }
+            let columns = (u32::MAX >> (4 * (8 - (px1 - px0)))) << (4 * px0);
+            // Each row is written as one masked store over the 4 or 5 screen bytes it covers.
+            // The clip rectangle lies inside the screen, so these bytes are on it.
+            let screen = &mut self.ram()[ram::SCREEN..ram::SCREEN + ram::SCREEN_SIZE];
+            for py in py0..py1 {
+                let (val, mask) = rows[py as usize];
+                let mask = mask & columns;
+                if mask == 0 {
+                    continue;
+                }
+                let first = ((y + py) * WIDTH as i32 + x + px0) as usize;
+                let last = first + (px1 - px0) as usize - 1;
+                let shift = (first & 1) * 4;
+                let val = u64::from(val >> (4 * px0)) << shift;
+                let mask = u64::from(mask >> (4 * px0)) << shift;
+                // Eight bytes at once where the screen has them (bytes past the row's own
+                // are written back unchanged); the exact bytes at the very end of the screen.
+                let at = first >> 1;
+                if let Some(bytes) = screen.get_mut(at..at + 8) {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(bytes);
+                    let merged = (u64::from_le_bytes(word) & !mask) | (val & mask);
+                    bytes.copy_from_slice(&merged.to_le_bytes());
+                } else if let Some(bytes) = screen.get_mut(at..=last >> 1) {
+                    let mut word = [0u8; 8];
+                    word[..bytes.len()].copy_from_slice(bytes);
+                    let merged = (u64::from_le_bytes(word) & !mask) | (val & mask);
+                    let len = bytes.len();
+                    bytes.copy_from_slice(&merged.to_le_bytes()[..len]);
                 }
             }
             return;
@@ -220,7 +376,7 @@ impl Machine {
         for py in 0..8 {
             for px in 0..8 {
                 let (ix, iy) = src(px, py);
-                let v = table[usize::from(tile.pixel(self.ram(), ix, iy))];
+                let v = ink.table[usize::from(tile.pixel(self.ram(), ix, iy))];
                 if v != TRANSPARENT {
                     let xs = x.saturating_add(px * scale);
                     let ys = y.saturating_add(py * scale);
@@ -249,9 +405,9 @@ impl Machine {
         }
         let (rotate, flip) = (rotate & 3, flip & 3);
         let seg = self.segment();
-        let table = self.color_table(keys);
+        let ink = Ink::new(&self.color_table(keys));
         if w == 1 && h == 1 {
-            self.draw_tile(seg.tile(id, false), x, y, &table, scale, flip, rotate);
+            self.draw_tile(seg.tile(id, false), x, y, &ink, scale, flip, rotate);
             return;
         }
         let step = 8i32.saturating_mul(scale);
@@ -305,7 +461,7 @@ impl Machine {
                     x.saturating_add(tx.saturating_mul(step)),
                     y.saturating_add(ty.saturating_mul(step)),
                 );
-                self.draw_tile(tile, dx, dy, &table, scale, flip, rotate);
+                self.draw_tile(tile, dx, dy, &ink, scale, flip, rotate);
             }
         }
     }
@@ -354,7 +510,7 @@ impl Machine {
         cells: &[(u8, i32, i32)],
     ) {
         let seg = self.segment();
-        let table = self.color_table(keys);
+        let ink = Ink::new(&self.color_table(keys));
         let size = 8i32.saturating_mul(scale);
         let w = w.max(1);
         for (n, (tile, flip, rotate)) in cells.iter().enumerate() {
@@ -365,7 +521,7 @@ impl Machine {
                 seg.tile(i32::from(*tile), true),
                 ii,
                 jj,
-                &table,
+                &ink,
                 scale,
                 *flip,
                 *rotate,
@@ -483,6 +639,86 @@ mod tests {
         put_tile(&mut m, 1, [0x1000_0000, 0, 0, 0, 0, 0, 0, 0]);
         m.spr(1, 0, 0, &[], 2, 0, 0, 1, 1);
         assert_eq!(screen(&mut m, 3, 3), "110\n110\n000\n");
+    }
+
+    /// The row-at-a-time drawing of scale-1 tiles against a pixel-at-a-time reference, over
+    /// random tiles, positions (on and off every edge, odd and even), orientations, colour
+    /// keys, palette maps, clip rectangles and blit segments.
+    #[test]
+    fn tiles_land_as_pixel_by_pixel_drawing_would() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as i32
+        };
+        let mut m = machine();
+        for i in 0..0x4000 {
+            m.ram()[ram::TILES + i] = rand(256) as u8;
+        }
+        for round in 0..3000 {
+            m.ram()[..ram::SCREEN_SIZE].fill(0x5a);
+            for i in 0..8 {
+                m.ram()[ram::PALETTE_MAP + i] = if round % 3 == 0 {
+                    rand(256) as u8
+                } else {
+                    (2 * i as u8) | ((2 * i as u8 + 1) << 4)
+                };
+            }
+            m.ram()[ram::BLIT_SEGMENT] = [2, 3, 4, 7, 8, 15][rand(6) as usize];
+            if round % 4 == 0 {
+                m.clip(rand(250) - 5, rand(146) - 5, rand(120), rand(80));
+            } else {
+                m.clip_reset();
+            }
+            let keys: Vec<u8> = (0..rand(3)).map(|_| rand(17) as u8).collect();
+            let (id, x, y) = (rand(600), rand(260) - 10, rand(156) - 10);
+            let (flip, rotate) = (rand(4), rand(4));
+            let mut want = m.ram()[..ram::SCREEN_SIZE].to_vec();
+            // The reference: every pixel through Tile::pixel and the rules of TIC-80.
+            let seg = m.segment();
+            let table = m.color_table(&keys);
+            let tile = seg.tile(id, false);
+            let mut o = flip;
+            o ^= [0, 1, 3, 2][rotate as usize];
+            if rotate & 1 != 0 {
+                o |= 4;
+            }
+            let c = m.clip;
+            for py in 0..8 {
+                for px in 0..8 {
+                    let (mut ix, mut iy) = (px, py);
+                    if o & 1 != 0 {
+                        ix = 7 - ix;
+                    }
+                    if o & 2 != 0 {
+                        iy = 7 - iy;
+                    }
+                    if o & 4 != 0 {
+                        std::mem::swap(&mut ix, &mut iy);
+                    }
+                    let v = table[usize::from(tile.pixel(m.ram(), ix as u32, iy as u32))];
+                    let (sx, sy) = (x + px, y + py);
+                    if v != TRANSPARENT && sx >= c.l && sx < c.r && sy >= c.t && sy < c.b {
+                        let i = (sy * WIDTH as i32 + sx) as usize;
+                        let b = &mut want[i >> 1];
+                        *b = if i & 1 == 0 {
+                            (*b & 0xf0) | v
+                        } else {
+                            (*b & 0x0f) | (v << 4)
+                        };
+                    }
+                }
+            }
+            m.spr(id, x, y, &keys, 1, flip, rotate, 1, 1);
+            let segment = m.ram()[ram::BLIT_SEGMENT];
+            assert!(
+                m.ram()[..ram::SCREEN_SIZE] == want[..],
+                "round {round}: spr({id}, {x}, {y}, {keys:?}, 1, {flip}, {rotate}) segment {segment} \
+                 clip {c:?}"
+            );
+        }
     }
 
     #[test]
