@@ -107,3 +107,28 @@ fn trace_floods_are_capped_not_fatal() {
         "[16000 bytes of trace output dropped this frame]"
     );
 }
+
+#[test]
+fn menu_items_come_from_the_metadata_and_call_menu() {
+    let mut console = console(1000, 1000);
+    let cart = load("menu.lua");
+    assert_eq!(cart.meta.menu, ["EASY", "HARD", "QUIT"]);
+    console.load(cart).unwrap();
+    console.frame(&Input::default()).unwrap();
+    console.menu(1).unwrap();
+    console.frame(&Input::default()).unwrap();
+    assert_eq!(
+        console
+            .take_trace()
+            .into_iter()
+            .map(|t| t.text)
+            .collect::<Vec<_>>(),
+        ["menu 1"]
+    );
+    let (_, _, rgb) = console.screenshot(false).unwrap();
+    assert_eq!(
+        &rgb[..3],
+        [0xb1, 0x3e, 0x53],
+        "MENU changed the cart's state"
+    );
+}

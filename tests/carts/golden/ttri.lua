@@ -25,6 +25,9 @@ function TIC()
   vbank(1)
   cls(0)
   vbank(0)
+  -- the deprecated textri: from the tiles with a colour key, then from the map
+  textri(166, 4, 202, 4, 166, 40, 8, 0, 16, 0, 8, 8, false, 2)
+  textri(236, 4, 236, 40, 204, 40, 0, 0, 0, 24, 24, 24, true)
   -- a floor in perspective (far edge z=4, near edge z=1) over the map, and a
   -- triangle at z=2 that shows only where the floor is farther
   ttri(50, 60, 80, 60, 4, 130, 0, 0, 64, 0, 0, 64, 1, -1, 4, 4, 1)
