@@ -216,7 +216,7 @@ fn main() {
         );
         println!(
             "  wall p50: runner {:.3} ms / in-process {:.3} ms = {:.3}x ({:+.2} %); median of \
-             pair ratios {:+.2} %",
+             batch ratios {:+.2} %",
             ms(l.runner_p50),
             ms(l.local_p50),
             l.runner_p50.as_secs_f64() / l.local_p50.as_secs_f64(),
