@@ -17,6 +17,8 @@ use cartbox_protocol::ram;
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 /// Largest code TIC-80 accepts (8 banks of 64 KiB).
 pub const MAX_CODE_SIZE: usize = 512 << 10;
+/// Largest WebAssembly module we pass on (it must fit one message to the runner).
+pub const MAX_MODULE_SIZE: usize = 3 << 20;
 
 /// A cart file that cannot be played.
 #[derive(Debug)]
@@ -52,6 +54,13 @@ pub enum CartError {
         /// The language the cart names.
         language: String,
     },
+    /// A WebAssembly cart without its module.
+    NoModule {
+        /// The file.
+        path: PathBuf,
+        /// Where the module was looked for.
+        expected: String,
+    },
     /// Something inside the file is malformed.
     Malformed {
         /// The file.
@@ -76,7 +85,7 @@ impl fmt::Display for CartError {
             ),
             CartError::UnknownFormat { path } => write!(
                 f,
-                "{}: unknown cart format (expected a .lua, .tic or .png cart)",
+                "{}: unknown cart format (expected a .lua, .tic, .png, .wasm, .wasmp or .wat cart)",
                 path.display()
             ),
             CartError::TooLarge { path, size } => {
@@ -86,9 +95,19 @@ impl fmt::Display for CartError {
                     path.display()
                 )
             }
+            CartError::Language { path, language } if language == "wasm" => write!(
+                f,
+                "{}: WebAssembly carts are read but not played yet; Cartbox plays Lua carts",
+                path.display()
+            ),
             CartError::Language { path, language } => write!(
                 f,
                 "{}: the cart is written in '{language}'; Cartbox plays Lua carts",
+                path.display()
+            ),
+            CartError::NoModule { path, expected } => write!(
+                f,
+                "{}: a WebAssembly cart needs its module: {expected}",
                 path.display()
             ),
             CartError::Malformed {
@@ -134,6 +153,9 @@ pub struct Cart {
     pub image: CartImage,
     /// Metadata.
     pub meta: Metadata,
+    /// The WebAssembly module of a wasm cart (binary, or text from a `.wat` file); `None`
+    /// for a Lua cart. The host never compiles or validates it: only a runner does.
+    pub module: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Cart {
@@ -141,74 +163,119 @@ impl fmt::Debug for Cart {
         f.debug_struct("Cart")
             .field("name", &self.name)
             .field("code_len", &self.image.code.len())
+            .field("module_len", &self.module.as_ref().map(Vec::len))
             .finish()
     }
 }
 
 impl Cart {
-    /// Reads a cart file. The format comes from the extension.
+    /// Reads a cart file that Cartbox can play. The format comes from the extension.
     pub fn load(path: &Path) -> Result<Cart, CartError> {
-        let io = |source| CartError::Io {
+        let cart = Cart::read(path)?;
+        if let Some(lang) = cart.meta.script.as_deref()
+            && !lang.eq_ignore_ascii_case("lua")
+        {
+            return Err(CartError::Language {
+                path: path.to_owned(),
+                language: lang.to_ascii_lowercase(),
+            });
+        }
+        Ok(cart)
+    }
+
+    /// Reads a cart file of any language.
+    fn read(path: &Path) -> Result<Cart, CartError> {
+        let meta = std::fs::metadata(path).map_err(|source| CartError::Io {
             path: path.to_owned(),
             source,
-        };
-        let meta = std::fs::metadata(path).map_err(io)?;
+        })?;
         if !meta.is_file() {
             return Err(CartError::NotAFile {
                 path: path.to_owned(),
-            });
-        }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(CartError::TooLarge {
-                path: path.to_owned(),
-                size: meta.len(),
             });
         }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        if !matches!(ext.as_deref(), Some("lua" | "tic" | "png")) {
+        if !matches!(
+            ext.as_deref(),
+            Some("lua" | "tic" | "png" | "wasm" | "wasmp" | "wat")
+        ) {
             return Err(CartError::UnknownFormat {
                 path: path.to_owned(),
             });
         }
-        let bytes = std::fs::read(path).map_err(io)?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(CartError::TooLarge {
-                path: path.to_owned(),
-                size: bytes.len() as u64,
-            });
-        }
-        let mut cart = if ext.as_deref() == Some("lua") {
-            text::parse(path, &bytes)?
-        } else {
-            // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
-            let tic = if png::is_png(&bytes) {
-                png::extract(path, &bytes)?
-            } else {
-                bytes
-            };
-            let parsed = tic::parse(path, &tic)?;
-            let meta = metadata(&parsed.image.code);
-            let mut cart = Cart {
-                name: path.display().to_string(),
-                image: parsed.image,
-                meta,
-            };
-            if parsed.lang.is_some_and(|l| l != LANG_LUA) || !parsed.binary.is_empty() {
-                cart.meta.script = Some(language_name(parsed.lang.unwrap_or(LANG_WASM)).to_owned());
+        let bytes = read_bounded(path, MAX_FILE_SIZE)?;
+        let mut cart = match ext.as_deref() {
+            Some("lua") => text::parse(path, &bytes)?,
+            Some("wasmp") => {
+                // A text project: metadata and data; the module is the .wasm beside it (what
+                // TIC-80's `import binary` would have put in the cart).
+                let mut cart = text::parse(path, &bytes)?;
+                let module = path.with_extension("wasm");
+                if !module.is_file() {
+                    return Err(CartError::NoModule {
+                        path: path.to_owned(),
+                        expected: format!("{} is not there", module.display()),
+                    });
+                }
+                cart.module = Some(read_module(&module)?);
+                cart.meta.script = Some("wasm".into());
+                cart
             }
-            cart
+            Some("wasm" | "wat") => {
+                // A bare module, with the data of a .wasmp project beside it if there is one.
+                let module = if ext.as_deref() == Some("wasm") {
+                    check_module(path, bytes)?
+                } else {
+                    bytes
+                };
+                let project = path.with_extension("wasmp");
+                let mut cart = if project.is_file() {
+                    let bytes = read_bounded(&project, MAX_FILE_SIZE)?;
+                    text::parse(&project, &bytes)?
+                } else {
+                    Cart::from_code(&path.display().to_string(), "")
+                };
+                cart.name = path.display().to_string();
+                cart.module = Some(module);
+                cart.meta.script = Some("wasm".into());
+                cart
+            }
+            _ => {
+                // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
+                let tic = if png::is_png(&bytes) {
+                    png::extract(path, &bytes)?
+                } else {
+                    bytes
+                };
+                let parsed = tic::parse(path, &tic)?;
+                let meta = metadata(&parsed.image.code);
+                let mut cart = Cart {
+                    name: path.display().to_string(),
+                    image: parsed.image,
+                    meta,
+                    module: None,
+                };
+                let wasm = parsed.lang == Some(LANG_WASM)
+                    || (parsed.lang.is_none() && cart.meta.script.as_deref() == Some("wasm"))
+                    || (parsed.lang.is_none() && !parsed.binary.is_empty());
+                if wasm {
+                    if parsed.binary.is_empty() {
+                        return Err(CartError::NoModule {
+                            path: path.to_owned(),
+                            expected: "the cart has no BINARY chunk".into(),
+                        });
+                    }
+                    cart.module = Some(check_module(path, parsed.binary)?);
+                    cart.meta.script = Some("wasm".into());
+                } else if let Some(l) = parsed.lang.filter(|l| *l != LANG_LUA) {
+                    cart.meta.script = Some(language_name(l).to_owned());
+                }
+                cart
+            }
         };
-        if let Some(lang) = cart.meta.script.as_deref()
-            && !lang.eq_ignore_ascii_case("lua")
-        {
-            return Err(CartError::Language {
-                path: path.to_owned(),
-                language: lang.to_owned(),
-            });
-        }
         apply_fallbacks(&mut cart.image);
         Ok(cart)
     }
@@ -224,6 +291,7 @@ impl Cart {
             name: name.to_owned(),
             image,
             meta: Metadata::default(),
+            module: None,
         }
     }
 }
@@ -246,6 +314,60 @@ impl Cart {
             .collect();
         png::write(&self.to_tic(), &rgb)
     }
+}
+
+/// Reads a whole file of at most `max` bytes.
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, CartError> {
+    let io = |source| CartError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(CartError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    let too_large = |size| CartError::TooLarge {
+        path: path.to_owned(),
+        size,
+    };
+    if meta.len() > max {
+        return Err(too_large(meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads a binary module file.
+fn read_module(path: &Path) -> Result<Vec<u8>, CartError> {
+    let bytes = read_bounded(path, MAX_FILE_SIZE)?;
+    check_module(path, bytes)
+}
+
+/// The checks the host makes of a module before passing it on: its size and its magic
+/// number. Everything else is for the runner's compiler.
+fn check_module(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
+    let malformed = |message: String| CartError::Malformed {
+        path: path.to_owned(),
+        place: " module".into(),
+        message,
+    };
+    if bytes.len() > MAX_MODULE_SIZE {
+        return Err(malformed(format!(
+            "{} bytes is larger than the largest module Cartbox plays ({MAX_MODULE_SIZE})",
+            bytes.len()
+        )));
+    }
+    if !bytes.starts_with(b"\0asm") {
+        return Err(malformed(
+            "not a WebAssembly module (it does not start with \"\\0asm\")".into(),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// TIC-80's language ids (the LANG chunk).
@@ -297,5 +419,121 @@ fn metadata(code: &str) -> Metadata {
         menu: metatag(code, "menu")
             .map(|m| m.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("cartbox-cart-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// The smallest module: magic and version.
+    const MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+    const PROJECT: &str = "-- title: zig demo\n-- script: wasm\n\"\"\" stub \"\"\"\n\n-- <PALETTE>\n-- 000:ff00001a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c\n-- </PALETTE>\n";
+
+    fn chunk(kind: u8, bank: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = vec![kind | (bank << 5)];
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.push(0);
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn a_project_takes_the_module_beside_it() {
+        let d = dir("project");
+        let project = d.join("demo.wasmp");
+        std::fs::write(&project, PROJECT).unwrap();
+        let err = Cart::read(&project).unwrap_err().to_string();
+        assert!(
+            err.contains("needs its module") && err.contains("demo.wasm is not there"),
+            "{err}"
+        );
+        std::fs::write(d.join("demo.wasm"), MODULE).unwrap();
+        let cart = Cart::read(&project).unwrap();
+        assert_eq!(cart.module.as_deref(), Some(MODULE));
+        assert_eq!(cart.meta.title.as_deref(), Some("zig demo"));
+        assert_eq!(
+            cart.image.banks[0].section(Section::Palette)[..3],
+            [0xff, 0, 0]
+        );
+        // The same pair opened through the module: the project's data comes along.
+        let cart = Cart::read(&d.join("demo.wasm")).unwrap();
+        assert_eq!(cart.module.as_deref(), Some(MODULE));
+        assert_eq!(
+            cart.image.banks[0].section(Section::Palette)[..3],
+            [0xff, 0, 0]
+        );
+        assert!(cart.name.ends_with("demo.wasm"));
+        // Playing is refused, for now, with the reason.
+        let err = Cart::load(&project).unwrap_err().to_string();
+        assert!(
+            err.contains("WebAssembly carts are read but not played yet"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bare_module_gets_empty_data_and_a_bad_one_is_refused() {
+        let d = dir("bare");
+        let path = d.join("m.wasm");
+        std::fs::write(&path, MODULE).unwrap();
+        let cart = Cart::read(&path).unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("wasm"));
+        assert_eq!(
+            cart.image.banks[0].section(Section::Palette)[..48],
+            ram::SWEETIE16
+        );
+        assert!(
+            cart.image.banks[0]
+                .section(Section::Tiles)
+                .iter()
+                .all(|b| *b == 0)
+        );
+        std::fs::write(&path, b"(module)").unwrap();
+        let err = Cart::read(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "m.wasm: module: not a WebAssembly module (it does not start with \"\\0asm\")"
+            ),
+            "{err}"
+        );
+        let mut big = MODULE.to_vec();
+        big.resize(MAX_MODULE_SIZE + 1, 0);
+        std::fs::write(&path, &big).unwrap();
+        let err = Cart::read(&path).unwrap_err().to_string();
+        assert!(err.contains("larger than the largest module"), "{err}");
+        // Text modules are for the runner to parse.
+        let wat = d.join("m.wat");
+        std::fs::write(&wat, "(module)").unwrap();
+        assert_eq!(
+            Cart::read(&wat).unwrap().module.as_deref(),
+            Some(&b"(module)"[..])
+        );
+    }
+
+    #[test]
+    fn a_binary_chunk_makes_a_tic_a_wasm_cart() {
+        let d = dir("tic");
+        let path = d.join("w.tic");
+        let mut tic = chunk(20, 0, &[17]);
+        tic.extend(chunk(19, 0, MODULE));
+        std::fs::write(&path, &tic).unwrap();
+        let cart = Cart::read(&path).unwrap();
+        assert_eq!(cart.module.as_deref(), Some(MODULE));
+        // Declared wasm, with no module.
+        std::fs::write(&path, chunk(20, 0, &[17])).unwrap();
+        let err = Cart::read(&path).unwrap_err().to_string();
+        assert!(err.contains("the cart has no BINARY chunk"), "{err}");
+        // A Lua cart stays a Lua cart.
+        std::fs::write(&path, chunk(5, 0, b"function TIC() end")).unwrap();
+        assert_eq!(Cart::read(&path).unwrap().module, None);
     }
 }

@@ -286,6 +286,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         name: path.display().to_string(),
         image,
         meta,
+        module: None,
     })
 }
 
