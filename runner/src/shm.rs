@@ -15,8 +15,16 @@ use cartbox_protocol::shm::{self, FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET, SHM_SI
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, mmap_anonymous, munmap};
 
 /// A mapping of the shared memory layout.
+///
+/// The console RAM normally lives in the shared region. A runtime whose carts address RAM
+/// as their own memory (WebAssembly: RAM is the start of linear memory) moves it there with
+/// [`SharedMemory::relocate_ram`], and then copies it to and from the shared region at the
+/// points of the frame protocol where the host looks ([`SharedMemory::publish_ram`],
+/// [`SharedMemory::receive_ram`]).
 pub struct SharedMemory {
     base: NonNull<u8>,
+    /// Where the console RAM is: in the mapping, or relocated.
+    ram: NonNull<u8>,
 }
 
 impl std::fmt::Debug for SharedMemory {
@@ -54,7 +62,7 @@ impl SharedMemory {
                 0,
             )?
         };
-        let mem = SharedMemory { base: base.cast() };
+        let mem = SharedMemory::with_base(base.cast());
         if !shm::header_matches(mem.header()) {
             return Err(io::Error::other(
                 "shared memory header does not match this runner",
@@ -75,9 +83,73 @@ impl SharedMemory {
                 MapFlags::MAP_PRIVATE,
             )?
         };
-        let mut mem = SharedMemory { base: base.cast() };
+        let mut mem = SharedMemory::with_base(base.cast());
         mem.bytes_mut()[..24].copy_from_slice(&shm::header());
         Ok(mem)
+    }
+
+    fn with_base(base: NonNull<u8>) -> SharedMemory {
+        // SAFETY: RAM_OFFSET lies inside the mapping of SHM_SIZE bytes at `base`.
+        let ram = unsafe { base.add(RAM_OFFSET) };
+        SharedMemory { base, ram }
+    }
+
+    /// Moves the console RAM to `at`, copying the shared region's RAM there.
+    ///
+    /// # Safety
+    /// `at` must point to `RAM_SIZE` readable and writable bytes, not overlapping this
+    /// mapping, that stay valid and are reached only through this `SharedMemory` until it
+    /// is relocated again, restored, or dropped.
+    pub unsafe fn relocate_ram(&mut self, at: NonNull<u8>) {
+        let shared = self.shared_ram_ptr();
+        if at != self.ram {
+            // SAFETY: both regions are RAM_SIZE bytes (the caller's contract for `at`, the
+            // mapping for `shared`) and do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(shared, at.as_ptr(), RAM_SIZE) };
+        }
+        self.ram = at;
+    }
+
+    /// Puts the console RAM back in the shared region, with its current contents.
+    pub fn restore_ram(&mut self) {
+        self.publish_ram();
+        self.ram = NonNull::new(self.shared_ram_ptr()).expect("mapping is not null");
+    }
+
+    /// Whether the RAM lives somewhere else than the shared region.
+    pub fn ram_relocated(&self) -> bool {
+        self.ram.as_ptr() != self.shared_ram_ptr()
+    }
+
+    /// Copies relocated RAM to the shared region, where the host reads it.
+    pub fn publish_ram(&mut self) {
+        if self.ram_relocated() {
+            // SAFETY: `self.ram` is RAM_SIZE valid bytes (relocate_ram's contract) not
+            // overlapping the mapping's RAM region, which is RAM_SIZE bytes of the mapping.
+            unsafe {
+                std::ptr::copy_nonoverlapping(self.ram.as_ptr(), self.shared_ram_ptr(), RAM_SIZE)
+            };
+        }
+    }
+
+    /// Copies `range` of the shared region's RAM (what the host wrote there: input
+    /// registers) into relocated RAM.
+    pub fn receive_ram(&mut self, range: std::ops::Range<usize>) {
+        if self.ram_relocated() && range.start <= range.end && range.end <= RAM_SIZE {
+            // SAFETY: `range` lies within both RAM_SIZE regions, which do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.shared_ram_ptr().add(range.start),
+                    self.ram.as_ptr().add(range.start),
+                    range.len(),
+                )
+            };
+        }
+    }
+
+    fn shared_ram_ptr(&self) -> *mut u8 {
+        // SAFETY: RAM_OFFSET lies inside the mapping.
+        unsafe { self.base.as_ptr().add(RAM_OFFSET) }
     }
 
     fn header(&self) -> &[u8] {
@@ -94,14 +166,21 @@ impl SharedMemory {
 
     /// The console RAM and the output frame, borrowed together.
     pub fn parts_mut(&mut self) -> (&mut [u8; RAM_SIZE], &mut [u32; FRAME_PIXELS]) {
-        let bytes = self.bytes_mut();
-        let (head, frame) = bytes.split_at_mut(FRAME_OFFSET);
-        let ram: &mut [u8; RAM_SIZE] = (&mut head[RAM_OFFSET..])
-            .try_into()
-            .expect("layout: RAM region size");
         // SAFETY: FRAME_OFFSET is page aligned, so the pointer is aligned for u32, and the
-        // remaining FRAME_PIXELS * 4 bytes belong to the frame region of this mapping.
-        let frame = unsafe { &mut *frame.as_mut_ptr().cast::<[u32; FRAME_PIXELS]>() };
+        // FRAME_PIXELS * 4 bytes from it are the frame region of this mapping. `&mut self`
+        // makes this the only borrow of the mapping in this process, and the host does not
+        // touch it while the runner works on a request (frame protocol).
+        let frame = unsafe {
+            &mut *self
+                .base
+                .as_ptr()
+                .add(FRAME_OFFSET)
+                .cast::<[u32; FRAME_PIXELS]>()
+        };
+        // SAFETY: `self.ram` is RAM_SIZE valid bytes: the mapping's RAM region, which ends
+        // before the frame region, or relocated memory outside the mapping (relocate_ram's
+        // contract), so it never overlaps `frame`.
+        let ram = unsafe { &mut *self.ram.as_ptr().cast::<[u8; RAM_SIZE]>() };
         (ram, frame)
     }
 
@@ -112,8 +191,8 @@ impl SharedMemory {
 
     /// The console RAM, read-only.
     pub fn ram(&self) -> &[u8; RAM_SIZE] {
-        // SAFETY: see `bytes_mut`; RAM_OFFSET + RAM_SIZE lies inside the mapping.
-        unsafe { &*self.base.as_ptr().add(RAM_OFFSET).cast::<[u8; RAM_SIZE]>() }
+        // SAFETY: see `parts_mut`.
+        unsafe { &*self.ram.as_ptr().cast::<[u8; RAM_SIZE]>() }
     }
 }
 
@@ -122,5 +201,41 @@ impl Drop for SharedMemory {
         // SAFETY: unmapping exactly the region mapped in the constructor; no slice of it
         // outlives `self`.
         let _ = unsafe { munmap(self.base.cast(), SHM_SIZE) };
+    }
+}
+
+#[cfg(test)]
+mod relocation_tests {
+    use super::*;
+
+    #[test]
+    fn relocated_ram_is_copied_in_published_and_received() {
+        let mut mem = SharedMemory::anonymous().unwrap();
+        mem.ram_mut()[10] = 7;
+        let mut elsewhere = vec![0u8; RAM_SIZE];
+        let at = NonNull::new(elsewhere.as_mut_ptr()).unwrap();
+        // SAFETY: `elsewhere` is RAM_SIZE bytes, outlives `mem`'s use of it (restored
+        // below), and is not touched directly until then.
+        unsafe { mem.relocate_ram(at) };
+        assert!(mem.ram_relocated());
+        assert_eq!(mem.ram()[10], 7, "contents moved along");
+        mem.ram_mut()[20] = 9;
+        mem.parts_mut().1[0] = 0xdead;
+        // The shared region does not see it until published.
+        assert_eq!(mem.bytes_mut()[RAM_OFFSET + 20], 0);
+        mem.publish_ram();
+        assert_eq!(mem.bytes_mut()[RAM_OFFSET + 20], 9);
+        // What the host writes into the shared region arrives on request, in range only.
+        mem.bytes_mut()[RAM_OFFSET + 30] = 5;
+        mem.bytes_mut()[RAM_OFFSET + 40] = 6;
+        mem.receive_ram(30..31);
+        mem.receive_ram(40..RAM_SIZE + 1);
+        assert_eq!((mem.ram()[30], mem.ram()[40]), (5, 0));
+        mem.ram_mut()[50] = 1;
+        mem.restore_ram();
+        assert!(!mem.ram_relocated());
+        assert_eq!((mem.ram()[20], mem.ram()[50]), (9, 1));
+        drop(mem);
+        assert_eq!(elsewhere[50], 1);
     }
 }
