@@ -1,0 +1,117 @@
+//! The WebAssembly runtime (wasmtime), as a runner uses it.
+//!
+//! Everything here runs inside a locked runner: the host never compiles or validates cart
+//! code. The engine is made in the runner itself, after the fork, and compiles on the
+//! calling thread only (wasmtime's parallel compilation is not built in), so no thread
+//! exists across a fork. Linear memory reservations are sized to the cart's memory cap so
+//! that the runner's address-space limit holds.
+
+use wasmtime::{Config, Engine, ExternType, Module, OptLevel};
+
+/// The module carts import everything from.
+pub const IMPORT_MODULE: &str = "env";
+
+/// Console RAM size: the first 96 KiB of a cart's linear memory.
+pub const RAM_BYTES: u64 = cartbox_protocol::ram::RAM_SIZE as u64;
+
+/// Guard pages after linear memory: an access past the end traps instead of reaching
+/// other memory even where bounds checks are elided.
+const GUARD_BYTES: u64 = 64 << 10;
+
+/// Deepest wasm stack a cart may use before it traps with "call stack exhausted".
+pub const MAX_WASM_STACK: usize = 512 << 10;
+
+/// An engine for carts whose linear memory may grow to `memory_cap` bytes.
+pub fn engine(memory_cap: u64) -> Result<Engine, String> {
+    let mut config = Config::new();
+    config
+        .cranelift_opt_level(OptLevel::Speed)
+        // The whole cap up front: memory never moves, so the console RAM keeps its address.
+        .memory_reservation(memory_cap.max(RAM_BYTES))
+        .memory_reservation_for_growth(0)
+        .memory_guard_size(GUARD_BYTES)
+        .memory_may_move(false)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .wasm_multi_memory(false)
+        .wasm_memory64(false);
+    Engine::new(&config).map_err(|e| format!("cannot start WebAssembly: {e:#}"))
+}
+
+/// Compiles a module (binary, or text), with the compiler's message if it cannot be.
+pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, String> {
+    Module::new(engine, bytes).map_err(|e| format!("{e:#}"))
+}
+
+/// An import the console does not provide, as the message a cart author reads.
+pub fn unknown_import(module: &Module, provided: &[&str]) -> Option<String> {
+    module.imports().find_map(|i| {
+        let known = i.module() == IMPORT_MODULE
+            && match i.ty() {
+                ExternType::Func(_) => provided.contains(&i.name()),
+                ExternType::Memory(_) => i.name() == "memory",
+                _ => false,
+            };
+        (!known).then(|| {
+            let kind = match i.ty() {
+                ExternType::Func(_) => "function",
+                ExternType::Memory(_) => "memory",
+                ExternType::Table(_) => "table",
+                ExternType::Global(_) => "global",
+                ExternType::Tag(_) => "tag",
+            };
+            format!(
+                "the cart imports {kind} {}.{}, which Cartbox does not provide",
+                i.module(),
+                i.name()
+            )
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiles_text_and_names_unknown_imports() {
+        let engine = engine(1 << 20).unwrap();
+        let module = compile(
+            &engine,
+            br#"(module
+                  (import "env" "memory" (memory 4 4))
+                  (import "env" "cls" (func (param i32)))
+                  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+                  (func (export "TIC")))"#,
+        )
+        .unwrap();
+        assert_eq!(
+            unknown_import(&module, &["cls"]).as_deref(),
+            Some(
+                "the cart imports function wasi_snapshot_preview1.fd_write, which Cartbox does \
+                 not provide"
+            )
+        );
+        let err = compile(&engine, b"\0asm\x01\0\0\0\x01").unwrap_err();
+        assert!(!err.is_empty());
+        // No threads: a shared memory does not compile.
+        assert!(compile(&engine, b"(module (memory 1 1 shared))").is_err());
+    }
+
+    #[test]
+    fn tic80_demo_modules_compile() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tic80-demos/wasm");
+        if !dir.is_dir() {
+            eprintln!("skipped: {} is not here", dir.display());
+            return;
+        }
+        let engine = engine(1 << 20).unwrap();
+        for name in ["wasmdemo.wasm", "wasmmark.wasm"] {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let module = compile(&engine, &bytes).unwrap();
+            let provided = ["btn", "cls", "spr", "print", "rect", "time", "music"];
+            assert_eq!(unknown_import(&module, &provided), None, "{name}");
+            assert!(module.get_export("TIC").is_some(), "{name} exports TIC");
+        }
+    }
+}
