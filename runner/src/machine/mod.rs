@@ -146,6 +146,25 @@ impl Machine {
         self.mem.ram_mut()
     }
 
+    /// Moves the console RAM to `at` (see [`SharedMemory::relocate_ram`]).
+    ///
+    /// # Safety
+    /// As for [`SharedMemory::relocate_ram`].
+    pub unsafe fn relocate_ram(&mut self, at: std::ptr::NonNull<u8>) {
+        // SAFETY: the caller's contract is the callee's.
+        unsafe { self.mem.relocate_ram(at) }
+    }
+
+    /// Copies relocated RAM to the shared region, where the host reads it.
+    pub fn publish_ram(&mut self) {
+        self.mem.publish_ram();
+    }
+
+    /// Copies what the host wrote into the shared region's RAM (`range`) into relocated RAM.
+    pub fn receive_ram(&mut self, range: std::ops::Range<usize>) {
+        self.mem.receive_ram(range);
+    }
+
     /// Resets RAM as TIC-80 does on start and `reset()`: everything but persistent memory
     /// and the input registers cleared, both VRAM banks' registers reset, fonts and button
     /// mapping restored, then bank 0 of the cart copied in.

@@ -6,6 +6,10 @@
 //! exists across a fork. Linear memory reservations are sized to the cart's memory cap so
 //! that the runner's address-space limit holds.
 
+mod cart;
+mod ram;
+
+pub use cart::{PROVIDED, WasmCart};
 use wasmtime::{Config, Engine, ExternType, Module, OptLevel};
 
 /// The module carts import everything from.

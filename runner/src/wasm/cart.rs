@@ -1,0 +1,531 @@
+//! A WebAssembly cart on a console: TIC-80's import table over [`Machine`], its exported
+//! callbacks, and its traps as cart faults.
+
+use cartbox_protocol::message::{CartFault, FaultKind};
+use cartbox_protocol::ram;
+use wasmtime::{
+    Caller, Engine, Extern, Linker, Memory, MemoryType, Store, StoreLimits, StoreLimitsBuilder,
+    Trap, TypedFunc,
+};
+
+use crate::lua::guard::Callback;
+use crate::machine::Machine;
+
+/// What the store holds: the console, and the cart's memory once it exists.
+pub struct State {
+    machine: Machine,
+    memory: Option<Memory>,
+    limits: StoreLimits,
+}
+
+/// The functions of TIC-80's import table that this console provides.
+pub const PROVIDED: &[&str] = &[
+    "btn", "cls", "rect", "rectb", "spr", "print", "time", "music", "trace",
+];
+
+/// A compiled, instantiated cart.
+pub struct WasmCart {
+    store: Store<State>,
+    name: String,
+    tic: TypedFunc<(), ()>,
+    boot: Option<TypedFunc<(), ()>>,
+    bdr: Option<TypedFunc<i32, ()>>,
+    scn: Option<TypedFunc<i32, ()>>,
+    menu: Option<TypedFunc<i32, ()>>,
+}
+
+fn fault(kind: FaultKind, callback: Callback, name: &str, message: String) -> CartFault {
+    CartFault {
+        kind,
+        message: format!("{name}: {message}"),
+        traceback: String::new(),
+        callback: callback.name().to_owned(),
+        line: None,
+    }
+}
+
+/// A trap in cart code, with TIC-80's wording for the common ones and the function it was
+/// in when the module names its functions.
+fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
+    let message = match e.downcast_ref::<Trap>() {
+        Some(Trap::MemoryOutOfBounds) => "[trap] out of bounds memory access".to_owned(),
+        Some(Trap::UnreachableCodeReached) => "[trap] unreachable executed".to_owned(),
+        Some(Trap::StackOverflow) => "[trap] stack overflow".to_owned(),
+        Some(Trap::IntegerDivisionByZero) => "[trap] integer divide by zero".to_owned(),
+        Some(Trap::IntegerOverflow) => "[trap] integer overflow".to_owned(),
+        Some(Trap::BadConversionToInteger) => "[trap] invalid conversion to integer".to_owned(),
+        Some(Trap::BadSignature) => "[trap] indirect call type mismatch".to_owned(),
+        Some(t) => format!("[trap] {t}"),
+        None => format!("{}", e.root_cause()),
+    };
+    let traceback = e
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .map(|bt| {
+            bt.frames()
+                .iter()
+                .map(|f| format!("\tin function {}", f.func_name().unwrap_or("<unnamed>")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let mut f = fault(FaultKind::Runtime, callback, name, message);
+    f.traceback = traceback;
+    f
+}
+
+/// The bytes of a NUL-terminated string at `ptr` in the cart's memory, or a trap.
+fn c_string(caller: &mut Caller<'_, State>, ptr: i32) -> wasmtime::Result<Vec<u8>> {
+    let memory = caller
+        .data()
+        .memory
+        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))?;
+    let data = memory.data(&caller);
+    let start = usize::try_from(ptr as u32).unwrap_or(usize::MAX);
+    let rest = data.get(start..).ok_or(Trap::MemoryOutOfBounds)?;
+    let end = rest
+        .iter()
+        .position(|b| *b == 0)
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    Ok(rest[..end].to_vec())
+}
+
+/// `count` colour keys at `ptr` (TIC-80 reads the count as an unsigned byte; keys of 16 or
+/// more change nothing).
+fn keys(caller: &mut Caller<'_, State>, ptr: i32, count: i32) -> wasmtime::Result<Vec<u8>> {
+    let count = usize::from(count as u8);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let memory = caller
+        .data()
+        .memory
+        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))?;
+    let start = ptr as u32 as usize;
+    let bytes = memory
+        .data(&caller)
+        .get(start..start.saturating_add(count))
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    Ok(bytes.iter().copied().filter(|k| *k < 16).collect())
+}
+
+fn or_default(v: i32, default: i32) -> i32 {
+    if v == -1 { default } else { v }
+}
+
+/// A colour argument as TIC-80 reads it: the low byte, signed.
+fn color(c: i32) -> i32 {
+    i32::from(c as i8)
+}
+
+fn link(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    linker.func_wrap("env", "btn", |mut c: Caller<'_, State>, id: i32| -> i32 {
+        let m = &mut c.data_mut().machine;
+        if id < 0 {
+            m.btn_mask() as i32
+        } else {
+            (m.btn_mask() & (1u32 << (id & 31))) as i32
+        }
+    })?;
+    linker.func_wrap("env", "cls", |mut c: Caller<'_, State>, col: i32| {
+        let col = color(col);
+        c.data_mut()
+            .machine
+            .cls(if col == -1 { 0 } else { col & 0xff });
+    })?;
+    linker.func_wrap(
+        "env",
+        "rect",
+        |mut c: Caller<'_, State>, x: i32, y: i32, w: i32, h: i32, col: i32| {
+            c.data_mut().machine.rect(x, y, w, h, color(col) & 0xff);
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "rectb",
+        |mut c: Caller<'_, State>, x: i32, y: i32, w: i32, h: i32, col: i32| {
+            c.data_mut().machine.rectb(x, y, w, h, color(col) & 0xff);
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "spr",
+        |mut c: Caller<'_, State>,
+         id: i32,
+         x: i32,
+         y: i32,
+         keys_ptr: i32,
+         count: i32,
+         scale: i32,
+         flip: i32,
+         rotate: i32,
+         w: i32,
+         h: i32|
+         -> wasmtime::Result<()> {
+            let keys = keys(&mut c, keys_ptr, count)?;
+            c.data_mut().machine.spr(
+                id,
+                x,
+                y,
+                &keys,
+                or_default(scale, 1),
+                or_default(flip, 0),
+                or_default(rotate, 0),
+                or_default(w, 1),
+                or_default(h, 1),
+            );
+            Ok(())
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "print",
+        |mut c: Caller<'_, State>,
+         text: i32,
+         x: i32,
+         y: i32,
+         col: i32,
+         fixed: i32,
+         scale: i32,
+         alt: i32|
+         -> wasmtime::Result<i32> {
+            let scale = color(scale);
+            if scale == 0 {
+                return Ok(0);
+            }
+            let text = c_string(&mut c, text)?;
+            Ok(c.data_mut().machine.print(
+                &text,
+                x,
+                y,
+                col as u8,
+                color(fixed) != 0,
+                scale,
+                color(alt) != 0,
+            ))
+        },
+    )?;
+    linker.func_wrap("env", "time", |c: Caller<'_, State>| -> f32 {
+        c.data().machine.time() as f32
+    })?;
+    linker.func_wrap(
+        "env",
+        "music",
+        |mut c: Caller<'_, State>,
+         track: i32,
+         frame: i32,
+         row: i32,
+         looping: i32,
+         sustain: i32,
+         tempo: i32,
+         speed: i32|
+         -> wasmtime::Result<()> {
+            if track > 7 {
+                return Err(wasmtime::Error::msg("invalid music track index"));
+            }
+            c.data_mut().machine.music(
+                track,
+                frame,
+                row,
+                looping as u8 != 0,
+                sustain as u8 != 0,
+                tempo,
+                speed,
+            );
+            Ok(())
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "trace",
+        |mut c: Caller<'_, State>, text: i32, col: i32| -> wasmtime::Result<()> {
+            let text = c_string(&mut c, text)?;
+            let col = color(col);
+            let col = if col == -1 { 15 } else { col as u8 };
+            c.data_mut()
+                .machine
+                .trace(&String::from_utf8_lossy(&text), col);
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
+impl WasmCart {
+    /// Compiles `bytes`, links TIC-80's imports and the console RAM, runs the start function
+    /// and `BOOT`.
+    pub fn load(
+        engine: &Engine,
+        machine: Machine,
+        name: &str,
+        bytes: &[u8],
+        memory_limit: u64,
+    ) -> Result<WasmCart, CartFault> {
+        let at_load = |kind, message| fault(kind, Callback::TopLevel, name, message);
+        let module = super::compile(engine, bytes).map_err(|m| at_load(FaultKind::Syntax, m))?;
+        if let Some(m) = super::unknown_import(&module, PROVIDED) {
+            return Err(at_load(FaultKind::Syntax, m));
+        }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(memory_limit).unwrap_or(usize::MAX))
+            .table_elements(1 << 16)
+            .instances(1)
+            .tables(4)
+            .memories(1)
+            .build();
+        let mut store = Store::new(
+            engine,
+            State {
+                machine,
+                memory: None,
+                limits,
+            },
+        );
+        store.limiter(|s| &mut s.limits);
+        let mut linker = Linker::new(engine);
+        link(&mut linker).map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
+        // The console's memory, for carts that import it (all of TIC-80's templates do): at
+        // least the 96 KiB RAM, and whatever the module asks for beyond that.
+        if let Some(ty) = module.imports().find_map(|i| match i.ty() {
+            wasmtime::ExternType::Memory(m) if i.name() == "memory" => Some(m),
+            _ => None,
+        }) {
+            let pages = (ram::RAM_SIZE as u64).div_ceil(65536);
+            let min = ty.minimum().max(pages);
+            let max = ty.maximum().map(|m| m.max(min));
+            let memory = Memory::new(
+                &mut store,
+                MemoryType::new(min as u32, max.map(|m| m as u32)),
+            )
+            .map_err(|e| {
+                at_load(
+                    FaultKind::OutOfMemory,
+                    format!("cannot make the cart's memory: {e:#}"),
+                )
+            })?;
+            linker
+                .define(&store, "env", "memory", memory)
+                .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
+            store.data_mut().memory = Some(memory);
+        }
+        let instance = linker
+            .instantiate(&mut store, &module)
+            .map_err(|e| trap_fault(e, Callback::TopLevel, name))?;
+        if store.data().memory.is_none() {
+            store.data_mut().memory = match instance.get_export(&mut store, "memory") {
+                Some(Extern::Memory(m)) => Some(m),
+                _ => None,
+            };
+        }
+        let Some(memory) = store.data().memory else {
+            return Err(at_load(
+                FaultKind::Runtime,
+                "the cart has no memory for the console RAM".into(),
+            ));
+        };
+        let (base, size) = (memory.data_ptr(&store), memory.data_size(&store));
+        let ok = super::ram::bind(&mut store.data_mut().machine, base, size);
+        if !ok {
+            return Err(at_load(
+                FaultKind::Runtime,
+                "the cart's memory is smaller than the 96 KiB console RAM".into(),
+            ));
+        }
+        let get0 =
+            |store: &mut Store<State>, n: &str| instance.get_typed_func::<(), ()>(store, n).ok();
+        let get1 =
+            |store: &mut Store<State>, n: &str| instance.get_typed_func::<i32, ()>(store, n).ok();
+        let Some(tic) = get0(&mut store, "TIC") else {
+            return Err(at_load(
+                FaultKind::Runtime,
+                "WASM must export a TIC function.".into(),
+            ));
+        };
+        let mut cart = WasmCart {
+            boot: get0(&mut store, "BOOT"),
+            bdr: get1(&mut store, "BDR"),
+            scn: get1(&mut store, "SCN"),
+            menu: get1(&mut store, "MENU"),
+            tic,
+            store,
+            name: name.to_owned(),
+        };
+        if let Some(boot) = cart.boot.clone() {
+            boot.call(&mut cart.store, ())
+                .map_err(|e| trap_fault(e, Callback::Boot, &cart.name))?;
+        }
+        Ok(cart)
+    }
+
+    /// The console.
+    pub fn machine(&mut self) -> &mut Machine {
+        &mut self.store.data_mut().machine
+    }
+
+    /// One frame: input from the shared region, `TIC`, then the blit with `BDR`/`SCN` per
+    /// row; the RAM is published for the host afterwards.
+    pub fn frame(&mut self, time_ms: Option<f64>, pixels: bool) -> Result<(), CartFault> {
+        let m = self.machine();
+        m.receive_ram(ram::GAMEPADS..ram::GAMEPADS + 12);
+        m.begin_frame(time_ms);
+        let result = self.run_frame(pixels);
+        self.machine().publish_ram();
+        result
+    }
+
+    fn run_frame(&mut self, pixels: bool) -> Result<(), CartFault> {
+        self.tic
+            .call(&mut self.store, ())
+            .map_err(|e| trap_fault(e, Callback::Tic, &self.name))?;
+        self.machine().end_frame();
+        if self.bdr.is_none() && self.scn.is_none() {
+            if pixels {
+                self.machine().blit();
+            }
+            return Ok(());
+        }
+        for row in 0..ram::FULL_HEIGHT {
+            if let Some(bdr) = &self.bdr {
+                bdr.call(&mut self.store, row as i32)
+                    .map_err(|e| trap_fault(e, Callback::Bdr, &self.name))?;
+            }
+            let scn_row = match row {
+                0 => Some(0),
+                5..=139 => Some(row as i32 - 4),
+                _ => None,
+            };
+            if let (Some(scn), Some(r)) = (&self.scn, scn_row) {
+                scn.call(&mut self.store, r)
+                    .map_err(|e| trap_fault(e, Callback::Scn, &self.name))?;
+            }
+            if pixels {
+                self.machine().blit_row(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// `MENU(index)`, if the cart has it.
+    pub fn menu(&mut self, index: u32) -> Result<(), CartFault> {
+        if let Some(menu) = &self.menu {
+            menu.call(&mut self.store, index as i32)
+                .map_err(|e| trap_fault(e, Callback::Menu, &self.name))?;
+        }
+        self.machine().publish_ram();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::testing::machine;
+
+    const LIMIT: u64 = 1 << 20;
+
+    fn load(wat: &str) -> Result<WasmCart, CartFault> {
+        let engine = super::super::engine(LIMIT).unwrap();
+        WasmCart::load(&engine, machine(), "t.wat", wat.as_bytes(), LIMIT)
+    }
+
+    const DRAW: &str = r#"(module
+      (import "env" "memory" (memory 4 4))
+      (import "env" "cls" (func $cls (param i32)))
+      (import "env" "rect" (func $rect (param i32 i32 i32 i32 i32)))
+      (import "env" "print" (func $print (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+      (data (i32.const 0x18000) "HI\00")
+      (func (export "TIC")
+        (call $cls (i32.const 1))
+        (call $rect (i32.const 10) (i32.const 10) (i32.const 5) (i32.const 5) (i32.const 3))
+        ;; the screen is memory: pixel (0, 0) becomes colour 7
+        (i32.store8 (i32.const 0) (i32.const 0x17))
+        ;; print's width, kept in persistent memory where the host can read it
+        (i32.store (i32.const 0x14E04)
+          (call $print (i32.const 0x18000) (i32.const 50) (i32.const 50)
+                       (i32.const 12) (i32.const 0) (i32.const 1) (i32.const 0)))))"#;
+
+    #[test]
+    fn draws_through_the_api_and_through_memory() {
+        let mut cart = load(DRAW).unwrap();
+        cart.frame(Some(0.0), true).unwrap();
+        let m = cart.machine();
+        assert_eq!(m.pix_get(0, 0), 7);
+        assert_eq!(m.pix_get(1, 0), 1);
+        assert_eq!(m.pix_get(12, 12), 3);
+        // What print("HI") returns in Lua too: the font is proportional.
+        assert_eq!(m.ram()[0x14E04], 11, "print returned the width of \"HI\"");
+    }
+
+    #[test]
+    fn traps_and_missing_exports_are_faults() {
+        let f = load(
+            r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") unreachable))"#,
+        )
+        .unwrap()
+        .frame(Some(0.0), true)
+        .unwrap_err();
+        assert_eq!(
+            (f.message.as_str(), f.callback.as_str()),
+            ("t.wat: [trap] unreachable executed", "TIC")
+        );
+        let f = load(r#"(module (import "env" "memory" (memory 4 4)))"#)
+            .err()
+            .unwrap();
+        assert_eq!(f.message, "t.wat: WASM must export a TIC function.");
+        let f = load(r#"(module (import "env" "nope" (func)) (func (export "TIC")))"#)
+            .err()
+            .unwrap();
+        assert!(
+            f.message.contains("imports function env.nope"),
+            "{}",
+            f.message
+        );
+        // A pointer past the end of memory traps instead of reading outside it.
+        let f = load(
+            r#"(module
+              (import "env" "memory" (memory 4 4))
+              (import "env" "print" (func $p (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+              (func (export "TIC")
+                (drop (call $p (i32.const -1) (i32.const 0) (i32.const 0) (i32.const 0)
+                               (i32.const 0) (i32.const 1) (i32.const 0)))))"#,
+        )
+        .unwrap()
+        .frame(Some(0.0), true)
+        .unwrap_err();
+        assert!(f.message.contains("out of bounds"), "{}", f.message);
+        // A memory too small for the console RAM is refused.
+        let f = load(r#"(module (memory (export "memory") 1 1) (func (export "TIC")))"#)
+            .err()
+            .unwrap();
+        assert!(
+            f.message.contains("smaller than the 96 KiB"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn tic80_wasm_demos_run() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tic80-demos/wasm");
+        if !dir.is_dir() {
+            eprintln!("skipped: {} is not here", dir.display());
+            return;
+        }
+        let engine = super::super::engine(LIMIT).unwrap();
+        for name in ["wasmdemo.wasm", "wasmmark.wasm"] {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let mut cart = WasmCart::load(&engine, machine(), name, &bytes, LIMIT).unwrap();
+            for frame in 0..60 {
+                cart.frame(Some(f64::from(frame) * 1000.0 / 60.0), true)
+                    .unwrap_or_else(|f| panic!("{name} frame {frame}: {}", f.message));
+            }
+            // Something was drawn: the screen is not one colour.
+            let m = cart.machine();
+            let first = m.pix_get(0, 0);
+            assert!(
+                (0..136).any(|y| (0..240).any(|x| m.pix_get(x, y) != first)),
+                "{name} drew nothing"
+            );
+        }
+    }
+}
