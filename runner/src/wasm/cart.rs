@@ -250,6 +250,19 @@ fn link(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// Binds the console RAM to the start of the cart's memory.
+fn bind(store: &mut Store<State>) -> Result<(), String> {
+    let Some(memory) = store.data().memory else {
+        return Err("the cart has no memory for the console RAM (import env.memory)".into());
+    };
+    let (base, size) = (memory.data_ptr(&*store), memory.data_size(&*store));
+    if super::ram::bind(&mut store.data_mut().machine, base, size) {
+        Ok(())
+    } else {
+        Err("the cart's memory is smaller than the 96 KiB console RAM".into())
+    }
+}
+
 impl WasmCart {
     /// Compiles `bytes`, links TIC-80's imports and the console RAM, runs the start function
     /// and `BOOT`.
@@ -306,29 +319,21 @@ impl WasmCart {
                 .define(&store, "env", "memory", memory)
                 .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
             store.data_mut().memory = Some(memory);
+            // The RAM goes in before instantiation, as in TIC-80: the module's data segments
+            // may overwrite it (and its start function already sees the console RAM).
+            bind(&mut store).map_err(|m| at_load(FaultKind::Runtime, m))?;
         }
+        let imported = store.data().memory.is_some();
         let instance = linker
             .instantiate(&mut store, &module)
             .map_err(|e| trap_fault(e, Callback::TopLevel, name))?;
-        if store.data().memory.is_none() {
+        if !imported {
+            // A module that defines its own memory exports it as "memory".
             store.data_mut().memory = match instance.get_export(&mut store, "memory") {
                 Some(Extern::Memory(m)) => Some(m),
                 _ => None,
             };
-        }
-        let Some(memory) = store.data().memory else {
-            return Err(at_load(
-                FaultKind::Runtime,
-                "the cart has no memory for the console RAM".into(),
-            ));
-        };
-        let (base, size) = (memory.data_ptr(&store), memory.data_size(&store));
-        let ok = super::ram::bind(&mut store.data_mut().machine, base, size);
-        if !ok {
-            return Err(at_load(
-                FaultKind::Runtime,
-                "the cart's memory is smaller than the 96 KiB console RAM".into(),
-            ));
+            bind(&mut store).map_err(|m| at_load(FaultKind::Runtime, m))?;
         }
         let get0 =
             |store: &mut Store<State>, n: &str| instance.get_typed_func::<(), ()>(store, n).ok();
@@ -453,6 +458,20 @@ mod tests {
         assert_eq!(m.pix_get(12, 12), 3);
         // What print("HI") returns in Lua too: the font is proportional.
         assert_eq!(m.ram()[0x14E04], 11, "print returned the width of \"HI\"");
+    }
+
+    #[test]
+    fn data_segments_land_over_the_console_ram() {
+        // Colour 0 of the palette (0x3FC0) set by the module's data, as TIC-80 allows.
+        let mut cart = load(
+            r#"(module
+              (import "env" "memory" (memory 4 4))
+              (data (i32.const 0x3FC0) "\11\22\33")
+              (func (export "TIC")))"#,
+        )
+        .unwrap();
+        cart.frame(Some(0.0), true).unwrap();
+        assert_eq!(cart.machine().ram()[0x3FC0..0x3FC3], [0x11, 0x22, 0x33]);
     }
 
     #[test]
