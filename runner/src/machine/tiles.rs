@@ -301,14 +301,6 @@ impl Machine {
         if rotate == 1 || rotate == 3 {
             o |= 4;
         }
-        let src = |px: i32, py: i32| {
-            let mut ix = if o & 1 != 0 { 7 - px } else { px };
-            let mut iy = if o & 2 != 0 { 7 - py } else { py };
-            if o & 4 != 0 {
-                std::mem::swap(&mut ix, &mut iy);
-            }
-            (ix as u32, iy as u32)
-        };
         let c = self.clip;
         if scale == 1 {
             let (px0, px1) = ((c.l - x).max(0), (c.r.saturating_sub(x)).min(8));
@@ -373,10 +365,12 @@ impl Machine {
         if scale <= 0 || early_reject(c, x, y, size, size) {
             return;
         }
+        let raw = tile.rows(self.ram());
+        let order = &ORIENTATION[o as usize];
         for py in 0..8 {
             for px in 0..8 {
-                let (ix, iy) = src(px, py);
-                let v = ink.table[usize::from(tile.pixel(self.ram(), ix, iy))];
+                let i = usize::from(order[(py * 8 + px) as usize]);
+                let v = ink.table[((raw[i >> 3] >> (4 * (i & 7))) & 0xf) as usize];
                 if v != TRANSPARENT {
                     let xs = x.saturating_add(px * scale);
                     let ys = y.saturating_add(py * scale);

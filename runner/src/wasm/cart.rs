@@ -73,12 +73,17 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
     f
 }
 
-/// The bytes of a NUL-terminated string at `ptr` in the cart's memory, or a trap.
-fn c_string(caller: &mut Caller<'_, State>, ptr: i32) -> wasmtime::Result<Vec<u8>> {
-    let memory = caller
+/// The cart's memory; a cart without one traps at the first pointer it passes.
+fn memory(caller: &Caller<'_, State>) -> wasmtime::Result<Memory> {
+    caller
         .data()
         .memory
-        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))?;
+        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))
+}
+
+/// The bytes of a NUL-terminated string at `ptr` in the cart's memory, or a trap.
+fn c_string(caller: &mut Caller<'_, State>, ptr: i32) -> wasmtime::Result<Vec<u8>> {
+    let memory = memory(caller)?;
     let data = memory.data(&caller);
     let start = usize::try_from(ptr as u32).unwrap_or(usize::MAX);
     let rest = data.get(start..).ok_or(Trap::MemoryOutOfBounds)?;
@@ -96,10 +101,7 @@ fn keys(caller: &mut Caller<'_, State>, ptr: i32, count: i32) -> wasmtime::Resul
     if count == 0 {
         return Ok(Vec::new());
     }
-    let memory = caller
-        .data()
-        .memory
-        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))?;
+    let memory = memory(caller)?;
     let start = ptr as u32 as usize;
     let bytes = memory
         .data(&caller)
