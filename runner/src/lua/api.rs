@@ -717,7 +717,7 @@ unsafe extern "C-unwind" fn font(l: *mut lua_State) -> c_int {
         if scale == 0 {
             return push_int(l, 0);
         }
-        let width = machine(l).font(c_text(text), x, y, key, w, h, fixed, scale, alt);
+        let width = machine(l).font(c_text(text), x, y, &[key], w, h, fixed, scale, alt);
         push_int(l, i64::from(width))
     }
 }

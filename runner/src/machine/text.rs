@@ -47,7 +47,7 @@ impl Machine {
         self.draw_text(Segment::of(1), text, x, y, &table, &layout)
     }
 
-    /// `font(text, x, y, colorkey, w, h, fixed, scale, alt)`: glyphs are tiles of the
+    /// `font(text, x, y, colorkeys, w, h, fixed, scale, alt)`: glyphs are tiles of the
     /// other bank of the blit segment (the sprites by default), through the palette map.
     #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
     pub fn font(
@@ -55,7 +55,7 @@ impl Machine {
         text: &[u8],
         x: i32,
         y: i32,
-        key: u8,
+        keys: &[u8],
         w: i32,
         h: i32,
         fixed: bool,
@@ -72,7 +72,7 @@ impl Machine {
             }
             flip <<= 1;
         }
-        let table = self.color_table(&[key]);
+        let table = self.color_table(keys);
         let layout = Layout {
             advance: w,
             line_height: h,
@@ -201,7 +201,7 @@ mod tests {
             b"\xff\x80abc",
             i32::MIN,
             3,
-            0,
+            &[0],
             i32::MAX,
             i32::MIN,
             false,
@@ -216,11 +216,11 @@ mod tests {
         // Sprite 65 ('A' in the sprite sheet, segment 2 flipped to 3): one pixel of colour 6
         // at column 1.
         m.poke4((0x6000 + 65 * 32) * 2 + 1, 6);
-        let w = m.font(b"AA", 0, 0, 0, 8, 8, false, 1, false);
+        let w = m.font(b"AA", 0, 0, &[0], 8, 8, false, 1, false);
         assert_eq!(w, 4);
         assert_eq!((m.pix_get(0, 0), m.pix_get(2, 0)), (6, 6));
         // Fixed: every glyph advances w and is drawn from its column 0.
-        let w = m.font(b"AA", 0, 10, 0, 8, 8, true, 1, false);
+        let w = m.font(b"AA", 0, 10, &[0], 8, 8, true, 1, false);
         assert_eq!(w, 16);
         assert_eq!((m.pix_get(1, 10), m.pix_get(9, 10)), (6, 6));
     }

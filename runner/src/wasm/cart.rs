@@ -4,8 +4,8 @@
 use cartbox_protocol::message::{CartFault, FaultKind};
 use cartbox_protocol::ram;
 use wasmtime::{
-    Caller, Engine, Extern, Linker, Memory, MemoryType, Store, StoreLimits, StoreLimitsBuilder,
-    Trap, TypedFunc,
+    Engine, Extern, Linker, Memory, MemoryType, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    TypedFunc,
 };
 
 use crate::lua::guard::Callback;
@@ -13,15 +13,10 @@ use crate::machine::Machine;
 
 /// What the store holds: the console, and the cart's memory once it exists.
 pub struct State {
-    machine: Machine,
-    memory: Option<Memory>,
+    pub(super) machine: Machine,
+    pub(super) memory: Option<Memory>,
     limits: StoreLimits,
 }
-
-/// The functions of TIC-80's import table that this console provides.
-pub const PROVIDED: &[&str] = &[
-    "btn", "cls", "rect", "rectb", "spr", "print", "time", "music", "trace",
-];
 
 /// A compiled, instantiated cart.
 pub struct WasmCart {
@@ -73,185 +68,6 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
     f
 }
 
-/// The cart's memory; a cart without one traps at the first pointer it passes.
-fn memory(caller: &Caller<'_, State>) -> wasmtime::Result<Memory> {
-    caller
-        .data()
-        .memory
-        .ok_or_else(|| wasmtime::Error::from(Trap::MemoryOutOfBounds))
-}
-
-/// The bytes of a NUL-terminated string at `ptr` in the cart's memory, or a trap.
-fn c_string(caller: &mut Caller<'_, State>, ptr: i32) -> wasmtime::Result<Vec<u8>> {
-    let memory = memory(caller)?;
-    let data = memory.data(&caller);
-    let start = usize::try_from(ptr as u32).unwrap_or(usize::MAX);
-    let rest = data.get(start..).ok_or(Trap::MemoryOutOfBounds)?;
-    let end = rest
-        .iter()
-        .position(|b| *b == 0)
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    Ok(rest[..end].to_vec())
-}
-
-/// `count` colour keys at `ptr` (TIC-80 reads the count as an unsigned byte; keys of 16 or
-/// more change nothing).
-fn keys(caller: &mut Caller<'_, State>, ptr: i32, count: i32) -> wasmtime::Result<Vec<u8>> {
-    let count = usize::from(count as u8);
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    let memory = memory(caller)?;
-    let start = ptr as u32 as usize;
-    let bytes = memory
-        .data(&caller)
-        .get(start..start.saturating_add(count))
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    Ok(bytes.iter().copied().filter(|k| *k < 16).collect())
-}
-
-fn or_default(v: i32, default: i32) -> i32 {
-    if v == -1 { default } else { v }
-}
-
-/// A colour argument as TIC-80 reads it: the low byte, signed.
-fn color(c: i32) -> i32 {
-    i32::from(c as i8)
-}
-
-fn link(linker: &mut Linker<State>) -> wasmtime::Result<()> {
-    linker.func_wrap("env", "btn", |mut c: Caller<'_, State>, id: i32| -> i32 {
-        let m = &mut c.data_mut().machine;
-        if id < 0 {
-            m.btn_mask() as i32
-        } else {
-            (m.btn_mask() & (1u32 << (id & 31))) as i32
-        }
-    })?;
-    linker.func_wrap("env", "cls", |mut c: Caller<'_, State>, col: i32| {
-        let col = color(col);
-        c.data_mut()
-            .machine
-            .cls(if col == -1 { 0 } else { col & 0xff });
-    })?;
-    linker.func_wrap(
-        "env",
-        "rect",
-        |mut c: Caller<'_, State>, x: i32, y: i32, w: i32, h: i32, col: i32| {
-            c.data_mut().machine.rect(x, y, w, h, color(col) & 0xff);
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "rectb",
-        |mut c: Caller<'_, State>, x: i32, y: i32, w: i32, h: i32, col: i32| {
-            c.data_mut().machine.rectb(x, y, w, h, color(col) & 0xff);
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "spr",
-        |mut c: Caller<'_, State>,
-         id: i32,
-         x: i32,
-         y: i32,
-         keys_ptr: i32,
-         count: i32,
-         scale: i32,
-         flip: i32,
-         rotate: i32,
-         w: i32,
-         h: i32|
-         -> wasmtime::Result<()> {
-            let keys = keys(&mut c, keys_ptr, count)?;
-            c.data_mut().machine.spr(
-                id,
-                x,
-                y,
-                &keys,
-                or_default(scale, 1),
-                or_default(flip, 0),
-                or_default(rotate, 0),
-                or_default(w, 1),
-                or_default(h, 1),
-            );
-            Ok(())
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "print",
-        |mut c: Caller<'_, State>,
-         text: i32,
-         x: i32,
-         y: i32,
-         col: i32,
-         fixed: i32,
-         scale: i32,
-         alt: i32|
-         -> wasmtime::Result<i32> {
-            let scale = color(scale);
-            if scale == 0 {
-                return Ok(0);
-            }
-            let text = c_string(&mut c, text)?;
-            Ok(c.data_mut().machine.print(
-                &text,
-                x,
-                y,
-                col as u8,
-                color(fixed) != 0,
-                scale,
-                color(alt) != 0,
-            ))
-        },
-    )?;
-    linker.func_wrap("env", "time", |c: Caller<'_, State>| -> f32 {
-        c.data().machine.time() as f32
-    })?;
-    linker.func_wrap(
-        "env",
-        "music",
-        |mut c: Caller<'_, State>,
-         track: i32,
-         frame: i32,
-         row: i32,
-         looping: i32,
-         sustain: i32,
-         tempo: i32,
-         speed: i32|
-         -> wasmtime::Result<()> {
-            if track > 7 {
-                return Err(wasmtime::Error::msg("invalid music track index"));
-            }
-            c.data_mut().machine.music(
-                track,
-                frame,
-                row,
-                looping as u8 != 0,
-                sustain as u8 != 0,
-                tempo,
-                speed,
-            );
-            Ok(())
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "trace",
-        |mut c: Caller<'_, State>, text: i32, col: i32| -> wasmtime::Result<()> {
-            let text = c_string(&mut c, text)?;
-            let col = color(col);
-            let col = if col == -1 { 15 } else { col as u8 };
-            c.data_mut()
-                .machine
-                .trace(&String::from_utf8_lossy(&text), col);
-            Ok(())
-        },
-    )?;
-    Ok(())
-}
-
 /// Binds the console RAM to the start of the cart's memory.
 fn bind(store: &mut Store<State>) -> Result<(), String> {
     let Some(memory) = store.data().memory else {
@@ -277,7 +93,7 @@ impl WasmCart {
     ) -> Result<WasmCart, CartFault> {
         let at_load = |kind, message| fault(kind, Callback::TopLevel, name, message);
         let module = super::compile(engine, bytes).map_err(|m| at_load(FaultKind::Syntax, m))?;
-        if let Some(m) = super::unknown_import(&module, PROVIDED) {
+        if let Some(m) = super::unknown_import(&module, super::api::PROVIDED) {
             return Err(at_load(FaultKind::Syntax, m));
         }
         let limits = StoreLimitsBuilder::new()
@@ -297,7 +113,8 @@ impl WasmCart {
         );
         store.limiter(|s| &mut s.limits);
         let mut linker = Linker::new(engine);
-        link(&mut linker).map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
+        super::api::link(&mut linker, super::api::wide_pmem(&module))
+            .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
         // The console's memory, for carts that import it (all of TIC-80's templates do): at
         // least the 96 KiB RAM, and whatever the module asks for beyond that.
         if let Some(ty) = module.imports().find_map(|i| match i.ty() {
@@ -366,6 +183,13 @@ impl WasmCart {
     /// The console.
     pub fn machine(&mut self) -> &mut Machine {
         &mut self.store.data_mut().machine
+    }
+
+    /// `len` bytes of the cart's memory from `at`, for tests.
+    #[cfg(test)]
+    pub(super) fn memory_bytes(&mut self, at: usize, len: usize) -> Vec<u8> {
+        let memory = self.store.data().memory.expect("the cart has memory");
+        memory.data(&self.store)[at..at + len].to_vec()
     }
 
     /// One frame: input from the shared region, `TIC`, then the blit with `BDR`/`SCN` per

@@ -6,10 +6,12 @@
 //! exists across a fork. Linear memory reservations are sized to the cart's memory cap so
 //! that the runner's address-space limit holds.
 
+mod api;
 mod cart;
 mod ram;
 
-pub use cart::{PROVIDED, WasmCart};
+pub use api::PROVIDED;
+pub use cart::WasmCart;
 use wasmtime::{Config, Engine, ExternType, Module, OptLevel};
 
 /// The module carts import everything from.

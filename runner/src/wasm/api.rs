@@ -1,0 +1,756 @@
+//! TIC-80 1.1's import table (module `env`): each function with the wasm type TIC-80
+//! registers it with, and TIC-80's argument rules (colours and flags read as the low byte,
+//! `-1` meaning "default" where TIC-80 says so). Everything a cart passes is hostile:
+//! pointers are bounds-checked and trap, other values are clipped or ignored, nothing
+//! panics. docs/research/tic80-wasm.md has the rules and where they come from.
+
+use wasmtime::{Caller, FuncType, Linker, Memory, Trap, ValType};
+
+use super::cart::State;
+use crate::machine::Machine;
+use crate::machine::{TexSource, Vertex};
+
+/// The functions this console provides, by name.
+pub const PROVIDED: &[&str] = &[
+    "btn", "btnp", "clip", "cls", "circ", "circb", "elli", "ellib", "exit", "fget", "fset", "font",
+    "key", "keyp", "line", "map", "memcpy", "memset", "mget", "mset", "mouse", "music", "pix",
+    "peek", "peek4", "peek2", "peek1", "pmem", "poke", "poke4", "poke2", "poke1", "print", "rect",
+    "rectb", "sfx", "spr", "sync", "time", "tstamp", "trace", "tri", "trib", "ttri", "vbank",
+];
+
+type Result<T> = wasmtime::Result<T>;
+type C<'a> = Caller<'a, State>;
+
+fn oob() -> wasmtime::Error {
+    Trap::MemoryOutOfBounds.into()
+}
+
+/// The cart's memory; a cart without one traps at the first pointer it passes.
+fn memory(caller: &C<'_>) -> Result<Memory> {
+    caller.data().memory.ok_or_else(oob)
+}
+
+fn machine<'a>(caller: &'a mut C<'_>) -> &'a mut Machine {
+    &mut caller.data_mut().machine
+}
+
+/// `len` bytes at `ptr` in the cart's memory, or a trap.
+fn bytes(caller: &mut C<'_>, ptr: i32, len: usize) -> Result<Vec<u8>> {
+    let memory = memory(caller)?;
+    let start = ptr as u32 as usize;
+    memory
+        .data(&caller)
+        .get(start..start.saturating_add(len))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(oob)
+}
+
+/// The bytes of a NUL-terminated string at `ptr`, or a trap if it runs off the end.
+fn c_string(caller: &mut C<'_>, ptr: i32) -> Result<Vec<u8>> {
+    let memory = memory(caller)?;
+    let data = memory.data(&caller);
+    let rest = data.get(ptr as u32 as usize..).ok_or_else(oob)?;
+    let end = rest.iter().position(|b| *b == 0).ok_or_else(oob)?;
+    Ok(rest[..end].to_vec())
+}
+
+/// A list of colour keys: `count` (read as an unsigned byte, so -1 is 255) bytes at
+/// `ptr`. Keys of 16 or more change nothing.
+fn keys(caller: &mut C<'_>, ptr: i32, count: i32) -> Result<Vec<u8>> {
+    let count = usize::from(count as u8);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut keys = bytes(caller, ptr, count)?;
+    keys.retain(|k| *k < 16);
+    Ok(keys)
+}
+
+/// A value TIC-80 reads as a signed byte.
+fn i8v(v: i32) -> i32 {
+    i32::from(v as i8)
+}
+
+/// A value TIC-80 reads as a C `bool` (its low byte).
+fn flag(v: i32) -> bool {
+    v as u8 != 0
+}
+
+/// `v`, or `default` where the cart passed -1.
+fn or(v: i32, default: i32) -> i32 {
+    if v == -1 { default } else { v }
+}
+
+/// A colour: the low byte, as the drawing functions take it.
+fn color(v: i32) -> i32 {
+    v & 0xff
+}
+
+fn input(linker: &mut Linker<State>) -> Result<()> {
+    linker.func_wrap("env", "btn", |mut c: C<'_>, id: i32| -> i32 {
+        let mask = machine(&mut c).btn_mask();
+        if id < 0 {
+            mask as i32
+        } else {
+            (mask & (1u32 << (id & 31))) as i32
+        }
+    })?;
+    linker.func_wrap(
+        "env",
+        "btnp",
+        |mut c: C<'_>, id: i32, hold: i32, period: i32| -> i32 {
+            let m = machine(&mut c);
+            i32::from(if id < 0 {
+                m.btnp_mask() != 0
+            } else {
+                m.btnp(id, hold, period)
+            })
+        },
+    )?;
+    linker.func_wrap("env", "key", |mut c: C<'_>, code: i32| -> i32 {
+        let code = if code == -1 { 0 } else { code as u8 };
+        let m = machine(&mut c);
+        i32::from(if code == 0 { m.key_any() } else { m.key(code) })
+    })?;
+    linker.func_wrap(
+        "env",
+        "keyp",
+        |mut c: C<'_>, code: i32, hold: i32, period: i32| -> i32 {
+            let code = if i8v(code) == -1 { 0 } else { code as u8 };
+            i32::from(machine(&mut c).keyp(code, hold, period))
+        },
+    )?;
+    linker.func_wrap("env", "mouse", |mut c: C<'_>, ptr: i32| -> Result<()> {
+        let m = machine(&mut c).mouse();
+        let mut out = [0u8; 9];
+        out[0..2].copy_from_slice(&(m.x as i16).to_le_bytes());
+        out[2..4].copy_from_slice(&(m.y as i16).to_le_bytes());
+        out[4] = m.scroll_x as i8 as u8;
+        out[5] = m.scroll_y as i8 as u8;
+        out[6] = u8::from(m.left);
+        out[7] = u8::from(m.middle);
+        out[8] = u8::from(m.right);
+        let memory = memory(&c)?;
+        memory
+            .write(&mut c, ptr as u32 as usize, &out)
+            .map_err(|_| oob())
+    })?;
+    Ok(())
+}
+
+fn shapes(linker: &mut Linker<State>) -> Result<()> {
+    linker.func_wrap("env", "cls", |mut c: C<'_>, col: i32| {
+        let col = i8v(col);
+        machine(&mut c).cls(if col == -1 { 0 } else { color(col) });
+    })?;
+    linker.func_wrap(
+        "env",
+        "pix",
+        |mut c: C<'_>, x: i32, y: i32, col: i32| -> i32 {
+            let m = machine(&mut c);
+            if i8v(col) < 0 {
+                i32::from(m.pix_get(x, y))
+            } else {
+                m.pix_set(x, y, color(col));
+                0
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "clip",
+        |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32| {
+            machine(&mut c).clip(or(x, 0), or(y, 0), or(w, 240), or(h, 136));
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "rect",
+        |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32, col: i32| {
+            machine(&mut c).rect(x, y, w, h, color(col));
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "rectb",
+        |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32, col: i32| {
+            machine(&mut c).rectb(x, y, w, h, color(col));
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "circ",
+        |mut c: C<'_>, x: i32, y: i32, r: i32, col: i32| {
+            if r >= 0 {
+                machine(&mut c).circ(x, y, r, color(col));
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "circb",
+        |mut c: C<'_>, x: i32, y: i32, r: i32, col: i32| {
+            if r >= 0 {
+                machine(&mut c).circb(x, y, r, color(col));
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "elli",
+        |mut c: C<'_>, x: i32, y: i32, a: i32, b: i32, col: i32| {
+            if a >= 0 && b >= 0 {
+                machine(&mut c).elli(x, y, a, b, color(col));
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ellib",
+        |mut c: C<'_>, x: i32, y: i32, a: i32, b: i32, col: i32| {
+            if a >= 0 && b >= 0 {
+                machine(&mut c).ellib(x, y, a, b, color(col));
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "line",
+        |mut c: C<'_>, x0: f32, y0: f32, x1: f32, y1: f32, col: i32| {
+            machine(&mut c).line(x0, y0, x1, y1, color(col));
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "tri",
+        |mut c: C<'_>, x1: f32, y1: f32, x2: f32, y2: f32, x3: f32, y3: f32, col: i32| {
+            machine(&mut c).tri(x1, y1, x2, y2, x3, y3, color(col));
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "trib",
+        |mut c: C<'_>, x1: f32, y1: f32, x2: f32, y2: f32, x3: f32, y3: f32, col: i32| {
+            machine(&mut c).trib(x1, y1, x2, y2, x3, y3, color(col));
+        },
+    )?;
+    Ok(())
+}
+
+/// `ttri` has 19 parameters, more than typed host functions take: its values come as a list.
+fn ttri(linker: &mut Linker<State>) -> Result<()> {
+    let params = (0..19).map(|i| match i {
+        12..=14 | 18 => ValType::I32,
+        _ => ValType::F32,
+    });
+    let ty = FuncType::new(linker.engine(), params, []);
+    linker.func_new("env", "ttri", ty, |mut c, args, _| {
+        let f = |i: usize| f64::from(args[i].unwrap_f32());
+        let i = |i: usize| args[i].unwrap_i32();
+        let vertex = |n: usize| Vertex {
+            x: f(n * 2),
+            y: f(n * 2 + 1),
+            u: f(6 + n * 2),
+            v: f(7 + n * 2),
+            z: f(15 + n),
+        };
+        let src = match i(12) {
+            1 => TexSource::Map,
+            2 => TexSource::OtherVbank,
+            _ => TexSource::Tiles,
+        };
+        let keys = keys(&mut c, i(13), i(14))?;
+        let verts = [vertex(0), vertex(1), vertex(2)];
+        machine(&mut c).ttri(verts, src, &keys, flag(i(18)));
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn tiles_and_text(linker: &mut Linker<State>) -> Result<()> {
+    linker.func_wrap(
+        "env",
+        "spr",
+        |mut c: C<'_>,
+         id: i32,
+         x: i32,
+         y: i32,
+         keys_ptr: i32,
+         count: i32,
+         scale: i32,
+         flip: i32,
+         rotate: i32,
+         w: i32,
+         h: i32|
+         -> Result<()> {
+            let keys = keys(&mut c, keys_ptr, count)?;
+            machine(&mut c).spr(
+                id,
+                x,
+                y,
+                &keys,
+                or(scale, 1),
+                or(flip, 0),
+                or(rotate, 0),
+                or(w, 1),
+                or(h, 1),
+            );
+            Ok(())
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "map",
+        |mut c: C<'_>,
+         x: i32,
+         y: i32,
+         w: i32,
+         h: i32,
+         sx: i32,
+         sy: i32,
+         keys_ptr: i32,
+         count: i32,
+         scale: i32,
+         _remap: i32|
+         -> Result<()> {
+            let keys = keys(&mut c, keys_ptr, count)?;
+            machine(&mut c).map(
+                or(x, 0),
+                or(y, 0),
+                or(w, 30),
+                or(h, 17),
+                or(sx, 0),
+                or(sy, 0),
+                &keys,
+                or(i8v(scale), 1),
+            );
+            Ok(())
+        },
+    )?;
+    linker.func_wrap("env", "mget", |mut c: C<'_>, x: i32, y: i32| -> i32 {
+        i32::from(machine(&mut c).mget(x, y))
+    })?;
+    linker.func_wrap("env", "mset", |mut c: C<'_>, x: i32, y: i32, v: i32| {
+        machine(&mut c).mset(x, y, v as u8);
+    })?;
+    linker.func_wrap("env", "fget", |mut c: C<'_>, id: i32, f: i32| -> i32 {
+        i32::from(machine(&mut c).fget(id, i32::from(f as u8)))
+    })?;
+    linker.func_wrap("env", "fset", |mut c: C<'_>, id: i32, f: i32, v: i32| {
+        machine(&mut c).fset(id, i32::from(f as u8), flag(v));
+    })?;
+    linker.func_wrap(
+        "env",
+        "print",
+        |mut c: C<'_>,
+         text: i32,
+         x: i32,
+         y: i32,
+         col: i32,
+         fixed: i32,
+         scale: i32,
+         alt: i32|
+         -> Result<i32> {
+            let scale = i8v(scale);
+            if scale == 0 {
+                return Ok(0);
+            }
+            let text = c_string(&mut c, text)?;
+            Ok(machine(&mut c).print(&text, x, y, col as u8, flag(fixed), scale, flag(alt)))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "font",
+        |mut c: C<'_>,
+         text: i32,
+         x: i32,
+         y: i32,
+         keys_ptr: i32,
+         count: i32,
+         w: i32,
+         h: i32,
+         fixed: i32,
+         scale: i32,
+         alt: i32|
+         -> Result<i32> {
+            let scale = or(i8v(scale), 1);
+            if scale == 0 {
+                return Ok(0);
+            }
+            let text = c_string(&mut c, text)?;
+            let keys = keys(&mut c, keys_ptr, count)?;
+            Ok(machine(&mut c).font(
+                &text,
+                x,
+                y,
+                &keys,
+                or(i8v(w), 8),
+                or(i8v(h), 8),
+                flag(fixed),
+                scale,
+                flag(alt),
+            ))
+        },
+    )?;
+    Ok(())
+}
+
+fn memory_access(linker: &mut Linker<State>) -> Result<()> {
+    linker.func_wrap("env", "peek", |mut c: C<'_>, addr: i32, bits: i32| -> i32 {
+        i32::from(machine(&mut c).peek(addr, i8v(bits)))
+    })?;
+    for (name, bits) in [("peek4", 4), ("peek2", 2), ("peek1", 1)] {
+        linker.func_wrap("env", name, move |mut c: C<'_>, addr: i32| -> i32 {
+            i32::from(machine(&mut c).peek(addr, bits))
+        })?;
+    }
+    linker.func_wrap(
+        "env",
+        "poke",
+        |mut c: C<'_>, addr: i32, value: i32, bits: i32| {
+            machine(&mut c).poke(addr, value, i8v(bits));
+        },
+    )?;
+    for (name, bits) in [("poke4", 4), ("poke2", 2), ("poke1", 1)] {
+        linker.func_wrap("env", name, move |mut c: C<'_>, addr: i32, value: i32| {
+            machine(&mut c).poke(addr, value, bits);
+        })?;
+    }
+    linker.func_wrap(
+        "env",
+        "memcpy",
+        |mut c: C<'_>, dst: i32, src: i32, len: i32| {
+            machine(&mut c).memcpy(dst, src, len);
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "memset",
+        |mut c: C<'_>, dst: i32, value: i32, len: i32| {
+            machine(&mut c).memset(dst, value, len);
+        },
+    )?;
+    linker.func_wrap("env", "vbank", |mut c: C<'_>, bank: i32| -> i32 {
+        i32::from(machine(&mut c).vbank(i8v(bank)))
+    })?;
+    linker.func_wrap(
+        "env",
+        "sync",
+        |mut c: C<'_>, mask: i32, bank: i32, to_cart: i32| {
+            let mask = if mask == -1 { 0 } else { mask as u32 };
+            let bank = or(i8v(bank), 0);
+            let to_cart = !matches!(i8v(to_cart), -1 | 0);
+            // TIC-80's wasm binding ignores a bank outside 0..8 where Lua raises.
+            let _ = machine(&mut c).sync(mask, bank, to_cart);
+        },
+    )?;
+    Ok(())
+}
+
+/// `pmem(index, value)`: returns the stored value and stores `value` unless it is -1.
+/// TIC-80 1.1 registers it as `(i32, i32) -> i32` and, through a bug, never stores
+/// (its issue #2360); later versions and the Rust and Zig templates pass the value as i64.
+/// Cartbox accepts either signature and does what both mean: -1 reads, anything else
+/// stores the value's low 32 bits.
+fn pmem(linker: &mut Linker<State>, wide: bool) -> Result<()> {
+    fn pmem(c: &mut C<'_>, index: i32, value: i64) -> i32 {
+        let Ok(index) = u32::try_from(index) else {
+            return 0;
+        };
+        let value = (value != -1).then_some(value as u32);
+        machine(c).pmem(index, value).unwrap_or(0) as i32
+    }
+    if wide {
+        linker.func_wrap("env", "pmem", |mut c: C<'_>, i: i32, v: i64| -> i32 {
+            pmem(&mut c, i, v)
+        })?;
+    } else {
+        linker.func_wrap("env", "pmem", |mut c: C<'_>, i: i32, v: i32| -> i32 {
+            pmem(&mut c, i, i64::from(v))
+        })?;
+    }
+    Ok(())
+}
+
+fn sound_and_system(linker: &mut Linker<State>) -> Result<()> {
+    linker.func_wrap(
+        "env",
+        "sfx",
+        |mut c: C<'_>,
+         id: i32,
+         note: i32,
+         octave: i32,
+         duration: i32,
+         channel: i32,
+         left: i32,
+         right: i32,
+         speed: i32| {
+            // TIC-80 checks only the channel; an id past the 64 samples is ignored here
+            // instead of reading past them.
+            let Ok(channel @ 0..4) = usize::try_from(channel) else {
+                return;
+            };
+            if id < 64 {
+                let vol = ((left & 15) as u8, (right & 15) as u8);
+                machine(&mut c).sfx(id, note, octave, duration, channel, vol, speed);
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "music",
+        |mut c: C<'_>,
+         track: i32,
+         frame: i32,
+         row: i32,
+         looping: i32,
+         sustain: i32,
+         tempo: i32,
+         speed: i32|
+         -> Result<()> {
+            if track > 7 {
+                return Err(wasmtime::Error::msg("invalid music track index"));
+            }
+            let (looping, sustain) = (flag(looping), flag(sustain));
+            machine(&mut c).music(track, frame, row, looping, sustain, tempo, speed);
+            Ok(())
+        },
+    )?;
+    linker.func_wrap("env", "time", |c: C<'_>| -> f32 {
+        c.data().machine.time() as f32
+    })?;
+    linker.func_wrap("env", "tstamp", || -> i32 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i32)
+    })?;
+    linker.func_wrap("env", "exit", |mut c: C<'_>| {
+        machine(&mut c).request_exit();
+    })?;
+    linker.func_wrap(
+        "env",
+        "trace",
+        |mut c: C<'_>, text: i32, col: i32| -> Result<()> {
+            let text = c_string(&mut c, text)?;
+            let col = i8v(col);
+            let col = if col == -1 { 15 } else { col as u8 };
+            machine(&mut c).trace(&String::from_utf8_lossy(&text), col);
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
+/// Defines every function of the table; `wide_pmem` picks pmem's i64-value signature.
+pub fn link(linker: &mut Linker<State>, wide_pmem: bool) -> Result<()> {
+    input(linker)?;
+    shapes(linker)?;
+    ttri(linker)?;
+    tiles_and_text(linker)?;
+    memory_access(linker)?;
+    pmem(linker, wide_pmem)?;
+    sound_and_system(linker)
+}
+
+/// Whether a module imports `env.pmem` with an i64 value (the post-1.1 signature).
+pub fn wide_pmem(module: &wasmtime::Module) -> bool {
+    module.imports().any(|i| {
+        i.module() == "env"
+            && i.name() == "pmem"
+            && matches!(i.ty(), wasmtime::ExternType::Func(f)
+                if f.params().nth(1).is_some_and(|p| matches!(p, ValType::I64)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cart::WasmCart;
+    use crate::machine::testing::machine;
+
+    const LIMIT: u64 = 1 << 20;
+
+    /// Every import with the type TIC-80 1.1 registers it with (its signature strings).
+    const TABLE: &[(&str, &str)] = &[
+        ("btn", "i(i)"),
+        ("btnp", "i(iii)"),
+        ("clip", "v(iiii)"),
+        ("cls", "v(i)"),
+        ("circ", "v(iiii)"),
+        ("circb", "v(iiii)"),
+        ("elli", "v(iiiii)"),
+        ("ellib", "v(iiiii)"),
+        ("exit", "v()"),
+        ("fget", "i(ii)"),
+        ("fset", "v(iii)"),
+        ("font", "i(iiiiiiiiii)"),
+        ("key", "i(i)"),
+        ("keyp", "i(iii)"),
+        ("line", "v(ffffi)"),
+        ("map", "v(iiiiiiiiii)"),
+        ("memcpy", "v(iii)"),
+        ("memset", "v(iii)"),
+        ("mget", "i(ii)"),
+        ("mset", "v(iii)"),
+        ("mouse", "v(i)"),
+        ("music", "v(iiiiiii)"),
+        ("pix", "i(iii)"),
+        ("peek", "i(ii)"),
+        ("peek4", "i(i)"),
+        ("peek2", "i(i)"),
+        ("peek1", "i(i)"),
+        ("pmem", "i(ii)"),
+        ("poke", "v(iii)"),
+        ("poke4", "v(ii)"),
+        ("poke2", "v(ii)"),
+        ("poke1", "v(ii)"),
+        ("print", "i(iiiiiii)"),
+        ("rect", "v(iiiii)"),
+        ("rectb", "v(iiiii)"),
+        ("sfx", "v(iiiiiiii)"),
+        ("spr", "v(iiiiiiiiii)"),
+        ("sync", "v(iii)"),
+        ("time", "f()"),
+        ("tstamp", "i()"),
+        ("trace", "v(ii)"),
+        ("tri", "v(ffffffi)"),
+        ("trib", "v(ffffffi)"),
+        ("ttri", "v(ffffffffffffiiifffi)"),
+        ("vbank", "i(i)"),
+    ];
+
+    fn wat_type(sig: &str) -> String {
+        let ty = |c: char| match c {
+            'i' => "i32",
+            'I' => "i64",
+            'f' => "f32",
+            _ => unreachable!("{c}"),
+        };
+        let (result, params) = sig.split_once('(').unwrap();
+        let params: Vec<&str> = params.trim_end_matches(')').chars().map(ty).collect();
+        let mut out = format!("(param {})", params.join(" "));
+        if result != "v" {
+            out += &format!(" (result {})", ty(result.chars().next().unwrap()));
+        }
+        out
+    }
+
+    fn cart(imports: &str, body: &str) -> WasmCart {
+        let wat = format!(
+            r#"(module (import "env" "memory" (memory 4 4)) {imports}
+                 (func (export "TIC") {body}))"#
+        );
+        let engine = super::super::engine(LIMIT).unwrap();
+        WasmCart::load(&engine, machine(), "t.wat", wat.as_bytes(), LIMIT)
+            .unwrap_or_else(|f| panic!("{}", f.message))
+    }
+
+    #[test]
+    fn the_whole_table_links_with_tic80_signatures() {
+        assert_eq!(TABLE.len(), super::PROVIDED.len());
+        let imports: String = TABLE
+            .iter()
+            .map(|(name, sig)| format!(r#"(import "env" "{name}" (func {}))"#, wat_type(sig)))
+            .collect();
+        cart(&imports, "");
+        // The post-1.1 pmem with an i64 value links too.
+        cart(
+            r#"(import "env" "pmem" (func $pmem (param i32 i64) (result i32)))"#,
+            "(drop (call $pmem (i32.const 3) (i64.const 77)))",
+        );
+    }
+
+    #[test]
+    fn arguments_follow_tic80s_rules() {
+        let mut c = cart(
+            r#"(import "env" "pix" (func $pix (param i32 i32 i32) (result i32)))
+               (import "env" "clip" (func $clip (param i32 i32 i32 i32)))
+               (import "env" "rect" (func $rect (param i32 i32 i32 i32 i32)))
+               (import "env" "peek" (func $peek (param i32 i32) (result i32)))
+               (import "env" "pmem" (func $pmem (param i32 i32) (result i32)))
+               (import "env" "vbank" (func $vbank (param i32) (result i32)))
+               (import "env" "mouse" (func $mouse (param i32)))"#,
+            r#"
+               ;; colour 0x107 is colour 7; pix with colour 255 (i8 -1) reads
+               (drop (call $pix (i32.const 1) (i32.const 1) (i32.const 0x107)))
+               (i32.store8 (i32.const 0x18000) (call $pix (i32.const 1) (i32.const 1) (i32.const 255)))
+               ;; clip(-1, -1, 5, -1): x 0, y 0, w 5, h 136
+               (call $clip (i32.const -1) (i32.const -1) (i32.const 5) (i32.const -1))
+               (call $rect (i32.const 0) (i32.const 3) (i32.const 240) (i32.const 1) (i32.const 2))
+               (call $clip (i32.const -1) (i32.const -1) (i32.const -1) (i32.const -1))
+               ;; peek with bits 3 reads 0; with 8 the colour byte written above
+               (i32.store8 (i32.const 0x18001) (call $peek (i32.const 0) (i32.const 3)))
+               (i32.store8 (i32.const 0x18002) (call $peek (i32.const 60) (i32.const 8)))
+               ;; pmem: stores 99, then -1 reads it back
+               (drop (call $pmem (i32.const 2) (i32.const 99)))
+               (i32.store8 (i32.const 0x18003) (call $pmem (i32.const 2) (i32.const -1)))
+               (i32.store8 (i32.const 0x18004) (call $pmem (i32.const 256) (i32.const 5)))
+               ;; vbank(-1) changes nothing and says 0
+               (i32.store8 (i32.const 0x18005) (call $vbank (i32.const -1)))
+               (call $mouse (i32.const 0x18010))"#,
+        );
+        c.frame(Some(0.0), true).unwrap();
+        let m = c.machine();
+        assert_eq!(m.pix_get(1, 1), 7);
+        assert_eq!((m.pix_get(4, 3), m.pix_get(5, 3)), (2, 0), "clip w 5");
+        let mem = c.memory_bytes(0x18000, 0x1a);
+        assert_eq!(&mem[..6], &[7, 0, 0, 99, 0, 0]);
+        // mouse at rest: x -8, y -4 (the register is 0), no buttons
+        assert_eq!(&mem[0x10..0x19], &[0xf8, 0xff, 0xfc, 0xff, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn hostile_pointers_trap_and_values_are_clipped() {
+        for body in [
+            // a string that runs off the end of memory
+            "(i32.store8 (i32.const 0x3ffff) (i32.const 65))
+             (drop (call $print (i32.const 0x3ffff) (i32.const 0) (i32.const 0) (i32.const 1)
+                                (i32.const 0) (i32.const 1) (i32.const 0)))",
+            // a key list past the end
+            "(call $spr (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0x3fff0) (i32.const -1)
+                        (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 1))",
+            // the mouse struct written past the end
+            "(call $mouse (i32.const 0x3fffa))",
+            "(call $mouse (i32.const -1))",
+        ] {
+            let mut c = cart(
+                r#"(import "env" "print" (func $print (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+                   (import "env" "spr" (func $spr (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+                   (import "env" "mouse" (func $mouse (param i32)))"#,
+                body,
+            );
+            let f = c.frame(Some(0.0), true).unwrap_err();
+            assert!(
+                f.message.contains("[trap] out of bounds memory access"),
+                "{body}: {}",
+                f.message
+            );
+        }
+        // Extreme values everywhere draw what they can and do not panic.
+        let mut c = cart(
+            r#"(import "env" "spr" (func $spr (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+               (import "env" "map" (func $map (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+               (import "env" "circ" (func $circ (param i32 i32 i32 i32)))
+               (import "env" "sfx" (func $sfx (param i32 i32 i32 i32 i32 i32 i32 i32)))
+               (import "env" "line" (func $line (param f32 f32 f32 f32 i32)))
+               (import "env" "memcpy" (func $memcpy (param i32 i32 i32)))
+               (import "env" "sync" (func $sync (param i32 i32 i32)))"#,
+            r#"(call $spr (i32.const 0x7fffffff) (i32.const 0x80000000) (i32.const 5) (i32.const 0)
+                          (i32.const 0) (i32.const 0x7fffffff) (i32.const 7) (i32.const 9)
+                          (i32.const 0x7fffffff) (i32.const 0x7fffffff))
+               (call $map (i32.const 0x7fffffff) (i32.const -5) (i32.const 0x7fffffff) (i32.const 0x7fffffff)
+                          (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 127) (i32.const 0))
+               (call $circ (i32.const 100) (i32.const 100) (i32.const 0x7fffffff) (i32.const 3))
+               (call $sfx (i32.const 1000) (i32.const 0x7fffffff) (i32.const 0x7fffffff) (i32.const -1)
+                          (i32.const 0) (i32.const -1) (i32.const -1) (i32.const 0x7fffffff))
+               (call $sfx (i32.const 3) (i32.const 0x7fffffff) (i32.const 0x7fffffff) (i32.const -1)
+                          (i32.const 3) (i32.const -1) (i32.const -1) (i32.const 0x7fffffff))
+               (call $line (f32.const nan) (f32.const inf) (f32.const -inf) (f32.const 1e30) (i32.const 1))
+               (call $memcpy (i32.const 0x17000) (i32.const 0) (i32.const 0x2000))
+               (call $sync (i32.const -1) (i32.const 100) (i32.const 1))"#,
+        );
+        for frame in 0..3 {
+            c.frame(Some(f64::from(frame) * 16.0), true).unwrap();
+        }
+    }
+}
