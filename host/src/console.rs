@@ -90,6 +90,11 @@ pub enum Stop {
         /// How long it was given.
         waited: Duration,
     },
+    /// A WebAssembly cart was still compiling when its load deadline passed: killed.
+    CompileTimeout {
+        /// How long it was given.
+        waited: Duration,
+    },
     /// The runner died (crash, sandbox kill, out-of-memory kill).
     Crashed {
         /// How it ended.
@@ -130,6 +135,10 @@ impl Stop {
                     waited.as_millis()
                 )
             }
+            Stop::CompileTimeout { waited } => format!(
+                "{cart_name}: timed out while compiling (after {} ms); killed",
+                waited.as_millis()
+            ),
             Stop::Crashed { status } => {
                 format!("{cart_name}: the runner {}", describe_exit(*status))
             }
@@ -154,6 +163,7 @@ impl From<RunnerStop> for Stop {
         match s {
             RunnerStop::Fault(f) => Stop::Cart(f),
             RunnerStop::Hung { waited } => Stop::NotResponding { waited },
+            RunnerStop::CompileTimeout { waited } => Stop::CompileTimeout { waited },
             RunnerStop::Died { status } => Stop::Crashed { status },
             RunnerStop::Protocol(p) => Stop::Misbehaved(p),
             RunnerStop::Host(h) => Stop::Host(h),
@@ -288,6 +298,7 @@ impl Console {
             seq: 0,
             name: cart.name.clone(),
             code: cart.image.code.clone(),
+            module: cart.module.clone(),
             sections: cart.image.wire_sections(),
             settings: CartSettings {
                 memory_limit: self.config.memory_limit,
@@ -295,13 +306,14 @@ impl Console {
                 spin_us: self.config.spin.as_micros().min(u32::MAX as u128) as u32,
             },
         };
+        let program = if cart.module.is_some() {
+            RunnerProgram::Wasm
+        } else {
+            RunnerProgram::Lua
+        };
         let timeout = self.start_timeout();
-        let mut runner = RunnerProcess::spawn(
-            &mut self.zygote,
-            RunnerProgram::Lua,
-            self.config.limits,
-            timeout,
-        )?;
+        let mut runner =
+            RunnerProcess::spawn(&mut self.zygote, program, self.config.limits, timeout)?;
         runner.set_spin(self.config.spin);
         if let Some(p) = &self.persist {
             runner.shm().write(RAM_OFFSET + ram::PMEM, &p.saved);

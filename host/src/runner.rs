@@ -59,6 +59,11 @@ pub enum RunnerStop {
         /// How long it was given.
         waited: Duration,
     },
+    /// A WebAssembly runner was still compiling its cart at the hard deadline: killed.
+    CompileTimeout {
+        /// How long it was given.
+        waited: Duration,
+    },
     /// It ended on its own without a report (a crash, a seccomp kill, an OOM kill).
     Died {
         /// How it ended, if the zygote told us in time.
@@ -276,8 +281,15 @@ impl RunnerProcess {
         self.send(zygote, &wire, hard, start)?;
 
         let (mut messages, mut bytes) = (0usize, 0usize);
+        // A WebAssembly runner compiles first and says when it is done.
+        let mut compiling = matches!(&msg, HostMessage::Load(l) if l.module.is_some());
         loop {
-            let m = self.next_message(zygote, Some((soft, seq)), hard, start)?;
+            let m = match self.next_message(zygote, Some((soft, seq)), hard, start) {
+                Err(RunnerStop::Hung { waited }) if compiling => {
+                    return Err(RunnerStop::CompileTimeout { waited });
+                }
+                m => m?,
+            };
             messages += 1;
             bytes += 16;
             match m {
@@ -285,8 +297,9 @@ impl RunnerProcess {
                     bytes += text.len();
                     trace(TraceLine { text, color });
                 }
+                RunnerMessage::Compiled { seq: s } if s == seq && compiling => compiling = false,
                 RunnerMessage::Loaded { seq: s }
-                    if s == seq && matches!(msg, HostMessage::Load(_)) =>
+                    if s == seq && matches!(msg, HostMessage::Load(_)) && !compiling =>
                 {
                     return Ok(Reply::Loaded);
                 }
@@ -515,6 +528,7 @@ fn timeout(d: Duration) -> PollTimeout {
 fn kind(m: &RunnerMessage) -> &'static str {
     match m {
         RunnerMessage::Ready(_) => "Ready",
+        RunnerMessage::Compiled { .. } => "Compiled",
         RunnerMessage::Loaded { .. } => "Loaded",
         RunnerMessage::FrameDone { .. } => "FrameDone",
         RunnerMessage::MenuDone { .. } => "MenuDone",

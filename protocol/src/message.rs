@@ -13,6 +13,8 @@ pub const HOST_MESSAGE_LIMIT: usize = 4 << 20;
 /// Largest message a runner may send. The host refuses a longer length prefix before it
 /// allocates anything.
 pub const RUNNER_MESSAGE_LIMIT: usize = 64 << 10;
+/// Largest WebAssembly module a cart may carry (it travels inside one host message).
+pub const MODULE_LIMIT: usize = 3 << 20;
 /// Longest text a runner puts in one message (trace output, error messages).
 pub const TEXT_LIMIT: usize = 16 << 10;
 
@@ -43,8 +45,11 @@ pub struct LoadCart {
     pub seq: u64,
     /// Name used in error messages and tracebacks (the cart's path as the user gave it).
     pub name: String,
-    /// Source code.
+    /// Source code (Lua); unused by a WebAssembly runner.
     pub code: String,
+    /// The WebAssembly module (binary or text), for a runner started as
+    /// `RunnerProgram::Wasm`; at most [`MODULE_LIMIT`] bytes.
+    pub module: Option<Vec<u8>>,
     /// The cart's non-empty sections.
     pub sections: Vec<SectionImage>,
     /// Limits and options for this cart.
@@ -83,6 +88,13 @@ pub struct FrameRequest {
 pub enum RunnerMessage {
     /// Sent once, after lockdown and before anything else.
     Ready(RunnerReady),
+    /// A WebAssembly runner has compiled the cart's module and goes on to instantiate it.
+    /// Until then the request's deadline is a compile deadline: compilation cannot be
+    /// interrupted from inside, so the host kills a runner that is still compiling.
+    Compiled {
+        /// The `Load` request being served.
+        seq: u64,
+    },
     /// The cart is loaded and `BOOT` has run.
     Loaded {
         /// The `Load` request answered.

@@ -40,6 +40,9 @@ pub struct SpawnRequest {
 pub enum RunnerProgram {
     /// The Lua runtime, serving the frame protocol.
     Lua,
+    /// The WebAssembly runtime (wasmtime), serving the frame protocol, with its own
+    /// seccomp profile (executable memory, never writable at the same time).
+    Wasm,
     /// A sandbox self-check: after the full lockdown, attempt one forbidden operation. The
     /// runner must die of `SIGSYS`; `cartbox sandbox-check` and the tests use this.
     Probe(Probe),

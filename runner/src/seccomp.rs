@@ -1,8 +1,10 @@
 //! The seccomp allowlists. Anything not listed kills the whole process (`SIGSYS`).
 //!
 //! Each entry says why a running cart needs it. Arguments are checked where a call could
-//! reach beyond the runner: reads and writes only on the channel, memory never executable,
-//! `tgkill` only on the runner itself (for `abort`).
+//! reach beyond the runner: reads and writes only on the channel, `tgkill` only on the
+//! runner itself (for `abort`). Lua runners never get executable memory; WebAssembly
+//! runners get it for their compiled code, but never memory that is writable and
+//! executable at once.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,8 @@ use crate::lockdown::CHANNEL_FD;
 pub enum Profile {
     /// The Lua runtime: no executable memory at all.
     Lua,
+    /// The WebAssembly runtime: executable or writable memory, never both.
+    Wasm,
 }
 
 type Rules = BTreeMap<i64, Vec<SeccompRule>>;
@@ -32,7 +36,6 @@ fn cond(
 
 /// The rules of `profile` for a process whose pid is `pid`.
 pub fn rules(profile: Profile, pid: u32) -> Result<Rules, seccompiler::BackendError> {
-    let Profile::Lua = profile;
     let mut r: Rules = BTreeMap::new();
     let mut allow = |nr: libc::c_long| {
         r.insert(nr, vec![]);
@@ -68,11 +71,24 @@ pub fn rules(profile: Profile, pid: u32) -> Result<Rules, seccompiler::BackendEr
     allow(libc::SYS_exit_group);
 
     let no_exec = || cond(2, SeccompCmpOp::MaskedEq(libc::PROT_EXEC as u64), 0);
-    r.insert(libc::SYS_mmap, vec![SeccompRule::new(vec![no_exec()?])?]);
-    r.insert(
-        libc::SYS_mprotect,
-        vec![SeccompRule::new(vec![no_exec()?])?],
-    );
+    let no_write = || cond(2, SeccompCmpOp::MaskedEq(libc::PROT_WRITE as u64), 0);
+    let protections = || -> Result<Vec<SeccompRule>, seccompiler::BackendError> {
+        Ok(match profile {
+            Profile::Lua => vec![SeccompRule::new(vec![no_exec()?])?],
+            // wasmtime writes compiled code, then makes it read+execute.
+            Profile::Wasm => vec![
+                SeccompRule::new(vec![no_exec()?])?,
+                SeccompRule::new(vec![no_write()?])?,
+            ],
+        })
+    };
+    r.insert(libc::SYS_mmap, protections()?);
+    r.insert(libc::SYS_mprotect, protections()?);
+    if profile == Profile::Wasm {
+        // wasmtime handles its traps (out-of-bounds accesses, stack overflow) on an
+        // alternate signal stack it sets up the first time a thread enters wasm.
+        r.insert(libc::SYS_sigaltstack, vec![]);
+    }
     // The channel only. Writes to fd 2 are let through because it is closed: a last-gasp
     // message from the Rust runtime fails with EBADF instead of looking like an attack.
     r.insert(

@@ -5,7 +5,7 @@ use std::os::fd::OwnedFd;
 
 use cartbox_protocol::cart::CartImage;
 use cartbox_protocol::message::{
-    CartFault, FaultKind, HostMessage, RunnerMessage, RunnerReady, TEXT_LIMIT,
+    CartFault, FaultKind, HostMessage, LoadCart, RunnerMessage, RunnerReady, TEXT_LIMIT,
 };
 use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
 
@@ -16,6 +16,7 @@ use crate::machine::Machine;
 use crate::probe;
 use crate::seccomp::Profile;
 use crate::shm::SharedMemory;
+use crate::wasm::{self, WasmCart};
 
 /// Exit code of a runner that could not set itself up or broke the protocol.
 pub const EXIT_SETUP: i32 = 70;
@@ -52,7 +53,14 @@ fn serve(
     let mut channel = Channel::new(channel);
     install_panic_hook();
     guard::install_handler()?;
-    let report = lockdown::apply(&limits, Profile::Lua)?;
+    let profile = match program {
+        RunnerProgram::Wasm => {
+            wasm::prepare()?;
+            Profile::Wasm
+        }
+        RunnerProgram::Lua | RunnerProgram::Probe(_) => Profile::Lua,
+    };
+    let report = lockdown::apply(&limits, profile)?;
     channel.send(&RunnerMessage::Ready(ready(report)))?;
     match program {
         RunnerProgram::Probe(p) => {
@@ -61,7 +69,105 @@ fn serve(
             unsafe { libc::_exit(EXIT_PROBE_PASSED) }
         }
         RunnerProgram::Lua => serve_lua(&mut channel, mem),
+        RunnerProgram::Wasm => serve_wasm(&mut channel, mem),
     }
+}
+
+/// A cart being played, whatever its runtime.
+trait Playing {
+    /// One frame; returns whether the cart called `exit()`.
+    fn frame(&mut self, seq: u64, time_ms: Option<f64>, pixels: bool) -> Result<bool, CartFault>;
+    /// `MENU(index)`.
+    fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault>;
+    /// The console.
+    fn machine(&mut self) -> &mut Machine;
+}
+
+impl Playing for LuaCart {
+    fn frame(&mut self, seq: u64, time_ms: Option<f64>, pixels: bool) -> Result<bool, CartFault> {
+        LuaCart::frame(self, seq, time_ms, pixels).map(|o| o.exit)
+    }
+    fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
+        LuaCart::menu(self, seq, index)
+    }
+    fn machine(&mut self) -> &mut Machine {
+        LuaCart::machine(self)
+    }
+}
+
+impl Playing for WasmCart {
+    fn frame(&mut self, seq: u64, time_ms: Option<f64>, pixels: bool) -> Result<bool, CartFault> {
+        WasmCart::frame(self, seq, time_ms, pixels)
+    }
+    fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
+        WasmCart::menu(self, seq, index)
+    }
+    fn machine(&mut self) -> &mut Machine {
+        WasmCart::machine(self)
+    }
+}
+
+/// The cart to play: the first request, and the console made from its data.
+fn receive_cart(
+    channel: &mut Channel,
+    mem: SharedMemory,
+) -> Result<(Box<LoadCart>, Machine), Box<dyn std::error::Error>> {
+    let Some(HostMessage::Load(load)) = channel.recv()? else {
+        return Err("expected a cart to load".into());
+    };
+    let Some(banks) = CartImage::banks_from_wire(&load.sections) else {
+        return Err("malformed cart image".into());
+    };
+    let image = CartImage {
+        code: String::new(),
+        banks,
+    };
+    let machine = Machine::new(mem, &image);
+    Ok((load, machine))
+}
+
+fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std::error::Error>> {
+    let (load, machine) = receive_cart(channel, mem)?;
+    let Some(bytes) = load.module.as_deref() else {
+        return Err("a WebAssembly runner needs a module".into());
+    };
+    let at_load = |message: String| CartFault {
+        kind: FaultKind::Runtime,
+        message: format!("{}: {message}", load.name),
+        traceback: String::new(),
+        callback: guard::Callback::TopLevel.name().to_owned(),
+        line: None,
+    };
+    let memory_limit = load.settings.memory_limit;
+    let engine = match wasm::engine(memory_limit) {
+        Ok(e) => e,
+        Err(m) => return report_fault(channel, at_load(m)),
+    };
+    wasm::guard_engine(&engine);
+    guard::set_budget(load.settings.budget_ms);
+    // Compilation cannot be interrupted: the host's deadline covers it, and it learns here
+    // that the runner is past it.
+    let module = match wasm::compile_cart(&engine, &load.name, bytes) {
+        Ok(m) => m,
+        Err(f) => return report_fault(channel, f),
+    };
+    channel.send(&RunnerMessage::Compiled { seq: load.seq })?;
+    let loaded = WasmCart::instantiate(
+        &engine,
+        &module,
+        machine,
+        &load.name,
+        memory_limit,
+        load.seq,
+    );
+    drop(module);
+    let mut cart = match loaded {
+        Ok(c) => c,
+        Err(f) => return report_fault(channel, f),
+    };
+    flush_trace(channel, cart.machine())?;
+    channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
+    serve_requests(channel, &mut cart, load.settings.spin_us)
 }
 
 fn ready(r: LockdownReport) -> RunnerReady {
@@ -106,46 +212,42 @@ fn truncate(mut s: String) -> String {
 }
 
 fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std::error::Error>> {
-    let Some(HostMessage::Load(load)) = channel.recv()? else {
-        return Err("expected a cart to load".into());
-    };
-    let Some(banks) = CartImage::banks_from_wire(&load.sections) else {
-        return Err("malformed cart image".into());
-    };
-    let image = CartImage {
-        code: String::new(),
-        banks,
-    };
-    let machine = Machine::new(mem, &image);
+    let (load, machine) = receive_cart(channel, mem)?;
     let mut cart = match LuaCart::new(machine, &load.name, load.settings.memory_limit) {
         Ok(c) => c,
         Err(f) => return report_fault(channel, f),
     };
     cart.attach_guard(load.settings.budget_ms);
     let booted = cart.boot(&load.code, load.seq);
-    flush_trace(channel, &mut cart)?;
+    flush_trace(channel, cart.machine())?;
     if let Err(f) = booted {
         return report_fault(channel, f);
     }
     channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
-    let spin = std::time::Duration::from_micros(u64::from(load.settings.spin_us));
+    serve_requests(channel, &mut cart, load.settings.spin_us)
+}
+
+/// Frames and menu picks until the host closes the channel or the cart fails.
+fn serve_requests(
+    channel: &mut Channel,
+    cart: &mut dyn Playing,
+    spin_us: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let spin = std::time::Duration::from_micros(u64::from(spin_us));
     loop {
         match channel.recv_spinning(spin)? {
             None => return Ok(()),
             Some(HostMessage::Frame(req)) => {
                 let done = cart.frame(req.seq, req.time_ms, req.pixels);
-                flush_trace(channel, &mut cart)?;
+                flush_trace(channel, cart.machine())?;
                 match done {
-                    Ok(outcome) => channel.send(&RunnerMessage::FrameDone {
-                        seq: req.seq,
-                        exit: outcome.exit,
-                    })?,
+                    Ok(exit) => channel.send(&RunnerMessage::FrameDone { seq: req.seq, exit })?,
                     Err(f) => return report_fault(channel, f),
                 }
             }
             Some(HostMessage::Menu { seq, index }) => {
                 let done = cart.menu(seq, index);
-                flush_trace(channel, &mut cart)?;
+                flush_trace(channel, cart.machine())?;
                 match done {
                     Ok(()) => channel.send(&RunnerMessage::MenuDone { seq })?,
                     Err(f) => return report_fault(channel, f),
@@ -165,8 +267,8 @@ fn report_fault(channel: &mut Channel, mut f: CartFault) -> Result<(), Box<dyn s
     unsafe { libc::_exit(0) }
 }
 
-fn flush_trace(channel: &mut Channel, cart: &mut LuaCart) -> std::io::Result<()> {
-    let trace = cart.machine().take_trace();
+fn flush_trace(channel: &mut Channel, machine: &mut Machine) -> std::io::Result<()> {
+    let trace = machine.take_trace();
     for (text, color) in trace.lines {
         channel.queue(&RunnerMessage::Trace {
             text: truncate(text),

@@ -18,7 +18,7 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 /// Largest code TIC-80 accepts (8 banks of 64 KiB).
 pub const MAX_CODE_SIZE: usize = 512 << 10;
 /// Largest WebAssembly module we pass on (it must fit one message to the runner).
-pub const MAX_MODULE_SIZE: usize = 3 << 20;
+pub const MAX_MODULE_SIZE: usize = cartbox_protocol::message::MODULE_LIMIT;
 
 /// A cart file that cannot be played.
 #[derive(Debug)]
@@ -95,14 +95,9 @@ impl fmt::Display for CartError {
                     path.display()
                 )
             }
-            CartError::Language { path, language } if language == "wasm" => write!(
-                f,
-                "{}: WebAssembly carts are read but not played yet; Cartbox plays Lua carts",
-                path.display()
-            ),
             CartError::Language { path, language } => write!(
                 f,
-                "{}: the cart is written in '{language}'; Cartbox plays Lua carts",
+                "{}: the cart is written in '{language}'; Cartbox plays Lua and WebAssembly carts",
                 path.display()
             ),
             CartError::NoModule { path, expected } => write!(
@@ -172,8 +167,17 @@ impl Cart {
     /// Reads a cart file that Cartbox can play. The format comes from the extension.
     pub fn load(path: &Path) -> Result<Cart, CartError> {
         let cart = Cart::read(path)?;
+        if cart.meta.script.as_deref() == Some("wasm") && cart.module.is_none() {
+            return Err(CartError::NoModule {
+                path: path.to_owned(),
+                expected: "play a .tic with a BINARY chunk, a .wasmp project with its .wasm \
+                           beside it, or a .wasm or .wat file"
+                    .into(),
+            });
+        }
         if let Some(lang) = cart.meta.script.as_deref()
             && !lang.eq_ignore_ascii_case("lua")
+            && !lang.eq_ignore_ascii_case("wasm")
         {
             return Err(CartError::Language {
                 path: path.to_owned(),
@@ -472,11 +476,9 @@ mod tests {
             [0xff, 0, 0]
         );
         assert!(cart.name.ends_with("demo.wasm"));
-        // Playing is refused, for now, with the reason.
-        let err = Cart::load(&project).unwrap_err().to_string();
-        assert!(
-            err.contains("WebAssembly carts are read but not played yet"),
-            "{err}"
+        assert_eq!(
+            Cart::load(&project).unwrap().module.as_deref(),
+            Some(MODULE)
         );
     }
 

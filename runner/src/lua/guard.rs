@@ -16,7 +16,9 @@
 use std::ffi::{c_int, c_void};
 use std::ptr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 
 use mlua::ffi::{self, lua_Debug, lua_State};
 
@@ -31,6 +33,9 @@ static ARMED_SEQ: AtomicU64 = AtomicU64::new(0);
 static STOP: AtomicBool = AtomicBool::new(false);
 static CALLBACK: AtomicU8 = AtomicU8::new(0);
 static BUDGET_MS: AtomicU32 = AtomicU32::new(0);
+/// What else the handler does on a stop, for runtimes other than Lua: a `fn()` that must be
+/// async-signal-safe, stored as an address (0: nothing).
+static ON_STOP: AtomicUsize = AtomicUsize::new(0);
 /// Where the first stop hit, with its traceback, for the report.
 static FIRST_STOP: Mutex<Option<(String, String)>> = Mutex::new(None);
 
@@ -62,7 +67,8 @@ impl Callback {
         Self::NAMES[self as usize]
     }
 
-    fn described(self) -> String {
+    /// The callback as a message names it ("TIC()", "the cart's top-level code").
+    pub fn described(self) -> String {
         match self {
             Callback::TopLevel => "the cart's top-level code".to_owned(),
             other => format!("{}()", other.name()),
@@ -96,6 +102,22 @@ pub unsafe fn attach(main: *mut lua_State, budget_ms: u32) {
     MAIN.store(main, Ordering::SeqCst);
     CURRENT.store(main, Ordering::SeqCst);
     BUDGET_MS.store(budget_ms, Ordering::SeqCst);
+}
+
+/// Makes the handler call `f` on a stop, after the Lua hooks; `f` must be
+/// async-signal-safe (the WebAssembly runtime bumps its epoch counter).
+pub fn on_stop(f: fn()) {
+    ON_STOP.store(f as usize, Ordering::SeqCst);
+}
+
+/// Sets the budget quoted in messages, for runtimes that have no Lua state to `attach`.
+pub fn set_budget(budget_ms: u32) {
+    BUDGET_MS.store(budget_ms, Ordering::SeqCst);
+}
+
+/// The budget quoted in messages.
+pub fn budget_ms() -> u32 {
+    BUDGET_MS.load(Ordering::SeqCst)
 }
 
 /// Marks the start of request `seq`, running `callback`.
@@ -164,6 +186,12 @@ extern "C" fn on_signal(_sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut c_vo
             // while our resume runs it (it is on its resumer's stack meanwhile).
             unsafe { ffi::lua_sethook(state, Some(stop_hook), ffi::LUA_MASKCOUNT, 1) };
         }
+    }
+    let f = ON_STOP.load(Ordering::SeqCst);
+    if f != 0 {
+        // SAFETY: only `on_stop` stores here, and it stores a `fn()`.
+        let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(f) };
+        f();
     }
 }
 

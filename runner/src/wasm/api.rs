@@ -689,7 +689,7 @@ mod tests {
                (i32.store8 (i32.const 0x18005) (call $vbank (i32.const -1)))
                (call $mouse (i32.const 0x18010))"#,
         );
-        c.frame(Some(0.0), true).unwrap();
+        c.frame(1, Some(0.0), true).unwrap();
         let m = c.machine();
         assert_eq!(m.pix_get(1, 1), 7);
         assert_eq!((m.pix_get(4, 3), m.pix_get(5, 3)), (2, 0), "clip w 5");
@@ -719,7 +719,7 @@ mod tests {
                    (import "env" "mouse" (func $mouse (param i32)))"#,
                 body,
             );
-            let f = c.frame(Some(0.0), true).unwrap_err();
+            let f = c.frame(1, Some(0.0), true).unwrap_err();
             assert!(
                 f.message.contains("[trap] out of bounds memory access"),
                 "{body}: {}",
@@ -750,7 +750,7 @@ mod tests {
                (call $sync (i32.const -1) (i32.const 100) (i32.const 1))"#,
         );
         for frame in 0..3 {
-            c.frame(Some(f64::from(frame) * 16.0), true).unwrap();
+            c.frame(1, Some(f64::from(frame) * 16.0), true).unwrap();
         }
     }
 }

@@ -4,11 +4,11 @@
 use cartbox_protocol::message::{CartFault, FaultKind};
 use cartbox_protocol::ram;
 use wasmtime::{
-    Engine, Extern, Linker, Memory, MemoryType, Store, StoreLimits, StoreLimitsBuilder, Trap,
-    TypedFunc,
+    Engine, Extern, Linker, Memory, MemoryType, Module, Store, StoreLimits, StoreLimitsBuilder,
+    Trap, TypedFunc,
 };
 
-use crate::lua::guard::Callback;
+use crate::lua::guard::{self, Callback};
 use crate::machine::Machine;
 
 /// What the store holds: the console, and the cart's memory once it exists.
@@ -42,7 +42,19 @@ fn fault(kind: FaultKind, callback: Callback, name: &str, message: String) -> Ca
 /// A trap in cart code, with TIC-80's wording for the common ones and the function it was
 /// in when the module names its functions.
 fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
+    let mut kind = FaultKind::Runtime;
     let message = match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => {
+            kind = FaultKind::Budget;
+            format!(
+                "ran past its budget of {} ms and was stopped (in {})",
+                guard::budget_ms(),
+                match callback {
+                    Callback::TopLevel => "the start function".to_owned(),
+                    other => other.described(),
+                }
+            )
+        }
         Some(Trap::MemoryOutOfBounds) => "[trap] out of bounds memory access".to_owned(),
         Some(Trap::UnreachableCodeReached) => "[trap] unreachable executed".to_owned(),
         Some(Trap::StackOverflow) => "[trap] stack overflow".to_owned(),
@@ -63,9 +75,14 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
                 .join("\n")
         })
         .unwrap_or_default();
-    let mut f = fault(FaultKind::Runtime, callback, name, message);
+    let mut f = fault(kind, callback, name, message);
     f.traceback = traceback;
     f
+}
+
+/// Compiles a module, with the compiler's message as a load fault.
+pub fn compile(engine: &Engine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
+    super::compile(engine, bytes).map_err(|m| fault(FaultKind::Syntax, Callback::TopLevel, name, m))
 }
 
 /// Binds the console RAM to the start of the cart's memory.
@@ -82,8 +99,8 @@ fn bind(store: &mut Store<State>) -> Result<(), String> {
 }
 
 impl WasmCart {
-    /// Compiles `bytes`, links TIC-80's imports and the console RAM, runs the start function
-    /// and `BOOT`.
+    /// Compiles `bytes` and instantiates them (see [`WasmCart::instantiate`]), for tests
+    /// and benchmarks; a runner compiles first and reports that it did.
     pub fn load(
         engine: &Engine,
         machine: Machine,
@@ -91,9 +108,35 @@ impl WasmCart {
         bytes: &[u8],
         memory_limit: u64,
     ) -> Result<WasmCart, CartFault> {
+        let module = compile(engine, name, bytes)?;
+        WasmCart::instantiate(engine, &module, machine, name, memory_limit, 1)
+    }
+
+    /// Links TIC-80's imports and the console RAM, runs the start function and `BOOT`, as
+    /// request `seq` (which the soft stop may interrupt).
+    pub fn instantiate(
+        engine: &Engine,
+        module: &Module,
+        machine: Machine,
+        name: &str,
+        memory_limit: u64,
+        seq: u64,
+    ) -> Result<WasmCart, CartFault> {
+        guard::arm(seq, Callback::TopLevel);
+        let result = Self::instantiate_armed(engine, module, machine, name, memory_limit);
+        guard::disarm();
+        result
+    }
+
+    fn instantiate_armed(
+        engine: &Engine,
+        module: &Module,
+        machine: Machine,
+        name: &str,
+        memory_limit: u64,
+    ) -> Result<WasmCart, CartFault> {
         let at_load = |kind, message| fault(kind, Callback::TopLevel, name, message);
-        let module = super::compile(engine, bytes).map_err(|m| at_load(FaultKind::Syntax, m))?;
-        if let Some(m) = super::unknown_import(&module, super::api::PROVIDED) {
+        if let Some(m) = super::unknown_import(module, super::api::PROVIDED) {
             return Err(at_load(FaultKind::Syntax, m));
         }
         let limits = StoreLimitsBuilder::new()
@@ -112,8 +155,11 @@ impl WasmCart {
             },
         );
         store.limiter(|s| &mut s.limits);
+        // The epoch moves only when the host's soft stop arrives: one tick ends the request.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
         let mut linker = Linker::new(engine);
-        super::api::link(&mut linker, super::api::wide_pmem(&module))
+        super::api::link(&mut linker, super::api::wide_pmem(module))
             .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
         // The console's memory, for carts that import it (all of TIC-80's templates do): at
         // least the 96 KiB RAM, and whatever the module asks for beyond that.
@@ -144,7 +190,7 @@ impl WasmCart {
         }
         let imported = store.data().memory.is_some();
         let instance = linker
-            .instantiate(&mut store, &module)
+            .instantiate(&mut store, module)
             .map_err(|e| trap_fault(e, Callback::TopLevel, name))?;
         if !imported {
             // A module that defines its own memory exports it as "memory".
@@ -174,6 +220,7 @@ impl WasmCart {
             name: name.to_owned(),
         };
         if let Some(boot) = cart.boot.clone() {
+            guard::set_callback(Callback::Boot);
             boot.call(&mut cart.store, ())
                 .map_err(|e| trap_fault(e, Callback::Boot, &cart.name))?;
         }
@@ -194,13 +241,28 @@ impl WasmCart {
 
     /// One frame: input from the shared region, `TIC`, then the blit with `BDR`/`SCN` per
     /// row; the RAM is published for the host afterwards.
-    pub fn frame(&mut self, time_ms: Option<f64>, pixels: bool) -> Result<(), CartFault> {
+    /// Returns whether the cart called `exit()` (its last frame is always blitted).
+    pub fn frame(
+        &mut self,
+        seq: u64,
+        time_ms: Option<f64>,
+        pixels: bool,
+    ) -> Result<bool, CartFault> {
         let m = self.machine();
         m.receive_ram(ram::GAMEPADS..ram::GAMEPADS + 12);
         m.begin_frame(time_ms);
+        self.arm(seq, Callback::Tic);
         let result = self.run_frame(pixels);
+        guard::disarm();
         self.machine().publish_ram();
-        result
+        result.map(|()| self.machine().exit_requested())
+    }
+
+    fn arm(&mut self, seq: u64, callback: Callback) {
+        // A stop that hit the previous request's last instructions left the epoch past
+        // its deadline: each request starts one tick away.
+        self.store.set_epoch_deadline(1);
+        guard::arm(seq, callback);
     }
 
     fn run_frame(&mut self, pixels: bool) -> Result<(), CartFault> {
@@ -208,6 +270,7 @@ impl WasmCart {
             .call(&mut self.store, ())
             .map_err(|e| trap_fault(e, Callback::Tic, &self.name))?;
         self.machine().end_frame();
+        let pixels = pixels || self.machine().exit_requested();
         if self.bdr.is_none() && self.scn.is_none() {
             if pixels {
                 self.machine().blit();
@@ -216,6 +279,7 @@ impl WasmCart {
         }
         for row in 0..ram::FULL_HEIGHT {
             if let Some(bdr) = &self.bdr {
+                guard::set_callback(Callback::Bdr);
                 bdr.call(&mut self.store, row as i32)
                     .map_err(|e| trap_fault(e, Callback::Bdr, &self.name))?;
             }
@@ -225,6 +289,7 @@ impl WasmCart {
                 _ => None,
             };
             if let (Some(scn), Some(r)) = (&self.scn, scn_row) {
+                guard::set_callback(Callback::Scn);
                 scn.call(&mut self.store, r)
                     .map_err(|e| trap_fault(e, Callback::Scn, &self.name))?;
             }
@@ -236,13 +301,17 @@ impl WasmCart {
     }
 
     /// `MENU(index)`, if the cart has it.
-    pub fn menu(&mut self, index: u32) -> Result<(), CartFault> {
-        if let Some(menu) = &self.menu {
-            menu.call(&mut self.store, index as i32)
-                .map_err(|e| trap_fault(e, Callback::Menu, &self.name))?;
+    pub fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
+        let mut result = Ok(());
+        if let Some(menu) = self.menu.clone() {
+            self.arm(seq, Callback::Menu);
+            result = menu
+                .call(&mut self.store, index as i32)
+                .map_err(|e| trap_fault(e, Callback::Menu, &self.name));
+            guard::disarm();
         }
         self.machine().publish_ram();
-        Ok(())
+        result
     }
 }
 
@@ -277,7 +346,7 @@ mod tests {
     #[test]
     fn draws_through_the_api_and_through_memory() {
         let mut cart = load(DRAW).unwrap();
-        cart.frame(Some(0.0), true).unwrap();
+        cart.frame(1, Some(0.0), true).unwrap();
         let m = cart.machine();
         assert_eq!(m.pix_get(0, 0), 7);
         assert_eq!(m.pix_get(1, 0), 1);
@@ -296,7 +365,7 @@ mod tests {
               (func (export "TIC")))"#,
         )
         .unwrap();
-        cart.frame(Some(0.0), true).unwrap();
+        cart.frame(1, Some(0.0), true).unwrap();
         assert_eq!(cart.machine().ram()[0x3FC0..0x3FC3], [0x11, 0x22, 0x33]);
     }
 
@@ -306,7 +375,7 @@ mod tests {
             r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") unreachable))"#,
         )
         .unwrap()
-        .frame(Some(0.0), true)
+        .frame(1, Some(0.0), true)
         .unwrap_err();
         assert_eq!(
             (f.message.as_str(), f.callback.as_str()),
@@ -334,7 +403,7 @@ mod tests {
                                (i32.const 0) (i32.const 1) (i32.const 0)))))"#,
         )
         .unwrap()
-        .frame(Some(0.0), true)
+        .frame(1, Some(0.0), true)
         .unwrap_err();
         assert!(f.message.contains("out of bounds"), "{}", f.message);
         // A memory too small for the console RAM is refused.
@@ -361,7 +430,7 @@ mod tests {
             let bytes = std::fs::read(dir.join(name)).unwrap();
             let mut cart = WasmCart::load(&engine, machine(), name, &bytes, LIMIT).unwrap();
             for frame in 0..60 {
-                cart.frame(Some(f64::from(frame) * 1000.0 / 60.0), true)
+                cart.frame(1, Some(f64::from(frame) * 1000.0 / 60.0), true)
                     .unwrap_or_else(|f| panic!("{name} frame {frame}: {}", f.message));
             }
             // Something was drawn: the screen is not one colour.

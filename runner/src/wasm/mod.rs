@@ -11,7 +11,8 @@ mod cart;
 mod ram;
 
 pub use api::PROVIDED;
-pub use cart::WasmCart;
+pub use cart::{WasmCart, compile as compile_cart};
+use std::sync::OnceLock;
 use wasmtime::{Config, Engine, ExternType, Module, OptLevel};
 
 /// The module carts import everything from.
@@ -27,10 +28,24 @@ const GUARD_BYTES: u64 = 64 << 10;
 /// Deepest wasm stack a cart may use before it traps with "call stack exhausted".
 pub const MAX_WASM_STACK: usize = 512 << 10;
 
-/// An engine for carts whose linear memory may grow to `memory_cap` bytes.
+/// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
+/// soft stop (epoch interruption) compiled into cart code.
 pub fn engine(memory_cap: u64) -> Result<Engine, String> {
+    engine_with(memory_cap, true)
+}
+
+/// An engine whose cart code has no soft-stop checks: only the hard kill stops it. For
+/// measuring what the checks cost.
+pub fn engine_unguarded(memory_cap: u64) -> Result<Engine, String> {
+    engine_with(memory_cap, false)
+}
+
+fn engine_with(memory_cap: u64, guarded: bool) -> Result<Engine, String> {
     let mut config = Config::new();
     config
+        .epoch_interruption(guarded)
+        // Memory images would live in a memfd: no files, not even anonymous ones.
+        .memory_init_cow(false)
         .cranelift_opt_level(OptLevel::Speed)
         // The whole cap up front: memory never moves, so the console RAM keeps its address.
         .memory_reservation(memory_cap.max(RAM_BYTES))
@@ -41,6 +56,30 @@ pub fn engine(memory_cap: u64) -> Result<Engine, String> {
         .wasm_multi_memory(false)
         .wasm_memory64(false);
     Engine::new(&config).map_err(|e| format!("cannot start WebAssembly: {e:#}"))
+}
+
+/// The engine the soft-stop signal interrupts.
+static STOP_ENGINE: OnceLock<Engine> = OnceLock::new();
+
+/// Makes the soft-stop signal interrupt code running in `engine` (one engine per runner).
+pub fn guard_engine(engine: &Engine) {
+    if STOP_ENGINE.set(engine.clone()).is_ok() {
+        crate::lua::guard::on_stop(bump_epoch);
+    }
+}
+
+/// Called from the signal handler: an atomic add, async-signal-safe.
+fn bump_epoch() {
+    if let Some(e) = STOP_ENGINE.get() {
+        e.increment_epoch();
+    }
+}
+
+/// What must happen before lockdown in a runner that will play a wasm cart: wasmtime
+/// installs its trap handlers (`rt_sigaction`, not allowed afterwards) with its first
+/// engine.
+pub fn prepare() -> Result<(), String> {
+    engine(RAM_BYTES).map(drop)
 }
 
 /// Compiles a module (binary, or text), with the compiler's message if it cannot be.
