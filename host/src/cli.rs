@@ -371,6 +371,13 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
             return exit::USAGE;
         }
     };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(why) => {
+            eprintln!("cartbox: {why}");
+            return exit::DATA;
+        }
+    };
     match crate::fsutil::write_atomically(out, &bytes) {
         Ok(()) => exit::OK,
         Err(e) => {

@@ -48,6 +48,16 @@ pub fn main() -> ! {
 pub fn main_with(body: RunnerBody) -> ! {
     let code = match run(body) {
         Ok(()) => 0,
+        // The host closed its end while we told it about a runner: it is going away, and
+        // so do we, quietly.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<nix::errno::Errno>(),
+                Some(nix::errno::Errno::EPIPE | nix::errno::Errno::ECONNRESET)
+            ) =>
+        {
+            0
+        }
         Err(e) => {
             eprintln!("cartbox zygote: {e}");
             1

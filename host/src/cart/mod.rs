@@ -216,15 +216,23 @@ impl Cart {
             Some("wasmp") => {
                 // A text project: metadata and data; the module is the .wasm beside it (what
                 // TIC-80's `import binary` would have put in the cart).
+                // A text module beside it does as well.
                 let mut cart = text::parse(path, &bytes)?;
-                let module = path.with_extension("wasm");
-                if !module.is_file() {
+                let (binary, text) = (path.with_extension("wasm"), path.with_extension("wat"));
+                cart.module = Some(if binary.is_file() {
+                    read_module(&binary)?
+                } else if text.is_file() {
+                    read_text_module(&text)?
+                } else {
                     return Err(CartError::NoModule {
                         path: path.to_owned(),
-                        expected: format!("{} is not there", module.display()),
+                        expected: format!(
+                            "neither {} nor {} is there",
+                            binary.display(),
+                            text.display()
+                        ),
                     });
-                }
-                cart.module = Some(read_module(&module)?);
+                });
                 cart.meta.script = Some("wasm".into());
                 cart
             }
@@ -233,7 +241,7 @@ impl Cart {
                 let module = if ext.as_deref() == Some("wasm") {
                     check_module(path, bytes)?
                 } else {
-                    bytes
+                    check_size(path, bytes)?
                 };
                 let project = path.with_extension("wasmp");
                 let mut cart = if project.is_file() {
@@ -262,7 +270,7 @@ impl Cart {
                     meta,
                     module: None,
                 };
-                let wasm = parsed.lang == Some(LANG_WASM)
+                let wasm = parsed.lang == Some(tic::LANG_WASM)
                     || (parsed.lang.is_none() && cart.meta.script.as_deref() == Some("wasm"))
                     || (parsed.lang.is_none() && !parsed.binary.is_empty());
                 if wasm {
@@ -302,12 +310,37 @@ impl Cart {
 
 impl Cart {
     /// The cart as a binary `.tic` file (what TIC-80's `save name.tic` writes).
-    pub fn to_tic(&self) -> Vec<u8> {
-        tic::write(&self.image)
+    /// Fails for a WebAssembly cart whose module TIC-80's format cannot hold: a text
+    /// module (`.wat`), or one larger than four 64 KiB chunks.
+    pub fn to_tic(&self) -> Result<Vec<u8>, String> {
+        let Some(module) = &self.module else {
+            return Ok(tic::write(&self.image, None));
+        };
+        if !module.starts_with(b"\0asm") {
+            return Err(format!(
+                "{}: the module is WebAssembly text; a .tic holds binary modules (convert \
+                 it with wat2wasm first)",
+                self.name
+            ));
+        }
+        if module.len() > tic::MAX_BINARY_SIZE {
+            return Err(format!(
+                "{}: a {}-byte module does not fit a .tic ({} bytes at most)",
+                self.name,
+                module.len(),
+                tic::MAX_BINARY_SIZE
+            ));
+        }
+        // TIC-80 refuses a cart with empty code, whatever its language.
+        let mut image = self.image.clone();
+        if image.code.trim().is_empty() {
+            image.code = "-- WebAssembly cart: its module is in the BINARY chunks\n".into();
+        }
+        Ok(tic::write(&image, Some(module)))
     }
 
     /// The cart as a PNG cart: a cover showing its screen, with the cart inside.
-    pub fn to_png(&self) -> Vec<u8> {
+    pub fn to_png(&self) -> Result<Vec<u8>, String> {
         let pal = self.image.banks[0].section(Section::Palette);
         let screen = self.image.banks[0].section(Section::Screen);
         let rgb: Vec<u8> = (0..ram::WIDTH * ram::HEIGHT)
@@ -316,7 +349,7 @@ impl Cart {
                 [pal[3 * c], pal[3 * c + 1], pal[3 * c + 2]]
             })
             .collect();
-        png::write(&self.to_tic(), &rgb)
+        Ok(png::write(&self.to_tic()?, &rgb))
     }
 }
 
@@ -346,6 +379,34 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, CartError> {
     Ok(bytes)
 }
 
+/// The size check every module passes, binary or text.
+fn check_size(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
+    if bytes.len() > MAX_MODULE_SIZE {
+        return Err(malformed_module(
+            path,
+            format!(
+                "{} bytes is larger than the largest module Cartbox plays ({MAX_MODULE_SIZE})",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn malformed_module(path: &Path, message: String) -> CartError {
+    CartError::Malformed {
+        path: path.to_owned(),
+        place: " module".into(),
+        message,
+    }
+}
+
+/// Reads a text (`.wat`) module file.
+fn read_text_module(path: &Path) -> Result<Vec<u8>, CartError> {
+    let bytes = read_bounded(path, MAX_FILE_SIZE)?;
+    check_size(path, bytes)
+}
+
 /// Reads a binary module file.
 fn read_module(path: &Path) -> Result<Vec<u8>, CartError> {
     let bytes = read_bounded(path, MAX_FILE_SIZE)?;
@@ -355,19 +416,10 @@ fn read_module(path: &Path) -> Result<Vec<u8>, CartError> {
 /// The checks the host makes of a module before passing it on: its size and its magic
 /// number. Everything else is for the runner's compiler.
 fn check_module(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
-    let malformed = |message: String| CartError::Malformed {
-        path: path.to_owned(),
-        place: " module".into(),
-        message,
-    };
-    if bytes.len() > MAX_MODULE_SIZE {
-        return Err(malformed(format!(
-            "{} bytes is larger than the largest module Cartbox plays ({MAX_MODULE_SIZE})",
-            bytes.len()
-        )));
-    }
+    let bytes = check_size(path, bytes)?;
     if !bytes.starts_with(b"\0asm") {
-        return Err(malformed(
+        return Err(malformed_module(
+            path,
             "not a WebAssembly module (it does not start with \"\\0asm\")".into(),
         ));
     }
@@ -376,7 +428,6 @@ fn check_module(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
 
 /// TIC-80's language ids (the LANG chunk).
 const LANG_LUA: u8 = 10;
-const LANG_WASM: u8 = 17;
 
 fn language_name(id: u8) -> &'static str {
     match id {
@@ -457,7 +508,9 @@ mod tests {
         std::fs::write(&project, PROJECT).unwrap();
         let err = Cart::read(&project).unwrap_err().to_string();
         assert!(
-            err.contains("needs its module") && err.contains("demo.wasm is not there"),
+            err.contains("needs its module")
+                && err.contains("neither")
+                && err.contains("demo.wasm nor"),
             "{err}"
         );
         std::fs::write(d.join("demo.wasm"), MODULE).unwrap();

@@ -4,8 +4,8 @@
 use cartbox_protocol::message::{CartFault, FaultKind};
 use cartbox_protocol::ram;
 use wasmtime::{
-    Engine, Extern, Linker, Memory, MemoryType, Module, Store, StoreLimits, StoreLimitsBuilder,
-    Trap, TypedFunc,
+    Engine, Extern, ExternType, Linker, Memory, MemoryType, Module, Store, StoreLimits,
+    StoreLimitsBuilder, Trap, TypedFunc,
 };
 
 use crate::lua::guard::{self, Callback};
@@ -29,14 +29,65 @@ pub struct WasmCart {
     menu: Option<TypedFunc<i32, ()>>,
 }
 
+/// The callback as a wasm cart's messages name it: a module has a start function where a
+/// Lua cart has top-level code.
+fn callback_name(callback: Callback) -> &'static str {
+    match callback {
+        Callback::TopLevel => "the start function",
+        other => other.name(),
+    }
+}
+
 fn fault(kind: FaultKind, callback: Callback, name: &str, message: String) -> CartFault {
     CartFault {
         kind,
         message: format!("{name}: {message}"),
         traceback: String::new(),
-        callback: callback.name().to_owned(),
+        callback: callback_name(callback).to_owned(),
         line: None,
     }
+}
+
+/// A fault while loading, outside any cart code (compiling, linking, making memory).
+fn load_fault(kind: FaultKind, name: &str, message: String) -> CartFault {
+    let mut f = fault(kind, Callback::TopLevel, name, message);
+    f.callback.clear();
+    f
+}
+
+/// Most frames a traceback lists; deep recursion repeats one frame thousands of times.
+const TRACEBACK_FRAMES: usize = 20;
+
+/// The wasm call stack, innermost first, with runs of one function folded into one line.
+fn traceback(bt: &wasmtime::WasmBacktrace) -> String {
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for f in bt.frames() {
+        let name = match f.func_name() {
+            Some(n) => n.to_owned(),
+            None => format!("#{}", f.func_index()),
+        };
+        match lines.last_mut() {
+            Some((last, n)) if *last == name => *n += 1,
+            _ => lines.push((name, 1)),
+        }
+    }
+    let more = lines.len().saturating_sub(TRACEBACK_FRAMES);
+    let cut = bt.frames().len() >= super::BACKTRACE_FRAMES;
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .take(TRACEBACK_FRAMES)
+        .map(|(name, n)| match n {
+            1 => format!("\tin function {name}"),
+            n => format!("\tin function {name} ({n} times)"),
+        })
+        .collect();
+    if more > 0 {
+        out.push(format!("\t... and {more} more"));
+    }
+    if cut {
+        out.push("\t... (deeper calls not recorded)".to_owned());
+    }
+    out.join("\n")
 }
 
 /// A trap in cart code, with TIC-80's wording for the common ones and the function it was
@@ -50,7 +101,7 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
                 "ran past its budget of {} ms and was stopped (in {})",
                 guard::budget_ms(),
                 match callback {
-                    Callback::TopLevel => "the start function".to_owned(),
+                    Callback::TopLevel => callback_name(callback).to_owned(),
                     other => other.described(),
                 }
             )
@@ -67,22 +118,50 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
     };
     let traceback = e
         .downcast_ref::<wasmtime::WasmBacktrace>()
-        .map(|bt| {
-            bt.frames()
-                .iter()
-                .map(|f| format!("\tin function {}", f.func_name().unwrap_or("<unnamed>")))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        .map(traceback)
         .unwrap_or_default();
     let mut f = fault(kind, callback, name, message);
     f.traceback = traceback;
     f
 }
 
+/// A function import whose type is not the one TIC-80 registers, as the message a cart
+/// author reads (TIC-80 says only "function signature mismatch").
+fn wrong_import_type(
+    module: &Module,
+    linker: &Linker<State>,
+    store: &mut Store<State>,
+) -> Option<String> {
+    module.imports().find_map(|i| {
+        let ExternType::Func(wanted) = i.ty() else {
+            return None;
+        };
+        let Some(Extern::Func(f)) = linker.get(&mut *store, i.module(), i.name()).ok() else {
+            return None;
+        };
+        let ours = f.ty(&*store);
+        // Shown as "(func ...)", as a module's text declares it.
+        let show = |t: String| {
+            t.strip_prefix("(type ")
+                .and_then(|t| t.strip_suffix(')'))
+                .map_or(t.clone(), str::to_owned)
+        };
+        let (wanted, ours) = (show(wanted.to_string()), show(ours.to_string()));
+        (wanted != ours).then(|| {
+            format!(
+                "the cart imports {}.{} as {wanted}, but TIC-80's {} is {ours} \
+                 (function signature mismatch)",
+                i.module(),
+                i.name(),
+                i.name()
+            )
+        })
+    })
+}
+
 /// Compiles a module, with the compiler's message as a load fault.
 pub fn compile(engine: &Engine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
-    super::compile(engine, bytes).map_err(|m| fault(FaultKind::Syntax, Callback::TopLevel, name, m))
+    super::compile(engine, bytes).map_err(|m| load_fault(FaultKind::Syntax, name, m))
 }
 
 /// Binds the console RAM to the start of the cart's memory.
@@ -135,9 +214,9 @@ impl WasmCart {
         name: &str,
         memory_limit: u64,
     ) -> Result<WasmCart, CartFault> {
-        let at_load = |kind, message| fault(kind, Callback::TopLevel, name, message);
+        let at_load = |kind, message| load_fault(kind, name, message);
         if let Some(m) = super::unknown_import(module, super::api::PROVIDED) {
-            return Err(at_load(FaultKind::Syntax, m));
+            return Err(at_load(FaultKind::Runtime, m));
         }
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(memory_limit).unwrap_or(usize::MAX))
@@ -161,6 +240,9 @@ impl WasmCart {
         let mut linker = Linker::new(engine);
         super::api::link(&mut linker, super::api::wide_pmem(module))
             .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
+        if let Some(m) = wrong_import_type(module, &linker, &mut store) {
+            return Err(at_load(FaultKind::Runtime, m));
+        }
         // The console's memory, for carts that import it (all of TIC-80's templates do): at
         // least the 96 KiB RAM, and whatever the module asks for beyond that.
         if let Some(ty) = module.imports().find_map(|i| match i.ty() {

@@ -28,6 +28,9 @@ const GUARD_BYTES: u64 = 64 << 10;
 /// Deepest wasm stack a cart may use before it traps with "call stack exhausted".
 pub const MAX_WASM_STACK: usize = 512 << 10;
 
+/// Most frames a trap's backtrace records.
+pub const BACKTRACE_FRAMES: usize = 64;
+
 /// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
 /// soft stop (epoch interruption) compiled into cart code.
 pub fn engine(memory_cap: u64) -> Result<Engine, String> {
@@ -53,6 +56,7 @@ fn engine_with(memory_cap: u64, guarded: bool) -> Result<Engine, String> {
         .memory_guard_size(GUARD_BYTES)
         .memory_may_move(false)
         .max_wasm_stack(MAX_WASM_STACK)
+        .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES))
         .wasm_multi_memory(false)
         .wasm_memory64(false);
     Engine::new(&config).map_err(|e| format!("cannot start WebAssembly: {e:#}"))
