@@ -3,7 +3,7 @@
 
 mod common;
 
-use cartbox_host::sandbox_check;
+use cartbox_host::sandbox_check::{self, Runtime};
 use cartbox_protocol::zygote::{ExitStatus, Probe};
 use common::*;
 
@@ -18,18 +18,20 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 fn every_forbidden_operation_kills_the_runner_with_sigsys() {
     let _serial = serial();
     let mut console = console(1000, 1000);
-    for probe in Probe::ALL {
-        let r = sandbox_check::run_probe(console.zygote(), probe);
-        assert!(
-            r.ready.is_some(),
-            "{probe:?}: the runner never reported its lockdown"
-        );
-        assert_eq!(
-            r.status,
-            Some(ExitStatus::Signal(libc::SIGSYS)),
-            "{probe:?} ({}) was not blocked",
-            probe.name()
-        );
+    for runtime in Runtime::ALL {
+        for probe in Probe::ALL {
+            let r = sandbox_check::run_probe(console.zygote(), runtime, probe);
+            assert!(
+                r.ready.is_some(),
+                "{runtime:?} {probe:?}: the runner never reported its lockdown"
+            );
+            assert_eq!(
+                r.status,
+                Some(ExitStatus::Signal(libc::SIGSYS)),
+                "{runtime:?} {probe:?} ({}) was not blocked",
+                probe.name()
+            );
+        }
     }
 }
 
@@ -43,10 +45,39 @@ fn status_field(status: &str, field: &str) -> String {
 #[test]
 fn a_running_runner_is_locked_down() {
     let _serial = serial();
-    let mut console = console(1000, 1000);
-    console.load(load("input.lua")).expect("cart loads");
-    console.frame(&Default::default()).expect("a frame runs");
-    let pid = console.runner_pid().expect("a runner");
+    let wasm = {
+        let mut cart = cartbox_host::Cart::load(&root().join("carts/hello.wat")).unwrap();
+        cart.name = "carts/hello.wat".into();
+        cart
+    };
+    for cart in [load("input.lua"), wasm] {
+        let name = cart.name.clone();
+        let mut console = console(1000, 1000);
+        console.load(cart).expect("cart loads");
+        console.frame(&Default::default()).expect("a frame runs");
+        let pid = console.runner_pid().expect("a runner");
+        check_lockdown(&console, pid);
+        // No memory is writable and executable at once, JIT or not.
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+        for line in maps.lines() {
+            let perms = line.split_whitespace().nth(1).unwrap_or("");
+            assert!(
+                !(perms.contains('w') && perms.contains('x')),
+                "{name}: a writable and executable mapping: {line}"
+            );
+        }
+        if name.ends_with(".wat") {
+            // The compiled cart is there, read and execute only.
+            assert!(
+                maps.lines()
+                    .any(|l| l.contains(" r-xp ") && !l.contains('/')),
+                "{name}: no anonymous executable mapping for the compiled code\n{maps}"
+            );
+        }
+    }
+}
+
+fn check_lockdown(console: &cartbox_host::Console, pid: i32) {
     let tasks: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
         .flatten()
@@ -131,7 +162,7 @@ fn sandbox_check_command_reports_every_probe_blocked() {
             .lines()
             .filter(|l| l.ends_with("blocked (SIGSYS)"))
             .count(),
-        Probe::ALL.len(),
+        Probe::ALL.len() * Runtime::ALL.len(),
         "{stdout}"
     );
     assert!(stdout.contains("the sandbox works"));

@@ -446,7 +446,7 @@ fn sandbox_check() -> i32 {
         } else {
             format!("NOT BLOCKED ({:?})", r.status)
         };
-        println!("{:<24} {verdict}", r.probe.name());
+        println!("{:<5} {:<24} {verdict}", r.runtime.name(), r.probe.name());
         all &= r.blocked();
     }
     if all {

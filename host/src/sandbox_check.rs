@@ -14,6 +14,8 @@ use crate::zygote::Zygote;
 pub struct ProbeResult {
     /// The operation attempted.
     pub probe: Probe,
+    /// Which runtime's lockdown it was attempted under.
+    pub runtime: Runtime,
     /// What the runner said about its lockdown before trying.
     pub ready: Option<RunnerReady>,
     /// How the runner ended.
@@ -27,33 +29,60 @@ impl ProbeResult {
     }
 }
 
-/// Runs `probe` in a fresh runner.
-pub fn run_probe(zygote: &mut Zygote, probe: Probe) -> ProbeResult {
+/// The runtimes a runner locks down for, each with its own seccomp profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Lua: no executable memory at all.
+    Lua,
+    /// WebAssembly: executable memory for compiled code, never writable at once.
+    Wasm,
+}
+
+impl Runtime {
+    /// Both.
+    pub const ALL: [Runtime; 2] = [Runtime::Lua, Runtime::Wasm];
+
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Lua => "lua",
+            Runtime::Wasm => "wasm",
+        }
+    }
+}
+
+/// Runs `probe` in a fresh runner locked down for `runtime`.
+pub fn run_probe(zygote: &mut Zygote, runtime: Runtime, probe: Probe) -> ProbeResult {
     let timeout = Duration::from_secs(5);
-    match RunnerProcess::spawn(
-        zygote,
-        RunnerProgram::Probe(probe),
-        RunnerLimits::default(),
-        timeout,
-    ) {
+    let program = match runtime {
+        Runtime::Lua => RunnerProgram::Probe(probe),
+        Runtime::Wasm => RunnerProgram::WasmProbe(probe),
+    };
+    match RunnerProcess::spawn(zygote, program, RunnerLimits::default(), timeout) {
         Ok(mut runner) => {
             let ready = Some(runner.ready());
             let status = runner.wait_end(zygote, timeout);
             ProbeResult {
                 probe,
+                runtime,
                 ready,
                 status,
             }
         }
         Err(_) => ProbeResult {
             probe,
+            runtime,
             ready: None,
             status: None,
         },
     }
 }
 
-/// Runs every probe.
+/// Runs every probe under every runtime's lockdown.
 pub fn run_all(zygote: &mut Zygote) -> Vec<ProbeResult> {
-    Probe::ALL.iter().map(|p| run_probe(zygote, *p)).collect()
+    Runtime::ALL
+        .iter()
+        .flat_map(|r| Probe::ALL.iter().map(move |p| (*r, *p)))
+        .map(|(r, p)| run_probe(zygote, r, p))
+        .collect()
 }

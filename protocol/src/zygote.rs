@@ -46,6 +46,8 @@ pub enum RunnerProgram {
     /// A sandbox self-check: after the full lockdown, attempt one forbidden operation. The
     /// runner must die of `SIGSYS`; `cartbox sandbox-check` and the tests use this.
     Probe(Probe),
+    /// The same self-check after the WebAssembly runtime's lockdown and seccomp profile.
+    WasmProbe(Probe),
 }
 
 /// Forbidden operations a probe attempts.
@@ -71,11 +73,13 @@ pub enum Probe {
     IoUring,
     /// `mmap` of writable and executable memory.
     MapWriteExec,
+    /// `mprotect` of writable memory to writable and executable.
+    ProtectWriteExec,
 }
 
 impl Probe {
     /// Every probe.
-    pub const ALL: [Probe; 10] = [
+    pub const ALL: [Probe; 11] = [
         Probe::Open,
         Probe::Socket,
         Probe::Execve,
@@ -86,6 +90,7 @@ impl Probe {
         Probe::PrlimitParent,
         Probe::IoUring,
         Probe::MapWriteExec,
+        Probe::ProtectWriteExec,
     ];
 
     /// Short name for reports.
@@ -101,6 +106,7 @@ impl Probe {
             Probe::PrlimitParent => "prlimit the parent",
             Probe::IoUring => "io_uring",
             Probe::MapWriteExec => "map write+exec memory",
+            Probe::ProtectWriteExec => "make memory write+exec",
         }
     }
 }

@@ -59,6 +59,23 @@ pub fn run(probe: Probe, parent: libc::pid_t) {
                     0,
                 );
             }
+            Probe::ProtectWriteExec => {
+                let page = libc::mmap(
+                    ptr::null_mut(),
+                    4096,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                );
+                if page != libc::MAP_FAILED {
+                    libc::mprotect(
+                        page,
+                        4096,
+                        libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                    );
+                }
+            }
         }
     }
 }

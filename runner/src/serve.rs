@@ -54,7 +54,7 @@ fn serve(
     install_panic_hook();
     guard::install_handler()?;
     let profile = match program {
-        RunnerProgram::Wasm => {
+        RunnerProgram::Wasm | RunnerProgram::WasmProbe(_) => {
             wasm::prepare()?;
             Profile::Wasm
         }
@@ -63,7 +63,7 @@ fn serve(
     let report = lockdown::apply(&limits, profile)?;
     channel.send(&RunnerMessage::Ready(ready(report)))?;
     match program {
-        RunnerProgram::Probe(p) => {
+        RunnerProgram::Probe(p) | RunnerProgram::WasmProbe(p) => {
             probe::run(p, parent);
             // SAFETY: see `run`.
             unsafe { libc::_exit(EXIT_PROBE_PASSED) }
