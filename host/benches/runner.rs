@@ -108,10 +108,17 @@ fn process_round_trip(n: usize) -> Vec<Duration> {
     out
 }
 
-fn frame_round_trip(n: usize, pixels: bool) -> Vec<Duration> {
+/// A wasm cart with an empty TIC, made the way the host reads a `.wat` file.
+fn empty_wasm() -> Cart {
+    let mut cart = Cart::from_code("empty.wat", "");
+    cart.module =
+        Some(br#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC")))"#.to_vec());
+    cart
+}
+
+fn frame_round_trip(cart: Cart, n: usize, pixels: bool) -> Vec<Duration> {
     let mut c = console();
-    c.load(Cart::from_code("empty.lua", "function TIC() end"))
-        .expect("load");
+    c.load(cart).expect("load");
     let input = Input::default();
     for _ in 0..1000 {
         c.run_frame(&input, pixels).expect("warm-up frame");
@@ -125,14 +132,20 @@ fn frame_round_trip(n: usize, pixels: bool) -> Vec<Duration> {
     out
 }
 
-fn respawn(n: usize) -> Vec<Duration> {
+/// Kill and restart `cart` (from the repository root) `n` times; with `first_frame`, the
+/// time runs until the new runner's first frame is drawn.
+fn respawn(cart: &str, n: usize, first_frame: bool) -> Vec<Duration> {
     let mut c = console();
-    let cart = Cart::load(&root().join("carts/hello.lua")).expect("hello cart");
+    let cart = Cart::load(&root().join(cart)).expect("cart");
     c.load(cart).expect("load");
+    let input = Input::default();
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
         c.restart().expect("restart");
+        if first_frame {
+            c.frame(&input).expect("first frame");
+        }
         out.push(t.elapsed());
     }
     out
@@ -228,26 +241,55 @@ fn main() {
         "pipe round trip, process <-> process (cat)",
         process_round_trip(20_000),
     );
+    let empty_lua = || Cart::from_code("empty.lua", "function TIC() end");
     let bare = report(
         "frame round trip, empty TIC, no pixels",
-        frame_round_trip(20_000, false),
+        frame_round_trip(empty_lua(), 20_000, false),
     );
     let frame = report(
         "frame round trip, empty TIC, blitted",
-        frame_round_trip(20_000, true),
+        frame_round_trip(empty_lua(), 20_000, true),
     );
     println!(
-        "  -> no pixels / process pipe: {:.2}x   blitted / process pipe: {:.2}x\n",
+        "  -> no pixels / process pipe: {:.2}x   blitted / process pipe: {:.2}x",
         us(bare) / us(proc_pipe),
         us(frame) / us(proc_pipe)
+    );
+    let wasm_bare = report(
+        "wasm frame round trip, empty TIC, no pixels",
+        frame_round_trip(empty_wasm(), 20_000, false),
+    );
+    let wasm_frame = report(
+        "wasm frame round trip, empty TIC, blitted",
+        frame_round_trip(empty_wasm(), 20_000, true),
+    );
+    println!(
+        "  -> wasm / Lua: no pixels {:.2}x, blitted {:.2}x\n",
+        us(wasm_bare) / us(bare),
+        us(wasm_frame) / us(frame)
     );
     let _ = pipe;
 
     let fork = report("bare fork+exec+wait (/bin/true)", bare_fork(200));
-    let restart = report("kill -> fresh runner with hello.lua loaded", respawn(300));
+    let restart = report(
+        "kill -> fresh runner with hello.lua loaded",
+        respawn("carts/hello.lua", 300, false),
+    );
     println!(
-        "  -> respawn / bare process: {:.2}x\n",
+        "  -> respawn / bare process: {:.2}x",
         us(restart) / us(fork)
+    );
+    let lua_first = report(
+        "kill -> first frame of hello.lua",
+        respawn("carts/hello.lua", 300, true),
+    );
+    let wasm_first = report(
+        "kill -> first frame of hello.wat (compiled in the runner)",
+        respawn("carts/hello.wat", 300, true),
+    );
+    println!(
+        "  -> wasm / Lua: {:.2}x (goal for wasm: <= 5 ms)\n",
+        us(wasm_first) / us(lua_first)
     );
 
     let (a, b, h) = busy_loops(40);

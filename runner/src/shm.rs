@@ -147,6 +147,26 @@ impl SharedMemory {
         }
     }
 
+    /// Writes `bytes` at `at` in the shared region's RAM, as the host does between requests
+    /// (input registers, saved persistent memory); for consoles played in-process. Out of
+    /// range writes are ignored.
+    pub fn write_shared_ram(&mut self, at: usize, bytes: &[u8]) {
+        if at
+            .checked_add(bytes.len())
+            .is_some_and(|end| end <= RAM_SIZE)
+        {
+            // SAFETY: at..at+len lies within the mapping's RAM region, and `bytes` is a
+            // borrowed slice elsewhere; `&mut self` makes this the only writer here.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    self.shared_ram_ptr().add(at),
+                    bytes.len(),
+                )
+            };
+        }
+    }
+
     fn shared_ram_ptr(&self) -> *mut u8 {
         // SAFETY: RAM_OFFSET lies inside the mapping.
         unsafe { self.base.as_ptr().add(RAM_OFFSET) }

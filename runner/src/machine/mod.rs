@@ -160,7 +160,14 @@ impl Machine {
         self.mem.publish_ram();
     }
 
-    /// Copies what the host wrote into the shared region's RAM (`range`) into relocated RAM.
+    /// Writes into the shared region's RAM as the host would (see
+    /// [`SharedMemory::write_shared_ram`]).
+    pub fn write_shared_ram(&mut self, at: usize, bytes: &[u8]) {
+        self.mem.write_shared_ram(at, bytes);
+    }
+
+    /// Copies `range` of the shared region's RAM into relocated RAM (see
+    /// [`SharedMemory::receive_ram`]).
     pub fn receive_ram(&mut self, range: std::ops::Range<usize>) {
         self.mem.receive_ram(range);
     }

@@ -452,6 +452,35 @@ mod tests {
     }
 
     #[test]
+    fn memory_and_tables_grow_only_to_their_caps() {
+        // memory.grow and table.grow return -1 at the cap; the cart keeps running and
+        // keeps what it had. Results land in RAM at 0x14E04 (persistent memory).
+        let mut cart = load(
+            r#"(module
+              (import "env" "memory" (memory 2))
+              (table $t 1 funcref)
+              (func (export "TIC")
+                ;; LIMIT is 16 pages: 14 more fit, 15 do not
+                (i32.store (i32.const 0x14E04) (memory.grow (i32.const 15)))
+                (i32.store (i32.const 0x14E08) (memory.grow (i32.const 14)))
+                (i32.store (i32.const 0x14E0C) (memory.size))
+                ;; tables: up to 65,536 elements
+                (i32.store (i32.const 0x14E10) (table.grow $t (ref.null func) (i32.const 70000)))
+                (i32.store (i32.const 0x14E14) (table.grow $t (ref.null func) (i32.const 1000)))))"#,
+        )
+        .unwrap();
+        cart.frame(1, Some(0.0), true).unwrap();
+        let ram = cart.machine().ram();
+        let word = |at: usize| i32::from_le_bytes(ram[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            [word(0x14E04), word(0x14E08), word(0x14E0C)],
+            [-1, 2, 16],
+            "memory.grow"
+        );
+        assert_eq!([word(0x14E10), word(0x14E14)], [-1, 1], "table.grow");
+    }
+
+    #[test]
     fn traps_and_missing_exports_are_faults() {
         let f = load(
             r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") unreachable))"#,

@@ -1,0 +1,290 @@
+//! Wasmmark: TIC-80's WebAssembly bunnymark (`wasmmark`, hold UP to add five bunnies a
+//! frame) against its Lua twin (`luamark.lua`), each played by a real runner, and the cost
+//! of the wasm soft stop (epoch checks compiled into the cart) measured in-process.
+//!
+//! wasmmark keeps at most 1,200 bunnies, so both carts are measured at 200..1,200 bunnies:
+//! frame times side by side, the cost per bunny (a straight-line fit of the median frame
+//! time), and what the fits put at 16.67 ms; then wasmmark's CPU time per frame with and
+//! without the epoch checks, in interleaved batches.
+//!
+//! Run with `cargo bench -p cartbox-host --bench wasmmark`. The carts come from
+//! `../shared/tic80-demos/`, or from the directory in `CARTBOX_TIC80_DEMOS`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cartbox_host::zygote::ZygoteCommand;
+use cartbox_host::{Cart, Console, ConsoleConfig, Input};
+use cartbox_protocol::ram;
+use cartbox_runner::machine::Machine;
+use cartbox_runner::shm::SharedMemory;
+use cartbox_runner::wasm::{self, WasmCart};
+use nix::time::{ClockId, clock_gettime};
+
+/// Frames measured at each bunny count.
+const FRAMES: usize = 60;
+/// Frames per side for the guard's cost, and the batch each side runs before the other.
+const GUARD_FRAMES: usize = 600;
+const BATCH: usize = 10;
+/// Bunnies on screen while the guard's cost is measured.
+const GUARD_BUNNIES: usize = 1_200;
+const FRAME_BUDGET: Duration = Duration::from_micros(16_667);
+const UP: u8 = 1;
+
+fn demos() -> PathBuf {
+    match std::env::var("CARTBOX_TIC80_DEMOS") {
+        Ok(p) => p.into(),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/tic80-demos"),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(v: &mut [Duration], q: f64) -> Duration {
+    v.sort();
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+fn thread_cpu() -> Duration {
+    Duration::from(clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("clock_gettime"))
+}
+
+fn load(path: &PathBuf) -> Cart {
+    match Cart::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wasmmark: {e}\n(set CARTBOX_TIC80_DEMOS to TIC-80's demo directory)");
+            std::process::exit(66);
+        }
+    }
+}
+
+/// Frame times of `cart` in a real runner at each bunny count of `levels`:
+/// (bunnies, p50, p90).
+fn levels(name: &str, cart: Cart, levels: &[usize]) -> Vec<(usize, Duration, Duration)> {
+    let mut console = Console::new(ConsoleConfig {
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(env!("CARGO_BIN_EXE_cartbox"))),
+        ..ConsoleConfig::default()
+    })
+    .expect("console");
+    console.load(cart).expect("load");
+    let hold = Input {
+        gamepads: [UP, 0, 0, 0],
+        ..Input::default()
+    };
+    let idle = Input::default();
+    let mut bunnies = 1usize;
+    let mut out = Vec::new();
+    for &target in levels {
+        while bunnies < target {
+            console.run_frame(&hold, false).expect("frame");
+            bunnies += 5;
+        }
+        let mut times: Vec<Duration> = (0..FRAMES)
+            .map(|_| {
+                let t = Instant::now();
+                console.frame(&idle).expect("frame");
+                t.elapsed()
+            })
+            .collect();
+        let (p50, p90) = (percentile(&mut times, 0.5), percentile(&mut times, 0.9));
+        out.push((bunnies, p50, p90));
+    }
+    let _ = name;
+    out
+}
+
+/// Least-squares line of p50 against bunnies: (seconds per bunny, fixed seconds).
+fn fit(levels: &[(usize, Duration, Duration)]) -> (f64, f64) {
+    let n = levels.len() as f64;
+    let (mx, my) = levels.iter().fold((0.0, 0.0), |(x, y), l| {
+        (x + l.0 as f64 / n, y + l.1.as_secs_f64() / n)
+    });
+    let (sxy, sxx) = levels.iter().fold((0.0, 0.0), |(sxy, sxx), l| {
+        let dx = l.0 as f64 - mx;
+        (sxy + dx * (l.1.as_secs_f64() - my), sxx + dx * dx)
+    });
+    let per = sxy / sxx;
+    (per, my - per * mx)
+}
+
+/// wasmmark in this process, guarded (epoch checks) or not.
+struct InProcess {
+    cart: WasmCart,
+    seq: u64,
+    frames: u64,
+}
+
+impl InProcess {
+    fn new(cart: &Cart, guarded: bool) -> InProcess {
+        Self::with_module(cart, cart.module.as_deref().expect("a wasm cart"), guarded)
+    }
+
+    fn with_module(cart: &Cart, module: &[u8], guarded: bool) -> InProcess {
+        let cap = 256 << 20;
+        let engine = if guarded {
+            wasm::engine(cap)
+        } else {
+            wasm::engine_unguarded(cap)
+        }
+        .expect("engine");
+        let machine = Machine::new(SharedMemory::anonymous().expect("mapping"), &cart.image);
+        let cart = WasmCart::load(&engine, machine, &cart.name, module, cap).expect("load");
+        InProcess {
+            cart,
+            seq: 1,
+            frames: 0,
+        }
+    }
+
+    fn frame(&mut self, buttons: u8) {
+        self.cart
+            .machine()
+            .write_shared_ram(ram::GAMEPADS, &[buttons, 0, 0, 0]);
+        self.seq += 1;
+        self.frames += 1;
+        let time = (self.frames - 1) as f64 * 1000.0 / 60.0;
+        self.cart
+            .frame(self.seq, Some(time), true)
+            .expect("in-process frame");
+        let _ = self.cart.machine().take_trace();
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let dir = demos();
+    let wasmmark = load(&dir.join("wasm/wasmmark.wasmp"));
+    let luamark = load(&dir.join("carts/luamark.lua"));
+    println!("Wasmmark and luamark in real runners, one run; frame = TIC + sound + blit\n");
+    // wasmmark keeps at most 1,200 bunnies (a fixed array in the demo): both carts are
+    // measured at the same counts up to there.
+    let counts: Vec<usize> = (1..=6).map(|k| k * 200).collect();
+    let wasm = levels("wasmmark", wasmmark.clone(), &counts);
+    let lua = levels("luamark", luamark, &counts);
+    println!(
+        "{:>8}  {:>10} {:>10}  {:>10} {:>10}  {:>8}",
+        "bunnies", "wasm p50", "wasm p90", "lua p50", "lua p90", "lua/wasm"
+    );
+    for (w, l) in wasm.iter().zip(&lua) {
+        println!(
+            "{:>8}  {:>7.3} ms {:>7.3} ms  {:>7.3} ms {:>7.3} ms  {:>7.2}x",
+            w.0,
+            ms(w.1),
+            ms(w.2),
+            ms(l.1),
+            ms(l.2),
+            l.1.as_secs_f64() / w.1.as_secs_f64()
+        );
+    }
+    let (w_per, w_fixed) = fit(&wasm);
+    let (l_per, l_fixed) = fit(&lua);
+    let capacity = |per: f64, fixed: f64| (FRAME_BUDGET.as_secs_f64() - fixed) / per;
+    let last = wasm.last().expect("levels");
+    println!(
+        "\nper bunny (fit of p50): wasm {:.3} us, lua {:.3} us = lua/wasm {:.2}x; fixed cost per \
+         frame wasm {:.3} ms, lua {:.3} ms",
+        w_per * 1e6,
+        l_per * 1e6,
+        l_per / w_per,
+        w_fixed * 1e3,
+        l_fixed * 1e3
+    );
+    println!(
+        "at 60 fps: wasmmark holds its maximum of {} bunnies with p90 {:.3} ms ({:.1} % of the \
+         frame); by the fits a wasm cart without the cap would hold {:.0}, luamark {:.0} \
+         ({:.2}x)\n",
+        last.0,
+        ms(last.2),
+        last.2.as_secs_f64() / FRAME_BUDGET.as_secs_f64() * 100.0,
+        capacity(w_per, w_fixed),
+        capacity(l_per, l_fixed),
+        capacity(w_per, w_fixed) / capacity(l_per, l_fixed)
+    );
+
+    // The soft stop's cost: the same cart compiled with and without epoch checks, the same
+    // input, CPU time per frame over interleaved batches.
+    let mut guarded = InProcess::new(&wasmmark, true);
+    let mut plain = InProcess::new(&wasmmark, false);
+    let mut bunnies = 1;
+    while bunnies < GUARD_BUNNIES {
+        guarded.frame(UP);
+        plain.frame(UP);
+        bunnies += 5;
+    }
+    let (mut g_cpu, mut p_cpu, mut ratios) = (Duration::ZERO, Duration::ZERO, Vec::new());
+    for _ in 0..GUARD_FRAMES / BATCH {
+        let t = thread_cpu();
+        for _ in 0..BATCH {
+            guarded.frame(0);
+        }
+        let g = thread_cpu() - t;
+        let t = thread_cpu();
+        for _ in 0..BATCH {
+            plain.frame(0);
+        }
+        let p = thread_cpu() - t;
+        g_cpu += g;
+        p_cpu += p;
+        ratios.push(g.as_secs_f64() / p.as_secs_f64());
+    }
+    report_guard(
+        &format!(
+            "at {bunnies} bunnies ({GUARD_FRAMES} frames each, interleaved batches of {BATCH}, in-process)"
+        ),
+        g_cpu,
+        p_cpu,
+        ratios,
+        GUARD_FRAMES as u32,
+    );
+
+    // The worst case for the checks: a cart that only loops (one check per iteration).
+    let spin = Cart::from_code("spin.wat", "");
+    let module = br#"(module (import "env" "memory" (memory 4 4))
+        (func (export "TIC") (local $i i32) (local $s i32)
+          (loop $l
+            (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $l (i32.lt_u (local.get $i) (i32.const 20000000))))
+          (i32.store (i32.const 0x14E04) (local.get $s))))"#;
+    let mut guarded = InProcess::with_module(&spin, module, true);
+    let mut plain = InProcess::with_module(&spin, module, false);
+    let (mut g_cpu, mut p_cpu, mut ratios) = (Duration::ZERO, Duration::ZERO, Vec::new());
+    for _ in 0..20 {
+        let t = thread_cpu();
+        guarded.frame(0);
+        let g = thread_cpu() - t;
+        let t = thread_cpu();
+        plain.frame(0);
+        let p = thread_cpu() - t;
+        g_cpu += g;
+        p_cpu += p;
+        ratios.push(g.as_secs_f64() / p.as_secs_f64());
+    }
+    report_guard(
+        "on a tight loop of 20 million iterations per frame (20 frames each, alternating)",
+        g_cpu,
+        p_cpu,
+        ratios,
+        20,
+    );
+}
+
+fn report_guard(what: &str, g_cpu: Duration, p_cpu: Duration, mut ratios: Vec<f64>, n: u32) {
+    ratios.sort_by(f64::total_cmp);
+    println!("soft-stop guard {what}:");
+    println!(
+        "  CPU per frame: epoch checks {:.3} ms / none {:.3} ms = {:.3}x ({:+.2} %); median of \
+         batch ratios {:+.2} % (goal <= 5 %)",
+        ms(g_cpu / n),
+        ms(p_cpu / n),
+        g_cpu.as_secs_f64() / p_cpu.as_secs_f64(),
+        (g_cpu.as_secs_f64() / p_cpu.as_secs_f64() - 1.0) * 100.0,
+        (ratios[ratios.len() / 2] - 1.0) * 100.0
+    );
+}
