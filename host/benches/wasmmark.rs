@@ -51,7 +51,7 @@ fn thread_cpu() -> Duration {
     Duration::from(clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("clock_gettime"))
 }
 
-fn load(path: &PathBuf) -> Cart {
+fn load(path: &std::path::Path) -> Cart {
     match Cart::load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -63,7 +63,7 @@ fn load(path: &PathBuf) -> Cart {
 
 /// Frame times of `cart` in a real runner at each bunny count of `levels`:
 /// (bunnies, p50, p90).
-fn levels(name: &str, cart: Cart, levels: &[usize]) -> Vec<(usize, Duration, Duration)> {
+fn levels(cart: Cart, levels: &[usize]) -> Vec<(usize, Duration, Duration)> {
     let mut console = Console::new(ConsoleConfig {
         virtual_time: true,
         zygote: Some(ZygoteCommand::binary(env!("CARGO_BIN_EXE_cartbox"))),
@@ -93,7 +93,6 @@ fn levels(name: &str, cart: Cart, levels: &[usize]) -> Vec<(usize, Duration, Dur
         let (p50, p90) = (percentile(&mut times, 0.5), percentile(&mut times, 0.9));
         out.push((bunnies, p50, p90));
     }
-    let _ = name;
     out
 }
 
@@ -165,8 +164,8 @@ fn main() {
     // wasmmark keeps at most 1,200 bunnies (a fixed array in the demo): both carts are
     // measured at the same counts up to there.
     let counts: Vec<usize> = (1..=6).map(|k| k * 200).collect();
-    let wasm = levels("wasmmark", wasmmark.clone(), &counts);
-    let lua = levels("luamark", luamark, &counts);
+    let wasm = levels(wasmmark.clone(), &counts);
+    let lua = levels(luamark, &counts);
     println!(
         "{:>8}  {:>10} {:>10}  {:>10} {:>10}  {:>8}",
         "bunnies", "wasm p50", "wasm p90", "lua p50", "lua p90", "lua/wasm"
