@@ -232,8 +232,36 @@ fn main() {
         return;
     }
     println!("Cartbox runner core benchmarks (one run; medians and ratios)\n");
+    // `-- respawn` (or round-trip, guard, cold) runs only that part.
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
 
-    let pipe = report(
+    if want("round-trip") {
+        round_trips();
+    }
+    if want("respawn") {
+        respawns();
+    }
+    if want("guard") {
+        let (a, b, h) = busy_loops(40);
+        let plain = report("busy Lua loop, plain mlua in-process, no guard", a);
+        let runner = report("busy Lua loop, real runner, guard armed", b);
+        let hooked = report("busy Lua loop, plain mlua, permanent count hook", h);
+        println!(
+            "  -> guarded runner / no guard: {:.3}x ({:+.1} %)   permanent hook / no guard: \
+             {:.2}x\n",
+            us(runner) / us(plain),
+            (us(runner) / us(plain) - 1.0) * 100.0,
+            us(hooked) / us(plain)
+        );
+    }
+    if want("cold") {
+        report("cold start: `cartbox run hello --frames 1`", cold_start(40));
+    }
+}
+
+fn round_trips() {
+    report(
         "pipe round trip, thread <-> thread",
         pipe_round_trip(20_000),
     );
@@ -268,8 +296,9 @@ fn main() {
         us(wasm_bare) / us(bare),
         us(wasm_frame) / us(frame)
     );
-    let _ = pipe;
+}
 
+fn respawns() {
     let fork = report("bare fork+exec+wait (/bin/true)", bare_fork(200));
     let restart = report(
         "kill -> fresh runner with hello.lua loaded",
@@ -291,17 +320,4 @@ fn main() {
         "  -> wasm / Lua: {:.2}x (goal for wasm: <= 5 ms)\n",
         us(wasm_first) / us(lua_first)
     );
-
-    let (a, b, h) = busy_loops(40);
-    let plain = report("busy Lua loop, plain mlua in-process, no guard", a);
-    let runner = report("busy Lua loop, real runner, guard armed", b);
-    let hooked = report("busy Lua loop, plain mlua, permanent count hook", h);
-    println!(
-        "  -> guarded runner / no guard: {:.3}x ({:+.1} %)   permanent hook / no guard: {:.2}x\n",
-        us(runner) / us(plain),
-        (us(runner) / us(plain) - 1.0) * 100.0,
-        us(hooked) / us(plain)
-    );
-
-    report("cold start: `cartbox run hello --frames 1`", cold_start(40));
 }

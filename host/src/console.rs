@@ -52,7 +52,7 @@ impl Default for ConsoleConfig {
         ConsoleConfig {
             budget: Duration::from_millis(2000),
             grace: Duration::from_millis(1000),
-            memory_limit: 256 << 20,
+            memory_limit: cartbox_protocol::message::DEFAULT_MEMORY_LIMIT,
             limits: RunnerLimits::default(),
             virtual_time: false,
             zygote: None,

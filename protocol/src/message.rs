@@ -13,6 +13,8 @@ pub const HOST_MESSAGE_LIMIT: usize = 4 << 20;
 /// Largest message a runner may send. The host refuses a longer length prefix before it
 /// allocates anything.
 pub const RUNNER_MESSAGE_LIMIT: usize = 64 << 10;
+/// The memory cap of a cart unless the user sets another (Lua heap, or wasm linear memory).
+pub const DEFAULT_MEMORY_LIMIT: u64 = 256 << 20;
 /// Largest WebAssembly module a cart may carry (it travels inside one host message).
 pub const MODULE_LIMIT: usize = 3 << 20;
 /// Longest text a runner puts in one message (trace output, error messages).

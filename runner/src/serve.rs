@@ -139,7 +139,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn st
         line: None,
     };
     let memory_limit = load.settings.memory_limit;
-    let engine = match wasm::engine(memory_limit) {
+    let engine = match wasm::engine_for(memory_limit) {
         Ok(e) => e,
         Err(m) => return report_fault(channel, at_load(m)),
     };

@@ -114,6 +114,7 @@ fn run(body: RunnerBody) -> Result<(), Error> {
 
 /// Work every runner would otherwise repeat, done once before any fork.
 fn warm_up() {
+    crate::wasm::warm_up();
     let _ = crate::machine::font::regular();
     let _ = crate::machine::font::small();
 }

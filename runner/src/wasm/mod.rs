@@ -79,10 +79,36 @@ fn bump_epoch() {
     }
 }
 
+/// An engine made before the fork, by the zygote, for the default memory cap: every
+/// runner forked afterwards starts with it (and with wasmtime's trap handlers installed)
+/// instead of making its own.
+static WARM: OnceLock<(u64, Engine)> = OnceLock::new();
+
+/// Done once in the zygote, before any fork: an engine for the default memory cap (no
+/// code is compiled there).
+pub fn warm_up() {
+    let cap = cartbox_protocol::message::DEFAULT_MEMORY_LIMIT;
+    if let Ok(engine) = engine(cap) {
+        let _ = WARM.set((cap, engine));
+    }
+}
+
+/// The engine for a cart whose memory may grow to `memory_cap` bytes: the warm one if the
+/// cap is the default, else a new one.
+pub fn engine_for(memory_cap: u64) -> Result<Engine, String> {
+    match WARM.get() {
+        Some((cap, engine)) if *cap == memory_cap => Ok(engine.clone()),
+        _ => engine(memory_cap),
+    }
+}
+
 /// What must happen before lockdown in a runner that will play a wasm cart: wasmtime
 /// installs its trap handlers (`rt_sigaction`, not allowed afterwards) with its first
-/// engine.
+/// engine, which the zygote has normally made already.
 pub fn prepare() -> Result<(), String> {
+    if WARM.get().is_some() {
+        return Ok(());
+    }
     engine(RAM_BYTES).map(drop)
 }
 
