@@ -64,7 +64,8 @@ fn demo_carts_match_tic80_except_where_text_is_drawn() {
         let dir_frames = dir.join("frames");
         for frame in [1, 60, 300] {
             let reference = dir_frames.join(format!("{name}_{frame}_full.png"));
-            let shot = scratch(&format!("conf-{name}-{frame}")).join("f.png");
+            let scratch_dir = scratch(&format!("conf-{name}-{frame}"));
+            let shot = scratch_dir.join("f.png");
             let out = cartbox(&[
                 "run",
                 dir.join(format!("carts/{name}.lua")).to_str().unwrap(),
