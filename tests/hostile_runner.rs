@@ -51,8 +51,11 @@ fn stall() -> ! {
 }
 
 /// The rogue runners.
-fn rogue(channel: OwnedFd, _shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> ! {
+fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> ! {
     let mode = std::env::var(MODE_ENV).unwrap_or_default();
+    if mode == "forbidden-syscall" {
+        forbidden_syscall(channel, shm);
+    }
     // Like a real runner stuck in C code: the soft stop does not end it.
     // SAFETY: ignoring a signal in a single-threaded forked child.
     unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
@@ -146,11 +149,34 @@ fn rogue(channel: OwnedFd, _shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> 
     }
 }
 
+/// A runner compromised after its real lockdown: it tries to open a file.
+fn forbidden_syscall(channel: OwnedFd, shm: OwnedFd) -> ! {
+    use cartbox_runner::{lockdown, seccomp::Profile, shm::SharedMemory, trap};
+    let mem = SharedMemory::map(&shm).expect("map");
+    drop(shm);
+    trap::install(&mem).expect("SIGSYS handler");
+    let channel = lockdown::close_fds(channel).expect("fds");
+    lockdown::apply(&Default::default(), Profile::Lua).expect("lockdown");
+    // Plain read and write, as the real runner's channel does (a socket's send is sendto).
+    let mut s = std::fs::File::from(channel);
+    let _ = s.write_all(&ready());
+    let mut len = [0u8; 4];
+    let _ = s.read_exact(&mut len);
+    let mut payload = vec![0u8; u32::from_le_bytes(len) as usize];
+    let _ = s.read_exact(&mut payload);
+    // SAFETY: a plain system call the filter denies; the process dies in it.
+    unsafe { libc::openat(libc::AT_FDCWD, c"/etc/passwd".as_ptr(), libc::O_RDONLY) };
+    // SAFETY: only reached if the sandbox let the call through.
+    unsafe { libc::_exit(99) }
+}
+
 /// What the host must conclude about a rogue.
 enum Want {
     Misbehaved(&'static str),
     NotResponding,
     Crashed(ExitStatus),
+    /// Killed by the sandbox, naming the call (in the description).
+    Denied(&'static str),
     HostError(&'static str),
 }
 
@@ -193,6 +219,7 @@ const CASES: &[(&str, Want)] = &[
     ("exit-code", Want::Crashed(ExitStatus::Code(3))),
     ("segfault", Want::Crashed(ExitStatus::Signal(libc::SIGSEGV))),
     ("stall-after-load", Want::NotResponding),
+    ("forbidden-syscall", Want::Denied("`openat` (257)")),
     ("no-such-zygote", Want::HostError("cannot start the zygote")),
 ];
 
@@ -231,7 +258,19 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
     match (want, &stop) {
         (Want::Misbehaved(msg), Stop::Misbehaved(got)) if got.contains(msg) => {}
         (Want::NotResponding, Stop::NotResponding { .. }) => {}
-        (Want::Crashed(status), Stop::Crashed { status: Some(got) }) if got == status => {}
+        (
+            Want::Crashed(status),
+            Stop::Crashed {
+                status: Some(got), ..
+            },
+        ) if got == status => {}
+        (
+            Want::Denied(call),
+            Stop::Crashed {
+                status: Some(ExitStatus::Signal(libc::SIGSYS)),
+                ..
+            },
+        ) if stop.describe("rogue.lua").contains(call) => {}
         _ => return Err(format!("wrong outcome: {stop:?}").into()),
     }
     // The host is fine: the description is one clean line.

@@ -31,6 +31,25 @@ fn every_forbidden_operation_kills_the_runner_with_sigsys() {
                 "{runtime:?} {probe:?} ({}) was not blocked",
                 probe.name()
             );
+            // The runner named the call its filter denied before it died.
+            let expected = match probe {
+                Probe::Open => "openat",
+                Probe::Socket => "socket",
+                Probe::Execve => "execve",
+                Probe::Fork => "clone",
+                Probe::Clone3 => "clone3",
+                Probe::Ptrace => "ptrace",
+                Probe::KillParent => "kill",
+                Probe::PrlimitParent => "prlimit64",
+                Probe::IoUring => "io_uring_setup",
+                Probe::MapWriteExec => "mmap",
+                Probe::ProtectWriteExec => "mprotect",
+            };
+            assert_eq!(
+                r.syscall.and_then(cartbox_protocol::syscalls::name),
+                Some(expected),
+                "{runtime:?} {probe:?}"
+            );
         }
     }
 }
@@ -160,7 +179,7 @@ fn sandbox_check_command_reports_every_probe_blocked() {
     assert_eq!(
         stdout
             .lines()
-            .filter(|l| l.ends_with("blocked (SIGSYS)"))
+            .filter(|l| l.contains("blocked (SIGSYS: "))
             .count(),
         Probe::ALL.len() * Runtime::ALL.len(),
         "{stdout}"

@@ -442,7 +442,10 @@ fn sandbox_check() -> i32 {
     }
     for r in &results {
         let verdict = if r.blocked() {
-            "blocked (SIGSYS)".to_owned()
+            match r.syscall.and_then(cartbox_protocol::syscalls::name) {
+                Some(name) => format!("blocked (SIGSYS: {name})"),
+                None => "blocked (SIGSYS)".to_owned(),
+            }
         } else {
             format!("NOT BLOCKED ({:?})", r.status)
         };

@@ -99,6 +99,8 @@ pub enum Stop {
     Crashed {
         /// How it ended.
         status: Option<ExitStatus>,
+        /// For a runner the sandbox killed: the system call it was denied, as it said.
+        syscall: Option<u32>,
     },
     /// The runner broke the protocol and was killed.
     Misbehaved(String),
@@ -139,8 +141,11 @@ impl Stop {
                 "{cart_name}: timed out while compiling (after {} ms); killed",
                 waited.as_millis()
             ),
-            Stop::Crashed { status } => {
-                format!("{cart_name}: the runner {}", describe_exit(*status))
+            Stop::Crashed { status, syscall } => {
+                format!(
+                    "{cart_name}: the runner {}",
+                    describe_exit(*status, *syscall)
+                )
             }
             Stop::Misbehaved(why) => {
                 format!("{cart_name}: the runner broke the protocol ({why}); killed")
@@ -164,7 +169,7 @@ impl From<RunnerStop> for Stop {
             RunnerStop::Fault(f) => Stop::Cart(f),
             RunnerStop::Hung { waited } => Stop::NotResponding { waited },
             RunnerStop::CompileTimeout { waited } => Stop::CompileTimeout { waited },
-            RunnerStop::Died { status } => Stop::Crashed { status },
+            RunnerStop::Died { status, syscall } => Stop::Crashed { status, syscall },
             RunnerStop::Protocol(p) => Stop::Misbehaved(p),
             RunnerStop::Host(h) => Stop::Host(h),
         }

@@ -68,6 +68,9 @@ pub enum RunnerStop {
     Died {
         /// How it ended, if the zygote told us in time.
         status: Option<ExitStatus>,
+        /// The system call its seccomp filter denied, as it reported before dying of
+        /// `SIGSYS` (a claim by the runner, used for the message only).
+        syscall: Option<u32>,
     },
     /// It broke the protocol: killed.
     Protocol(String),
@@ -472,7 +475,18 @@ impl RunnerProcess {
         let _ = sys::pidfd_kill(self.pidfd.as_fd());
         self.ended = true;
         let status = zygote.wait_exit(self.id, Duration::from_secs(1));
-        RunnerStop::Died { status }
+        let syscall = self.denied_syscall(status);
+        RunnerStop::Died { status, syscall }
+    }
+
+    /// For a runner that died of `SIGSYS`: the system call it says its filter denied.
+    pub fn denied_syscall(&self, status: Option<ExitStatus>) -> Option<u32> {
+        if status != Some(ExitStatus::Signal(libc::SIGSYS)) {
+            return None;
+        }
+        let mut word = [0u8; 4];
+        self.shm.read(shm::BLOCKED_SYSCALL_OFFSET, &mut word);
+        u32::from_le_bytes(word).checked_sub(1)
     }
 
     fn hung(&mut self, waited: Duration) -> RunnerStop {
@@ -537,8 +551,14 @@ fn kind(m: &RunnerMessage) -> &'static str {
     }
 }
 
-/// What an exit status means, for people.
-pub fn describe_exit(status: Option<ExitStatus>) -> String {
+/// What an exit status means, for people; `syscall` is the call the sandbox denied, when
+/// the runner said.
+pub fn describe_exit(status: Option<ExitStatus>, syscall: Option<u32>) -> String {
+    if let (Some(ExitStatus::Signal(libc::SIGSYS)), Some(nr)) = (status, syscall) {
+        let name = cartbox_protocol::syscalls::name(nr)
+            .map_or_else(|| format!("system call {nr}"), |n| format!("`{n}` ({nr})"));
+        return format!("killed by the sandbox (SIGSYS): it made a forbidden system call, {name}");
+    }
     match status {
         None => "ended without saying why".into(),
         Some(ExitStatus::Code(0)) => "exited without finishing its request".into(),
@@ -556,5 +576,32 @@ pub fn describe_exit(status: Option<ExitStatus>) -> String {
             }
             other => format!("killed by signal {other}"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exits_are_described_with_the_denied_call() {
+        let sigsys = Some(ExitStatus::Signal(libc::SIGSYS));
+        assert_eq!(
+            describe_exit(sigsys, Some(257)),
+            "killed by the sandbox (SIGSYS): it made a forbidden system call, `openat` (257)"
+        );
+        assert_eq!(
+            describe_exit(sigsys, Some(9999)),
+            "killed by the sandbox (SIGSYS): it made a forbidden system call, system call 9999"
+        );
+        // Without the runner's word, or for another ending, the status alone.
+        assert_eq!(
+            describe_exit(sigsys, None),
+            "killed by the sandbox (SIGSYS: a forbidden system call)"
+        );
+        assert_eq!(
+            describe_exit(Some(ExitStatus::Signal(libc::SIGSEGV)), Some(257)),
+            "crashed (SIGSEGV: invalid memory access)"
+        );
     }
 }

@@ -20,6 +20,8 @@ pub struct ProbeResult {
     pub ready: Option<RunnerReady>,
     /// How the runner ended.
     pub status: Option<ExitStatus>,
+    /// The system call the runner said its filter denied.
+    pub syscall: Option<u32>,
 }
 
 impl ProbeResult {
@@ -67,6 +69,7 @@ pub fn run_probe(zygote: &mut Zygote, runtime: Runtime, probe: Probe) -> ProbeRe
                 runtime,
                 ready,
                 status,
+                syscall: runner.denied_syscall(status),
             }
         }
         Err(_) => ProbeResult {
@@ -74,6 +77,7 @@ pub fn run_probe(zygote: &mut Zygote, runtime: Runtime, probe: Probe) -> ProbeRe
             runtime,
             ready: None,
             status: None,
+            syscall: None,
         },
     }
 }

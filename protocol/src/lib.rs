@@ -3,7 +3,8 @@
 //! Everything both sides must agree on lives here and nowhere else: the TIC-80 RAM map
 //! ([`ram`]), the layout of the shared memory region ([`shm`]), the cart image a runner is
 //! given ([`cart`]), the messages on the runner channel ([`message`]) and the zygote control
-//! channel ([`zygote`]), and how messages are framed with hard size limits ([`framing`]).
+//! channel ([`zygote`]), how messages are framed with hard size limits ([`framing`]), and the names of system
+//! calls, for reports of what the sandbox stopped ([`syscalls`]).
 //!
 //! This crate depends on nothing of ours; `runner` and `host` depend on it.
 
@@ -12,4 +13,5 @@ pub mod framing;
 pub mod message;
 pub mod ram;
 pub mod shm;
+pub mod syscalls;
 pub mod zygote;

@@ -4,7 +4,8 @@
 //!
 //! | offset         | size            | content                                         |
 //! |----------------|-----------------|-------------------------------------------------|
-//! | 0              | [`HEADER_SIZE`] | header: magic, version, offsets (written once)  |
+//! | 0              | [`HEADER_SIZE`] | header: magic, version, offsets (written once); |
+//! |                |                 | the syscall a dying runner was denied           |
 //! | [`RAM_OFFSET`] | 96 KiB          | the TIC-80 RAM map ([`crate::ram`])             |
 //! | [`FRAME_OFFSET`]| 256x144x4      | the finished frame, border included             |
 //!
@@ -27,6 +28,12 @@ pub const FRAME_PIXELS: usize = FULL_WIDTH * FULL_HEIGHT;
 pub const FRAME_SIZE: usize = FRAME_PIXELS * 4;
 /// Total size of the region.
 pub const SHM_SIZE: usize = FRAME_OFFSET + FRAME_SIZE;
+
+/// Where in the header a runner stopped by its seccomp filter leaves the number of the
+/// system call it was denied, plus one (a little-endian `u32`; 0: none), just before it
+/// dies. The host reads it after the runner is gone, to name the call; like everything a
+/// runner writes, it is only a claim, used for the message and nothing else.
+pub const BLOCKED_SYSCALL_OFFSET: usize = 64;
 
 /// Magic bytes at the start of the header.
 pub const MAGIC: [u8; 8] = *b"CARTBOX\0";

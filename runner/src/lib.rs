@@ -13,5 +13,6 @@ pub mod probe;
 pub mod seccomp;
 pub mod serve;
 pub mod shm;
+pub mod trap;
 pub mod wasm;
 pub mod zygote;

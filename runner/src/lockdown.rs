@@ -7,8 +7,8 @@
 //! 4. not dumpable (no ptrace attach by same-uid processes, no core);
 //! 5. Landlock: every filesystem and network right handled, none granted, signals and
 //!    abstract sockets scoped (best effort: the kernel's ABI is reported);
-//! 6. a seccomp allowlist ([`crate::seccomp`]) for all threads, whose default action kills
-//!    the whole process.
+//! 6. a seccomp allowlist ([`crate::seccomp`]) for all threads, whose default action traps
+//!    into [`crate::trap`], which records the call and lets the process die of `SIGSYS`.
 //!
 //! The shared memory is mapped before this starts; its descriptor is closed in step 1.
 

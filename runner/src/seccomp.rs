@@ -1,4 +1,6 @@
-//! The seccomp allowlists. Anything not listed kills the whole process (`SIGSYS`).
+//! The seccomp allowlists. Anything not listed traps (`SECCOMP_RET_TRAP`): the runner's
+//! `SIGSYS` handler ([`crate::trap`]) records which call it was, and the process dies of
+//! `SIGSYS`.
 //!
 //! Each entry says why a running cart needs it. Arguments are checked where a call could
 //! reach beyond the runner: reads and writes only on the channel, `tgkill` only on the
@@ -132,7 +134,7 @@ pub fn compile(profile: Profile) -> Result<BpfProgram, seccompiler::Error> {
     let pid = std::process::id();
     let filter = SeccompFilter::new(
         rules(profile, pid)?,
-        SeccompAction::KillProcess,
+        SeccompAction::Trap,
         SeccompAction::Allow,
         std::env::consts::ARCH.try_into()?,
     )?;

@@ -53,6 +53,7 @@ fn serve(
     let mut channel = Channel::new(channel);
     install_panic_hook();
     guard::install_handler()?;
+    crate::trap::install(&mem)?;
     let profile = match program {
         RunnerProgram::Wasm | RunnerProgram::WasmProbe(_) => {
             wasm::prepare()?;

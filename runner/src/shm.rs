@@ -167,6 +167,11 @@ impl SharedMemory {
         }
     }
 
+    /// The start of the mapping (its header page), for the runner's `SIGSYS` handler.
+    pub(crate) fn header_ptr(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
     fn shared_ram_ptr(&self) -> *mut u8 {
         // SAFETY: RAM_OFFSET lies inside the mapping.
         unsafe { self.base.as_ptr().add(RAM_OFFSET) }
