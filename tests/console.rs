@@ -132,3 +132,28 @@ fn menu_items_come_from_the_metadata_and_call_menu() {
         "MENU changed the cart's state"
     );
 }
+
+#[test]
+fn restarts_and_kills_leave_no_records_behind() {
+    // Every way a runner ends, many times: restarted while fine, failing, hung and killed.
+    let mut console = console(50, 50);
+    let ok = Cart::from_code("ok.lua", "function TIC() cls(1) end");
+    let fails = Cart::from_code("fails.lua", "function TIC() error('no') end");
+    for round in 0..30 {
+        console.load(ok.clone()).unwrap();
+        console.frame(&Input::default()).unwrap();
+        console.restart().unwrap();
+        console.load(fails.clone()).unwrap();
+        assert!(console.frame(&Input::default()).is_err());
+        if round % 10 == 0 {
+            console.load(load("pattern.lua")).unwrap();
+            assert!(console.frame(&Input::default()).is_err(), "hung and killed");
+        }
+    }
+    console.load(ok).unwrap();
+    // Let the last reports arrive, then look: only the running runner is remembered.
+    std::thread::sleep(Duration::from_millis(200));
+    console.frame(&Input::default()).unwrap();
+    let (alive, exits, forgotten) = console.zygote().bookkeeping();
+    assert_eq!((alive, exits, forgotten), (1, 0, 0));
+}

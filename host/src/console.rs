@@ -372,7 +372,10 @@ impl Console {
             }
             Err(stop) => {
                 self.flush_pmem();
-                self.runner = None;
+                // Killed or ended: nobody will ask the zygote how, later.
+                if let Some(runner) = self.runner.take() {
+                    self.zygote.forget(runner.id());
+                }
                 Err(stop)
             }
         }

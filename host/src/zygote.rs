@@ -1,6 +1,6 @@
 //! The host's side of the zygote: starting it, asking it for runners, hearing how they end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -90,6 +90,11 @@ pub struct Zygote {
     keeper: Option<JoinHandle<()>>,
     next_id: u64,
     exits: HashMap<u64, ExitStatus>,
+    /// Runners spawned and not yet reported ended.
+    alive: HashSet<u64>,
+    /// Runners still alive whose end nobody will ask about: their reports are dropped on
+    /// arrival (else every restart would leave one behind).
+    forgotten: HashSet<u64>,
     spawned: HashMap<u64, Result<Spawned, String>>,
 }
 
@@ -167,6 +172,8 @@ impl Zygote {
             keeper: Some(keeper),
             next_id: 1,
             exits: HashMap::new(),
+            alive: HashSet::new(),
+            forgotten: HashSet::new(),
             spawned: HashMap::new(),
         })
     }
@@ -278,6 +285,7 @@ impl Zygote {
                 .map_err(|e| ZygoteError::Gone(format!("unreadable event: {e}")))?;
             match event {
                 ZygoteEvent::Spawned { id, pid } => {
+                    self.alive.insert(id);
                     let r = fds
                         .into_iter()
                         .next()
@@ -289,7 +297,10 @@ impl Zygote {
                     self.spawned.insert(id, Err(reason));
                 }
                 ZygoteEvent::Exited { id, status } => {
-                    self.exits.insert(id, status);
+                    self.alive.remove(&id);
+                    if !self.forgotten.remove(&id) {
+                        self.exits.insert(id, status);
+                    }
                 }
             }
         }
@@ -315,7 +326,17 @@ impl Zygote {
     /// Forgets the exit report of runner `id`, if any (it ended as expected).
     pub fn forget(&mut self, id: u64) {
         let _ = self.pump();
-        self.exits.remove(&id);
+        if self.alive.contains(&id) {
+            self.forgotten.insert(id);
+        } else {
+            self.exits.remove(&id);
+        }
+    }
+
+    /// The bookkeeping kept about runners: (alive, exit reports kept, forgotten while
+    /// alive). Bounded by the runners alive and those whose end was not yet asked about.
+    pub fn bookkeeping(&self) -> (usize, usize, usize) {
+        (self.alive.len(), self.exits.len(), self.forgotten.len())
     }
 }
 
