@@ -255,38 +255,23 @@ impl Cart {
                 cart.meta.script = Some("wasm".into());
                 cart
             }
-            _ => {
-                // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
-                let tic = if png::is_png(&bytes) {
-                    png::extract(path, &bytes)?
-                } else {
-                    bytes
-                };
-                let parsed = tic::parse(path, &tic)?;
-                let meta = metadata(&parsed.image.code);
-                let mut cart = Cart {
-                    name: path.display().to_string(),
-                    image: parsed.image,
-                    meta,
-                    module: None,
-                };
-                let wasm = parsed.lang == Some(tic::LANG_WASM)
-                    || (parsed.lang.is_none() && cart.meta.script.as_deref() == Some("wasm"))
-                    || (parsed.lang.is_none() && !parsed.binary.is_empty());
-                if wasm {
-                    if parsed.binary.is_empty() {
-                        return Err(CartError::NoModule {
-                            path: path.to_owned(),
-                            expected: "the cart has no BINARY chunk".into(),
-                        });
-                    }
-                    cart.module = Some(check_module(path, parsed.binary)?);
-                    cart.meta.script = Some("wasm".into());
-                } else if let Some(l) = parsed.lang.filter(|l| *l != LANG_LUA) {
-                    cart.meta.script = Some(language_name(l).to_owned());
-                }
-                cart
-            }
+            _ => binary(path, &bytes)?,
+        };
+        apply_fallbacks(&mut cart.image);
+        Ok(cart)
+    }
+
+    /// Parses a cart held in memory as the file `path` would be read: text for `.lua`, else
+    /// a `.tic` or PNG cart (a WebAssembly cart's module comes from its BINARY chunks).
+    /// Never touches the filesystem: what the fuzzers and property tests drive.
+    pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
+        let is_lua = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("lua"));
+        let mut cart = if is_lua {
+            text::parse(path, bytes)?
+        } else {
+            binary(path, bytes)?
         };
         apply_fallbacks(&mut cart.image);
         Ok(cart)
@@ -377,6 +362,40 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, CartError> {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// A `.tic` cart, or a PNG cart with one inside.
+fn binary(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
+    // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
+    let tic = if png::is_png(bytes) {
+        png::extract(path, bytes)?
+    } else {
+        bytes.to_vec()
+    };
+    let parsed = tic::parse(path, &tic)?;
+    let meta = metadata(&parsed.image.code);
+    let mut cart = Cart {
+        name: path.display().to_string(),
+        image: parsed.image,
+        meta,
+        module: None,
+    };
+    let wasm = parsed.lang == Some(tic::LANG_WASM)
+        || (parsed.lang.is_none() && cart.meta.script.as_deref() == Some("wasm"))
+        || (parsed.lang.is_none() && !parsed.binary.is_empty());
+    if wasm {
+        if parsed.binary.is_empty() {
+            return Err(CartError::NoModule {
+                path: path.to_owned(),
+                expected: "the cart has no BINARY chunk".into(),
+            });
+        }
+        cart.module = Some(check_module(path, parsed.binary)?);
+        cart.meta.script = Some("wasm".into());
+    } else if let Some(l) = parsed.lang.filter(|l| *l != LANG_LUA) {
+        cart.meta.script = Some(language_name(l).to_owned());
+    }
+    Ok(cart)
 }
 
 /// The size check every module passes, binary or text.
