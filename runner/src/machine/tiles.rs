@@ -303,8 +303,8 @@ impl Machine {
         }
         let c = self.clip;
         if scale == 1 {
-            let (px0, px1) = ((c.l - x).max(0), (c.r.saturating_sub(x)).min(8));
-            let (py0, py1) = ((c.t - y).max(0), (c.b.saturating_sub(y)).min(8));
+            let (px0, px1) = (c.l.saturating_sub(x).max(0), c.r.saturating_sub(x).min(8));
+            let (py0, py1) = (c.t.saturating_sub(y).max(0), c.b.saturating_sub(y).min(8));
             if px0 >= px1 || py0 >= py1 {
                 return;
             }
@@ -610,6 +610,24 @@ mod tests {
                 m.poke4(((ram::TILES + n * 32) * 2 + y * 8 + x) as i32, v as u8);
             }
         }
+    }
+
+    #[test]
+    fn tiles_far_off_screen_draw_nothing_and_do_not_overflow() {
+        // Found by tests/attacks.rs: spr at x = i32::MIN overflowed the clip arithmetic.
+        let mut m = machine();
+        for (x, y) in [
+            (i32::MIN, i32::MIN),
+            (i32::MAX, i32::MAX),
+            (i32::MIN, 0),
+            (0, i32::MAX),
+        ] {
+            for scale in [1, 2, i32::MAX] {
+                m.spr(1, x, y, &[], scale, 0, 0, 4, 4);
+                m.spr(1, x, y, &[], scale, 3, 1, 1, 1);
+            }
+        }
+        assert!((0..136).all(|y| (0..240).all(|x| m.pix_get(x, y) == 0)));
     }
 
     #[test]

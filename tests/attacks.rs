@@ -1,0 +1,220 @@
+//! Hostile carts through the real host: each case is a cart written to hurt (CPU in the VM
+//! and inside C functions, memory with the collector stopped, stacks, floods, parser and
+//! compiler bombs, absurd API arguments), with the exact outcome asserted. After every
+//! case the same console plays a well-behaved cart, so the host is shown still drawing.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cartbox_host::zygote::ZygoteCommand;
+use cartbox_host::{Cart, Console, ConsoleConfig, Input, Stop};
+use cartbox_protocol::message::FaultKind;
+use common::*;
+
+/// How a hostile cart must end.
+#[derive(Debug)]
+enum Outcome {
+    /// Stopped by the runtime with this kind of fault and a message containing the text.
+    Fault(FaultKind, &'static str),
+    /// Killed by the host at the hard deadline (stuck inside a C function).
+    Killed,
+    /// Killed by the host while still compiling its module.
+    CompileKilled,
+    /// Not stopped at all: the frames run (absurd input is clipped or ignored).
+    Runs,
+}
+
+fn wasm(name: &str, wat: &str) -> Cart {
+    let mut cart = Cart::from_code(name, "");
+    cart.module = Some(wat.as_bytes().to_vec());
+    cart.meta.script = Some("wasm".into());
+    cart
+}
+
+fn lua(name: &str, code: &str) -> Cart {
+    Cart::from_code(name, code)
+}
+
+fn cases() -> Vec<(Cart, Outcome)> {
+    let nested_lua = format!("x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let nested_wasm = format!(
+        r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") {}{}))"#,
+        "(block ".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    vec![
+        // CPU in the VM and in C functions.
+        (
+            lua(
+                "sort.lua",
+                "function TIC() local t = {} for i = 1, 100 do t[i] = i end \
+                 table.sort(t, function(a, b) while true do end end) end",
+            ),
+            Outcome::Fault(FaultKind::Budget, "ran past its budget"),
+        ),
+        (
+            lua(
+                "pattern.lua",
+                "function TIC() local s = string.rep('a', 40) .. 'b' \
+                 string.find(s, string.rep('a*', 40) .. 'c') end",
+            ),
+            Outcome::Killed,
+        ),
+        // Memory: strings, tables with the collector stopped, coroutines.
+        (
+            lua(
+                "rep.lua",
+                "function TIC() local s = string.rep('x', 1 << 40) end",
+            ),
+            Outcome::Fault(FaultKind::Runtime, "resulting string too large"),
+        ),
+        (
+            lua(
+                "tables.lua",
+                "collectgarbage('stop') local t = {} \
+                 function TIC() while true do t[#t + 1] = {1, 2, 3, 4} end end",
+            ),
+            Outcome::Fault(
+                FaultKind::OutOfMemory,
+                "Lua heap reached its limit of 32 MiB",
+            ),
+        ),
+        (
+            lua(
+                "coroutines.lua",
+                "collectgarbage('stop') local t = {} \
+                 function TIC() while true do t[#t + 1] = coroutine.create(print) end end",
+            ),
+            Outcome::Fault(
+                FaultKind::OutOfMemory,
+                "Lua heap reached its limit of 32 MiB",
+            ),
+        ),
+        // Stacks: Lua recursion, and recursion through C (pcall).
+        (
+            // Lua's stack grows on the heap: at 32 MiB the cap comes before Lua's own
+            // stack limit (with the default 256 MiB it is "stack overflow").
+            lua(
+                "recurse.lua",
+                "local function f(n) return f(n + 1) + 1 end function TIC() f(1) end",
+            ),
+            Outcome::Fault(
+                FaultKind::OutOfMemory,
+                "Lua heap reached its limit of 32 MiB",
+            ),
+        ),
+        (
+            lua(
+                "crecurse.lua",
+                "local function f() return pcall(f) end function TIC() f() end",
+            ),
+            Outcome::Runs,
+        ),
+        // Parser and compiler bombs.
+        (
+            lua("nested.lua", &nested_lua),
+            Outcome::Fault(FaultKind::Syntax, "too many"),
+        ),
+        (wasm("nested.wat", &nested_wasm), Outcome::CompileKilled),
+        // Floods: trace output, persistent memory.
+        (
+            lua(
+                "trace.lua",
+                "function TIC() for i = 1, 20000 do trace(('\\27[2J'):rep(100)) end end",
+            ),
+            Outcome::Runs,
+        ),
+        (
+            lua(
+                "pmem.lua",
+                "function TIC() for i = 1, 1000000 do pmem(i % 256, i) end end",
+            ),
+            Outcome::Runs,
+        ),
+        // Absurd API arguments: clipped or ignored, never a crash.
+        (
+            lua(
+                "args.lua",
+                "function TIC() \
+                   spr(1e300, -1e300, 0/0, 255, 1e9, 7, 9, 1e9, 1e9) \
+                   map(-1e9, -1e9, 1e9, 1e9, 0/0, 1/0) \
+                   print(('x'):rep(100000), -5, -5, 12, true, 1e9) \
+                   memcpy(-1, 2^40, 2^31) memset(0x17ffff, 1, 1e9) \
+                   poke(2^53, 1) peek(-2^53) line(0/0, 1/0, -1/0, 1e308, 3) \
+                   tri(1e30, 1e30, -1e30, 0, 0, 1e30, 2) circ(120, 68, 2^31, 4) \
+                   clip(0/0, 0/0, 1e9, -1e9) textri(0,0,1e9,1e9,0,1e9, 0/0,0,0,0,0,0) \
+                 end",
+            ),
+            Outcome::Runs,
+        ),
+        (
+            wasm(
+                "args.wat",
+                r#"(module (import "env" "memory" (memory 4 4))
+                     (import "env" "map" (func $map (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+                     (import "env" "memset" (func $memset (param i32 i32 i32)))
+                     (import "env" "sfx" (func $sfx (param i32 i32 i32 i32 i32 i32 i32 i32)))
+                     (func (export "TIC")
+                       (call $map (i32.const -2147483648) (i32.const 2147483647)
+                                  (i32.const 2147483647) (i32.const 2147483647) (i32.const 0)
+                                  (i32.const 0) (i32.const 0) (i32.const 0) (i32.const -128)
+                                  (i32.const 0))
+                       (call $memset (i32.const 0) (i32.const 255) (i32.const -1))
+                       (call $sfx (i32.const 63) (i32.const -2147483648) (i32.const 2147483647)
+                                  (i32.const 2147483647) (i32.const 3) (i32.const 99)
+                                  (i32.const -99) (i32.const -2147483648))))"#,
+            ),
+            Outcome::Runs,
+        ),
+    ]
+}
+
+#[test]
+fn hostile_carts_end_as_expected_and_the_host_keeps_drawing() {
+    // A 32 MiB memory cap, so that memory bombs hit it well within the budget.
+    let mut console = Console::new(ConsoleConfig {
+        budget: Duration::from_millis(300),
+        grace: Duration::from_millis(300),
+        memory_limit: 32 << 20,
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(bin())),
+        ..ConsoleConfig::default()
+    })
+    .expect("console");
+    let good = Cart::from_code("good.lua", "function TIC() cls(5) end");
+    for (cart, want) in cases() {
+        let name = cart.name.clone();
+        let started = Instant::now();
+        let result = console.load(cart).and_then(|()| {
+            for _ in 0..3 {
+                console.frame(&Input::default())?;
+            }
+            Ok(())
+        });
+        let elapsed = started.elapsed();
+        match (&want, &result) {
+            (Outcome::Runs, Ok(())) => {}
+            (Outcome::Killed, Err(Stop::NotResponding { .. })) => {}
+            (Outcome::CompileKilled, Err(Stop::CompileTimeout { .. })) => {}
+            (Outcome::Fault(kind, text), Err(Stop::Cart(f)))
+                if f.kind == *kind && f.message.contains(text) => {}
+            _ => panic!("{name}: expected {want:?}, got {result:?}"),
+        }
+        // Never past three frames' worth of deadlines (and the load's).
+        assert!(
+            elapsed < Duration::from_millis(4 * 600) + Duration::from_secs(3),
+            "{name}: took {elapsed:?}"
+        );
+        let _ = console.take_trace();
+        // The same console plays a good cart at once.
+        console.load(good.clone()).unwrap();
+        console.frame(&Input::default()).unwrap();
+        let (_, _, rgb) = console.screenshot(false).unwrap();
+        assert_eq!(
+            &rgb[..3],
+            [0xa7, 0xf0, 0x70],
+            "{name}: the host draws again"
+        );
+    }
+}
