@@ -56,6 +56,9 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
     if mode == "forbidden-syscall" {
         forbidden_syscall(channel, shm);
     }
+    if mode == "scribble" || mode == "resize" {
+        well_behaved_but(channel, shm, &mode);
+    }
     // Like a real runner stuck in C code: the soft stop does not end it.
     // SAFETY: ignoring a signal in a single-threaded forked child.
     unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
@@ -170,6 +173,71 @@ fn forbidden_syscall(channel: OwnedFd, shm: OwnedFd) -> ! {
     unsafe { libc::_exit(99) }
 }
 
+/// Answers every request as a real runner would, but: "scribble" keeps writing random
+/// bytes over the whole shared memory from a second thread, also while the host copies
+/// frames and RAM out; "resize" first tries to shrink and grow the sealed memfd (and
+/// exits with code 42 if either works).
+fn well_behaved_but(channel: OwnedFd, shm: OwnedFd, mode: &str) -> ! {
+    use cartbox_protocol::message::{HOST_MESSAGE_LIMIT, HostMessage};
+    use cartbox_protocol::shm::SHM_SIZE;
+    if mode == "resize" {
+        for len in [0, 1 << 30] {
+            // SAFETY: ftruncate on a descriptor we own; it must fail (the memfd is sealed).
+            if unsafe { libc::ftruncate(std::os::fd::AsRawFd::as_raw_fd(&shm), len) } == 0 {
+                // SAFETY: leaving the forked child at once.
+                unsafe { libc::_exit(42) }
+            }
+        }
+    }
+    if mode == "scribble" {
+        // SAFETY: a fresh shared mapping of the memfd we were given, SHM_SIZE bytes.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                SHM_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                std::os::fd::AsRawFd::as_raw_fd(&shm),
+                0,
+            )
+        } as usize;
+        std::thread::spawn(move || {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            loop {
+                for i in (0..SHM_SIZE).step_by(8) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // SAFETY: inside the mapping; volatile, as the host may be reading.
+                    unsafe { ((base + i) as *mut u64).write_volatile(x) };
+                }
+            }
+        });
+    }
+    let mut s = UnixStream::from(channel);
+    let _ = s.write_all(&ready());
+    loop {
+        let mut len = [0u8; 4];
+        if s.read_exact(&mut len).is_err() {
+            stall()
+        }
+        let mut payload = vec![0u8; u32::from_le_bytes(len) as usize];
+        if s.read_exact(&mut payload).is_err() {
+            stall()
+        }
+        let reply = match framing::decode::<HostMessage, HOST_MESSAGE_LIMIT>(&payload) {
+            Ok(HostMessage::Load(l)) => RunnerMessage::Loaded { seq: l.seq },
+            Ok(HostMessage::Frame(f)) => RunnerMessage::FrameDone {
+                seq: f.seq,
+                exit: false,
+            },
+            Ok(HostMessage::Menu { seq, .. }) => RunnerMessage::MenuDone { seq },
+            Err(_) => stall(),
+        };
+        let _ = s.write_all(&frame(&reply));
+    }
+}
+
 /// What the host must conclude about a rogue.
 enum Want {
     Misbehaved(&'static str),
@@ -177,6 +245,8 @@ enum Want {
     Crashed(ExitStatus),
     /// Killed by the sandbox, naming the call (in the description).
     Denied(&'static str),
+    /// Served as if nothing were wrong: 50 frames with pixels and pmem read back.
+    Runs,
     HostError(&'static str),
 }
 
@@ -220,6 +290,8 @@ const CASES: &[(&str, Want)] = &[
     ("segfault", Want::Crashed(ExitStatus::Signal(libc::SIGSEGV))),
     ("stall-after-load", Want::NotResponding),
     ("forbidden-syscall", Want::Denied("`openat` (257)")),
+    ("scribble", Want::Runs),
+    ("resize", Want::Runs),
     ("no-such-zygote", Want::HostError("cannot start the zygote")),
 ];
 
@@ -229,7 +301,12 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
     if mode == "no-such-zygote" {
         command.program = "/nonexistent/cartbox".into();
     }
+    // The runs that must go on also save persistent memory, copied from shared memory the
+    // rogue scribbles on.
+    let pmem_dir = matches!(want, Want::Runs)
+        .then(|| std::env::temp_dir().join(format!("cartbox-rogue-{}-{mode}", std::process::id())));
     let config = ConsoleConfig {
+        pmem_dir: pmem_dir.clone(),
         budget: Duration::from_millis(BUDGET_MS),
         grace: Duration::from_millis(GRACE_MS),
         virtual_time: true,
@@ -245,6 +322,24 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
             };
         }
     };
+    if matches!(want, Want::Runs) {
+        // Garbage in the shared memory is only garbage pixels and values: every frame,
+        // screenshot and pmem read completes.
+        console
+            .load(Cart::from_code("rogue.lua", "function TIC() end"))
+            .map_err(|e| format!("{e:?}"))?;
+        for _ in 0..50 {
+            console
+                .frame(&Input::default())
+                .map_err(|e| format!("{e:?}"))?;
+            console.screenshot(true).ok_or("no screenshot")?;
+        }
+        drop(console);
+        if let Some(dir) = pmem_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        return Ok(());
+    }
     let started = Instant::now();
     let result = console
         .load(Cart::from_code("rogue.lua", "function TIC() end"))
