@@ -23,6 +23,8 @@ enum Outcome {
     CompileKilled,
     /// Not stopped at all: the frames run (absurd input is clipped or ignored).
     Runs,
+    /// Runs, and its trace output is exactly this.
+    Traces(&'static str),
 }
 
 fn wasm(name: &str, wat: &str) -> Cart {
@@ -117,6 +119,32 @@ fn cases() -> Vec<(Cart, Outcome)> {
             Outcome::Fault(FaultKind::Syntax, "too many"),
         ),
         (wasm("nested.wat", &nested_wasm), Outcome::CompileKilled),
+        // Integrity: every way around the text-only loader, and poisoned shared state.
+        (
+            lua(
+                "loader.lua",
+                r#"local f = function() return 1 end
+                local function try(name, g)
+                  local ok, r = pcall(g)
+                  return name .. "=" .. ((ok and r) and "OPEN" or "closed")
+                end
+                local out = {
+                  try("dump", function() return load(string.dump(f)) end),
+                  try("mode-b", function() return load(string.dump(f), "x", "b") end),
+                  try("reader", function()
+                    local s = string.dump(f)
+                    return load(function() local c = s s = nil return c end)
+                  end),
+                  try("env", function() return load("return io", "x", "t", {io = 1})() == 1 end),
+                  try("debug", function() return debug.getinfo or debug.sethook end),
+                }
+                getmetatable("").__index = function() error("poisoned") end
+                cls = nil
+                local said
+                function TIC() if not said then trace(table.concat(out, " ")) said = true end end"#,
+            ),
+            Outcome::Traces("dump=closed mode-b=closed reader=closed env=OPEN debug=closed"),
+        ),
         // Floods: trace output, persistent memory.
         (
             lua(
@@ -182,7 +210,21 @@ fn hostile_carts_end_as_expected_and_the_host_keeps_drawing() {
         ..ConsoleConfig::default()
     })
     .expect("console");
-    let good = Cart::from_code("good.lua", "function TIC() cls(5) end");
+    let good = Cart::from_code(
+        "good.lua",
+        "function TIC() cls(5) assert(('x'):rep(2) == 'xx') end",
+    );
+    // Nothing any case does creates a file: the working directory stays as it was.
+    let listing = || -> Vec<_> {
+        let mut v: Vec<_> = std::fs::read_dir(".")
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing();
     for (cart, want) in cases() {
         let name = cart.name.clone();
         let started = Instant::now();
@@ -193,21 +235,23 @@ fn hostile_carts_end_as_expected_and_the_host_keeps_drawing() {
             Ok(())
         });
         let elapsed = started.elapsed();
+        let trace: Vec<String> = console.take_trace().into_iter().map(|t| t.text).collect();
         match (&want, &result) {
             (Outcome::Runs, Ok(())) => {}
+            (Outcome::Traces(text), Ok(())) if trace == [*text] => {}
             (Outcome::Killed, Err(Stop::NotResponding { .. })) => {}
             (Outcome::CompileKilled, Err(Stop::CompileTimeout { .. })) => {}
             (Outcome::Fault(kind, text), Err(Stop::Cart(f)))
                 if f.kind == *kind && f.message.contains(text) => {}
-            _ => panic!("{name}: expected {want:?}, got {result:?}"),
+            _ => panic!("{name}: expected {want:?}, got {result:?}, trace {trace:?}"),
         }
         // Never past three frames' worth of deadlines (and the load's).
         assert!(
             elapsed < Duration::from_millis(4 * 600) + Duration::from_secs(3),
             "{name}: took {elapsed:?}"
         );
-        let _ = console.take_trace();
-        // The same console plays a good cart at once.
+        // The same console plays a good cart at once, in a fresh VM (poisoned globals and
+        // metatables stayed behind).
         console.load(good.clone()).unwrap();
         console.frame(&Input::default()).unwrap();
         let (_, _, rgb) = console.screenshot(false).unwrap();
@@ -217,4 +261,5 @@ fn hostile_carts_end_as_expected_and_the_host_keeps_drawing() {
             "{name}: the host draws again"
         );
     }
+    assert_eq!(listing(), before, "a file appeared");
 }
