@@ -163,56 +163,43 @@ fn shapes(linker: &mut Linker<State>) -> Result<()> {
             machine(&mut c).clip(or(x, 0), or(y, 0), or(w, 240), or(h, 136));
         },
     )?;
-    linker.func_wrap(
-        "env",
-        "rect",
-        |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32, col: i32| {
-            machine(&mut c).rect(x, y, w, h, color(col));
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "rectb",
-        |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32, col: i32| {
-            machine(&mut c).rectb(x, y, w, h, color(col));
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "circ",
-        |mut c: C<'_>, x: i32, y: i32, r: i32, col: i32| {
-            if r >= 0 {
-                machine(&mut c).circ(x, y, r, color(col));
-            }
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "circb",
-        |mut c: C<'_>, x: i32, y: i32, r: i32, col: i32| {
-            if r >= 0 {
-                machine(&mut c).circb(x, y, r, color(col));
-            }
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "elli",
-        |mut c: C<'_>, x: i32, y: i32, a: i32, b: i32, col: i32| {
-            if a >= 0 && b >= 0 {
-                machine(&mut c).elli(x, y, a, b, color(col));
-            }
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "ellib",
-        |mut c: C<'_>, x: i32, y: i32, a: i32, b: i32, col: i32| {
-            if a >= 0 && b >= 0 {
-                machine(&mut c).ellib(x, y, a, b, color(col));
-            }
-        },
-    )?;
+    // Filled and outlined twins share their rules.
+    type Rect = fn(&mut Machine, i32, i32, i32, i32, i32);
+    type Circ = fn(&mut Machine, i32, i32, i32, i32);
+    type Tri = fn(&mut Machine, f32, f32, f32, f32, f32, f32, i32);
+    for (name, f) in [("rect", Machine::rect as Rect), ("rectb", Machine::rectb)] {
+        linker.func_wrap(
+            "env",
+            name,
+            move |mut c: C<'_>, x: i32, y: i32, w: i32, h: i32, col: i32| {
+                f(machine(&mut c), x, y, w, h, color(col));
+            },
+        )?;
+    }
+    for (name, f) in [("circ", Machine::circ as Circ), ("circb", Machine::circb)] {
+        // A negative radius draws nothing.
+        linker.func_wrap(
+            "env",
+            name,
+            move |mut c: C<'_>, x: i32, y: i32, r: i32, col: i32| {
+                if r >= 0 {
+                    f(machine(&mut c), x, y, r, color(col));
+                }
+            },
+        )?;
+    }
+    for (name, f) in [("elli", Machine::elli as Rect), ("ellib", Machine::ellib)] {
+        // Nor does a negative radius of an ellipse.
+        linker.func_wrap(
+            "env",
+            name,
+            move |mut c: C<'_>, x: i32, y: i32, a: i32, b: i32, col: i32| {
+                if a >= 0 && b >= 0 {
+                    f(machine(&mut c), x, y, a, b, color(col));
+                }
+            },
+        )?;
+    }
     linker.func_wrap(
         "env",
         "line",
@@ -220,20 +207,15 @@ fn shapes(linker: &mut Linker<State>) -> Result<()> {
             machine(&mut c).line(x0, y0, x1, y1, color(col));
         },
     )?;
-    linker.func_wrap(
-        "env",
-        "tri",
-        |mut c: C<'_>, x1: f32, y1: f32, x2: f32, y2: f32, x3: f32, y3: f32, col: i32| {
-            machine(&mut c).tri(x1, y1, x2, y2, x3, y3, color(col));
-        },
-    )?;
-    linker.func_wrap(
-        "env",
-        "trib",
-        |mut c: C<'_>, x1: f32, y1: f32, x2: f32, y2: f32, x3: f32, y3: f32, col: i32| {
-            machine(&mut c).trib(x1, y1, x2, y2, x3, y3, color(col));
-        },
-    )?;
+    for (name, f) in [("tri", Machine::tri as Tri), ("trib", Machine::trib)] {
+        linker.func_wrap(
+            "env",
+            name,
+            move |mut c: C<'_>, x1: f32, y1: f32, x2: f32, y2: f32, x3: f32, y3: f32, col: i32| {
+                f(machine(&mut c), x1, y1, x2, y2, x3, y3, color(col));
+            },
+        )?;
+    }
     Ok(())
 }
 
