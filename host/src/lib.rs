@@ -23,6 +23,7 @@ pub mod input_script;
 pub mod pmem;
 pub mod runner;
 pub mod sandbox_check;
+pub mod supervisor;
 mod sys;
 pub mod zygote;
 

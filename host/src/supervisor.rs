@@ -1,0 +1,289 @@
+//! A console on a thread of its own, for front-ends that must never wait on a runner.
+//!
+//! [`Console`] calls block until the runner answers or its deadline passes. A window (or
+//! any embedder with a UI thread) talks to a [`Supervisor`] instead: commands go over a
+//! channel, the supervisor thread runs the cart at 60 frames per second, and the newest
+//! finished frame is kept in a slot the UI copies from whenever it presents. While a frame
+//! is late, the UI keeps presenting the last one and can read how long the runner has been
+//! busy and how long until the host kills it ([`Supervisor::status`]).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use cartbox_protocol::shm::FRAME_PIXELS;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::cart::Cart;
+use crate::console::{Console, ConsoleConfig, ConsoleError, Input, Stop};
+use crate::runner::TraceLine;
+
+/// One frame at 60 Hz.
+pub const FRAME_TIME: Duration = Duration::from_nanos(16_666_667);
+
+/// Something the supervisor reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The cart is loaded (or restarted) and its frames are running.
+    Loaded,
+    /// The cart stopped: error, hang, crash; it stays stopped until a restart or load.
+    Stopped(Stop),
+    /// The cart called `exit()`.
+    Exited,
+    /// A line of `trace()` output.
+    Trace(TraceLine),
+}
+
+/// What the console is doing, as the UI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No cart is running (none loaded, or it stopped or exited).
+    Idle,
+    /// Frames are running and the last request was answered in time.
+    Running,
+    /// A request has been waiting for the runner this long; the host kills it after
+    /// `kill_in` more unless it answers.
+    Busy {
+        /// How long the runner has been working on the current request.
+        since: Duration,
+        /// Time left before the hard deadline.
+        kill_in: Duration,
+    },
+}
+
+enum Command {
+    Load(Box<Cart>),
+    Restart,
+    Input(Input),
+    Menu(u32),
+    Quit,
+}
+
+/// The newest finished frame.
+struct Latest {
+    number: u64,
+    pixels: Box<[u32; FRAME_PIXELS]>,
+}
+
+struct Shared {
+    latest: Mutex<Latest>,
+    /// When the request now in progress was sent, and whether frames are running.
+    state: Mutex<(Option<Instant>, bool)>,
+    /// Budget plus grace: when a busy runner is killed.
+    deadline: Duration,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave their data inconsistent (plain
+    // copies), so a poisoned lock is still good.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A console running on its own thread.
+pub struct Supervisor {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor").finish_non_exhaustive()
+    }
+}
+
+impl Supervisor {
+    /// Starts the console (and its zygote) on a new thread.
+    pub fn start(config: ConsoleConfig) -> Result<Supervisor, ConsoleError> {
+        let shared = Arc::new(Shared {
+            latest: Mutex::new(Latest {
+                number: 0,
+                pixels: Box::new([0; FRAME_PIXELS]),
+            }),
+            state: Mutex::new((None, false)),
+            deadline: config.budget + config.grace,
+        });
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let (started_tx, started_rx) = crossbeam_channel::bounded(1);
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("cartbox-supervisor".into())
+            .spawn(move || match Console::new(config) {
+                Ok(console) => {
+                    let _ = started_tx.send(Ok(()));
+                    run(console, &command_rx, &event_tx, &thread_shared);
+                }
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                }
+            })
+            .map_err(ConsoleError::Exe)?;
+        match started_rx.recv() {
+            Ok(Ok(())) => Ok(Supervisor {
+                commands,
+                events,
+                shared,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ConsoleError::Exe(std::io::Error::other(
+                "the supervisor thread ended before the console started",
+            ))),
+        }
+    }
+
+    /// Plays `cart` in a fresh runner (whatever was running is killed).
+    pub fn load(&self, cart: Cart) {
+        let _ = self.commands.send(Command::Load(Box::new(cart)));
+    }
+
+    /// Starts the current cart again in a fresh runner.
+    pub fn restart(&self) {
+        let _ = self.commands.send(Command::Restart);
+    }
+
+    /// The input the next frames see.
+    pub fn set_input(&self, input: Input) {
+        let _ = self.commands.send(Command::Input(input));
+    }
+
+    /// Picks item `index` of the cart's game menu.
+    pub fn menu(&self, index: u32) {
+        let _ = self.commands.send(Command::Menu(index));
+    }
+
+    /// Copies the newest finished frame into `out` if it is newer than frame `have`, and
+    /// returns its number (0 before the first). Never waits on a runner: at most on a
+    /// copy of one frame by the supervisor thread.
+    pub fn latest_frame(&self, have: u64, out: &mut [u32; FRAME_PIXELS]) -> u64 {
+        let latest = lock(&self.shared.latest);
+        if latest.number != have {
+            out.copy_from_slice(&latest.pixels[..]);
+        }
+        latest.number
+    }
+
+    /// What the console is doing.
+    pub fn status(&self) -> Status {
+        let (busy, running) = *lock(&self.shared.state);
+        match busy {
+            Some(at) => {
+                let since = at.elapsed();
+                Status::Busy {
+                    since,
+                    kill_in: self.shared.deadline.saturating_sub(since),
+                }
+            }
+            None if running => Status::Running,
+            None => Status::Idle,
+        }
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_event(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event, waiting up to `timeout`.
+    pub fn wait_event(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Quit);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The supervisor thread: commands between frames, frames at 60 Hz while a cart runs.
+fn run(
+    mut console: Console,
+    commands: &Receiver<Command>,
+    events: &Sender<Event>,
+    shared: &Shared,
+) {
+    let mut input = Input::default();
+    let mut next = Instant::now();
+    let mut pixels = Box::new([0u32; FRAME_PIXELS]);
+    loop {
+        let running = lock(&shared.state).1;
+        let command = if running {
+            commands.recv_deadline(next)
+        } else {
+            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
+        // Runs a request with the busy mark set, and reports how it ended.
+        let request =
+            |console: &mut Console, f: &mut dyn FnMut(&mut Console) -> Result<bool, Stop>| {
+                lock(&shared.state).0 = Some(Instant::now());
+                let result = f(console);
+                let mut state = lock(&shared.state);
+                state.0 = None;
+                state.1 = matches!(result, Ok(false));
+                result
+            };
+        let result = match command {
+            Ok(Command::Quit) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(Command::Input(i)) => {
+                input = i;
+                continue;
+            }
+            Ok(Command::Load(cart)) => {
+                next = Instant::now();
+                let mut cart = Some(*cart);
+                request(&mut console, &mut |c| {
+                    let cart = cart.take().ok_or_else(|| Stop::Host("no cart".into()))?;
+                    c.load(cart).map(|()| false)
+                })
+                .map(|_| Some(Event::Loaded))
+            }
+            Ok(Command::Restart) => {
+                next = Instant::now();
+                request(&mut console, &mut |c| c.restart().map(|()| false))
+                    .map(|_| Some(Event::Loaded))
+            }
+            Ok(Command::Menu(index)) if running => {
+                request(&mut console, &mut |c| c.menu(index).map(|()| false)).map(|_| None)
+            }
+            Ok(Command::Menu(_)) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                let frame = request(&mut console, &mut |c| c.frame(&input));
+                if console.copy_frame(&mut pixels) {
+                    let mut latest = lock(&shared.latest);
+                    latest.number += 1;
+                    latest.pixels.copy_from_slice(&pixels[..]);
+                }
+                // The next tick: one frame later, or from now if the cart fell behind
+                // (no burst of frames to catch up).
+                next += FRAME_TIME;
+                let now = Instant::now();
+                if next < now {
+                    next = now + FRAME_TIME;
+                }
+                match frame {
+                    Ok(true) => Ok(Some(Event::Exited)),
+                    Ok(false) => Ok(None),
+                    Err(stop) => Err(stop),
+                }
+            }
+        };
+        for line in console.take_trace() {
+            let _ = events.send(Event::Trace(line));
+        }
+        match result {
+            Ok(Some(event)) => {
+                let _ = events.send(event);
+            }
+            Ok(None) => {}
+            Err(stop) => {
+                let _ = events.send(Event::Stopped(stop));
+            }
+        }
+    }
+}
