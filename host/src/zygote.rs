@@ -333,9 +333,11 @@ impl Zygote {
         }
     }
 
-    /// The bookkeeping kept about runners: (alive, exit reports kept, forgotten while
-    /// alive). Bounded by the runners alive and those whose end was not yet asked about.
-    pub fn bookkeeping(&self) -> (usize, usize, usize) {
+    /// The bookkeeping kept about runners, after reading the reports waiting: (alive, exit
+    /// reports kept, forgotten while alive). Bounded by the runners alive and those whose
+    /// end was not yet asked about.
+    pub fn bookkeeping(&mut self) -> (usize, usize, usize) {
+        let _ = self.pump();
         (self.alive.len(), self.exits.len(), self.forgotten.len())
     }
 }
