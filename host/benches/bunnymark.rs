@@ -11,6 +11,8 @@
 //! Run with `cargo bench -p cartbox-host --bench bunnymark`. The cart comes from
 //! `../shared/tic80-demos/carts/luamark.lua`, or from the path in `CARTBOX_BUNNYMARK`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,7 @@ use cartbox_protocol::ram;
 use cartbox_runner::lua::LuaCart;
 use cartbox_runner::machine::Machine;
 use cartbox_runner::shm::SharedMemory;
-use nix::time::{ClockId, clock_gettime};
+use common::{ms, percentile, thread_cpu};
 
 /// Frames measured at each bunny count, per side.
 const FRAMES: usize = 60;
@@ -76,20 +78,7 @@ impl InProcess {
 fn process_cpu(pid: i32) -> Duration {
     let clock = nix::time::clock_getcpuclockid(nix::unistd::Pid::from_raw(pid))
         .expect("the runner's CPU clock");
-    Duration::from(clock_gettime(clock).expect("clock_gettime"))
-}
-
-fn thread_cpu() -> Duration {
-    Duration::from(clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("clock_gettime"))
-}
-
-fn percentile(v: &mut [Duration], q: f64) -> Duration {
-    v.sort();
-    v[((v.len() - 1) as f64 * q).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+    Duration::from(nix::time::clock_gettime(clock).expect("clock_gettime"))
 }
 
 struct Level {

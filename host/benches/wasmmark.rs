@@ -10,6 +10,8 @@
 //! Run with `cargo bench -p cartbox-host --bench wasmmark`. The carts come from
 //! `../shared/tic80-demos/`, or from the directory in `CARTBOX_TIC80_DEMOS`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -19,7 +21,7 @@ use cartbox_protocol::ram;
 use cartbox_runner::machine::Machine;
 use cartbox_runner::shm::SharedMemory;
 use cartbox_runner::wasm::{self, WasmCart};
-use nix::time::{ClockId, clock_gettime};
+use common::{ms, percentile, thread_cpu};
 
 /// Frames measured at each bunny count.
 const FRAMES: usize = 60;
@@ -36,19 +38,6 @@ fn demos() -> PathBuf {
         Ok(p) => p.into(),
         Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/tic80-demos"),
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(v: &mut [Duration], q: f64) -> Duration {
-    v.sort();
-    v[((v.len() - 1) as f64 * q).round() as usize]
-}
-
-fn thread_cpu() -> Duration {
-    Duration::from(clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("clock_gettime"))
 }
 
 fn load(path: &std::path::Path) -> Cart {
