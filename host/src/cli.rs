@@ -2,15 +2,17 @@
 //!
 //! ```text
 //! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
-//!                  [--input FILE] [--budget-ms MS] [--grace-ms MS] [--memory-mb MB]
+//!                  [--input FILE] [--gif PATH] [--keys MAP] [--scale N] [--stats]
+//!                  [--budget-ms MS] [--grace-ms MS] [--memory-mb MB] [--pmem DIR]
+//! cartbox watch CART [same options]
 //! cartbox sandbox-check
 //! ```
 //!
 //! Exit codes: 0 ran to the end or the cart called `exit()`; 1 the cart failed (syntax or
 //! runtime error, out of memory, stopped past its budget); 2 the runner was killed (not
 //! responding, crashed, sandbox violation, protocol violation); 64 and above for usage
-//! (64), malformed input (65), missing files (66), internal errors (70) and output files
-//! that cannot be written (73).
+//! (64), malformed input (65), missing files (66), no display for a window (69), internal
+//! errors (70) and output files that cannot be written (73).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +40,8 @@ pub mod exit {
     pub const DATA: i32 = 65;
     /// An input file is missing or unreadable.
     pub const NO_INPUT: i32 = 66;
+    /// No window can be opened (no display, or a build without the window).
+    pub const UNAVAILABLE: i32 = 69;
     /// Internal error.
     pub const SOFTWARE: i32 = 70;
     /// An output file cannot be written.
@@ -45,13 +49,19 @@ pub mod exit {
 }
 
 const USAGE: &str = "\
-usage: cartbox run CART [options]     play a cart
+usage: cartbox run CART [options]     play a cart in a window (or --headless)
+       cartbox watch CART [options]   play a cart and reload it whenever its file is saved
        cartbox sandbox-check          check that the sandbox works on this machine
        cartbox export CART OUT        write CART as a .tic or .png cart
        cartbox conformance DIR        play TIC-80's demo carts, compare with TIC-80's frames
 
 options for run:
   --headless           no window: run frames as fast as possible
+  --gif PATH           record the frames to PATH as a GIF (headless; in a window F9)
+  --keys MAP           keys for gamepad buttons, e.g. up=w,down=s,left=a,right=d,a=j
+                       (p2.a=... for player 2; key names in README.md)
+  --scale N            window size as a multiple of 256x144 (default 3)
+  --stats              print how regularly the window presented frames, at the end
   --frames N           stop after N frames (frame 1 is the first TIC)
   --screenshot PATH    write the last frame to PATH as PNG (240x136)
   --border             include the border in the screenshot (256x144)
@@ -62,6 +72,10 @@ options for run:
   --memory-mb MB       cap the cart's Lua heap (default 256)
   --pmem DIR           keep the cart's persistent memory under DIR (default without
                        --headless: ~/.local/share/cartbox; with it: not kept)
+
+window keys: Esc quit, F5 or Ctrl+R restart, F8 screenshot, F9 start/stop GIF,
+             F1 trace console, F11 or Alt+Enter fullscreen
+watch also restarts the cart on SIGUSR1 or a line on stdin (`quit` closes it)
 ";
 
 /// Runs the command line and returns the exit code.
@@ -76,6 +90,7 @@ pub fn main() -> i32 {
             exit::OK
         }
         Ok(Command::Run(args)) => run(args),
+        Ok(Command::Watch(args)) => run(args),
         Ok(Command::SandboxCheck) => sandbox_check(),
         Ok(Command::Conformance(dir)) => conformance(&dir),
         Ok(Command::Export { cart, out }) => export(&cart, &out),
@@ -111,6 +126,16 @@ pub struct RunArgs {
     pub memory_mb: Option<u64>,
     /// `--pmem DIR`.
     pub pmem: Option<PathBuf>,
+    /// `--gif PATH`.
+    pub gif: Option<PathBuf>,
+    /// `--keys MAP`.
+    pub keys: Option<String>,
+    /// `--scale N`.
+    pub scale: Option<u32>,
+    /// `--stats`.
+    pub stats: bool,
+    /// `cartbox watch`.
+    pub watch: bool,
 }
 
 /// A parsed command line.
@@ -118,6 +143,8 @@ pub struct RunArgs {
 pub enum Command {
     /// `cartbox run`.
     Run(RunArgs),
+    /// `cartbox watch`.
+    Watch(RunArgs),
     /// `cartbox sandbox-check`.
     SandboxCheck,
     /// `cartbox conformance DIR`.
@@ -170,7 +197,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             None => Ok(Command::SandboxCheck),
             Some(other) => Err(other.unexpected().to_string()),
         },
-        "run" => {
+        "run" | "watch" => {
             let mut a = RunArgs::default();
             let mut cart = None;
             let number = |p: &mut lexopt::Parser, name: &str| -> Result<u64, String> {
@@ -192,14 +219,39 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     Long("grace-ms") => a.grace_ms = Some(number(&mut p, "--grace-ms")?),
                     Long("memory-mb") => a.memory_mb = Some(number(&mut p, "--memory-mb")?),
                     Long("pmem") => a.pmem = Some(p.value().map_err(err)?.into()),
+                    Long("gif") => a.gif = Some(p.value().map_err(err)?.into()),
+                    Long("keys") => a.keys = Some(p.value().map_err(err)?.string().map_err(err)?),
+                    Long("scale") => {
+                        let n = number(&mut p, "--scale")?;
+                        a.scale = Some(
+                            u32::try_from(n)
+                                .ok()
+                                .filter(|n| (1..=16).contains(n))
+                                .ok_or("--scale must be 1 to 16")?,
+                        );
+                    }
+                    Long("stats") => a.stats = true,
                     Long("help") | Short('h') => return Ok(Command::Help),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
                 }
             }
-            a.cart = cart.ok_or("run needs a CART file")?;
+            a.cart = cart.ok_or_else(|| format!("{sub} needs a CART file"))?;
             if a.budget_ms == Some(0) {
                 return Err("--budget-ms must be at least 1".into());
+            }
+            if let Some(keys) = &a.keys {
+                crate::frontend::keys::KeyMap::parse(keys).map_err(|e| format!("--keys: {e}"))?;
+            }
+            if sub == "watch" {
+                if a.headless {
+                    return Err("watch needs a window: it cannot be --headless".into());
+                }
+                a.watch = true;
+                return Ok(Command::Watch(a));
+            }
+            if a.gif.is_some() && !a.headless {
+                return Err("--gif records headless runs; in a window, F9 records".into());
             }
             Ok(Command::Run(a))
         }
@@ -246,11 +298,6 @@ pub fn run(args: RunArgs) -> i32 {
         );
         return exit::CANT_CREATE;
     }
-    if !args.headless {
-        eprintln!(
-            "cartbox: this build has no window yet; running headless at 60 frames per second"
-        );
-    }
     let mut config = ConsoleConfig {
         virtual_time: args.headless,
         ..ConsoleConfig::default()
@@ -264,6 +311,15 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(mb) = args.memory_mb {
         config.memory_limit = mb.saturating_mul(1 << 20);
     }
+    if let Some(keys) = &args.keys {
+        match crate::frontend::keys::KeyMap::parse(keys) {
+            Ok(map) => config.keymap = map.0,
+            Err(e) => {
+                eprintln!("cartbox: --keys: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
     // Headless runs are repeatable: they keep persistent memory only where told to.
     config.pmem_dir = args.pmem.clone().or_else(|| {
         if args.headless {
@@ -272,6 +328,9 @@ pub fn run(args: RunArgs) -> i32 {
             crate::pmem::default_dir()
         }
     });
+    if !args.headless {
+        return run_window(args, cart, config);
+    }
     let mut console = match Console::new(config) {
         Ok(c) => c,
         Err(e) => {
@@ -294,7 +353,8 @@ pub fn run(args: RunArgs) -> i32 {
         border: args.border,
         trace: args.trace,
         input,
-        paced: !args.headless,
+        paced: false,
+        gif: args.gif.clone(),
     };
     match headless::run(&mut console, &opts) {
         Outcome::Finished { .. } => exit::OK,
@@ -307,7 +367,53 @@ pub fn run(args: RunArgs) -> i32 {
             );
             exit::CANT_CREATE
         }
+        Outcome::Gif(e) => {
+            let path = args.gif.unwrap_or_default();
+            eprintln!("cartbox: {}: cannot write the GIF: {e}", path.display());
+            exit::CANT_CREATE
+        }
     }
+}
+
+/// `cartbox run` in a window, and `cartbox watch`.
+#[cfg(feature = "window")]
+fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
+    use crate::frontend::window;
+    for (given, name) in [
+        (args.input.is_some(), "--input"),
+        (args.screenshot.is_some(), "--screenshot (in a window, F8)"),
+        (args.border, "--border"),
+    ] {
+        if given {
+            eprintln!("cartbox: {name} is for --headless runs");
+            return exit::USAGE;
+        }
+    }
+    let opts = window::Options {
+        path: args.cart.clone(),
+        cart,
+        config,
+        frames: args.frames,
+        watch: args.watch,
+        stats: args.stats,
+        scale: args.scale.unwrap_or(3),
+        out_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    match window::run(opts) {
+        Ok(window::Outcome::Closed) => exit::OK,
+        Ok(window::Outcome::Stopped(stop)) => stop_code(&stop),
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            exit::UNAVAILABLE
+        }
+    }
+}
+
+/// `cartbox run` without the window feature: say so.
+#[cfg(not(feature = "window"))]
+fn run_window(_args: RunArgs, _cart: Cart, _config: ConsoleConfig) -> i32 {
+    eprintln!("cartbox: this build has no window (the `window` feature is off); use --headless");
+    exit::UNAVAILABLE
 }
 
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
@@ -320,18 +426,18 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 /// Prints why the cart stopped and returns the exit code for it.
 fn report(cart: &str, stop: &Stop) -> i32 {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "cartbox: {}", terminal_safe(&stop.describe(cart)));
-    if let Stop::Cart(f) = stop {
-        if !f.callback.is_empty() {
-            let _ = writeln!(err, "  in {}", terminal_safe(&f.callback));
-        }
-        if !f.traceback.is_empty() {
-            let _ = writeln!(err, "stack traceback:");
-            for line in f.traceback.lines() {
-                let _ = writeln!(err, "  {}", terminal_safe(line));
-            }
+    for (i, line) in crate::frontend::stop_report(cart, stop).iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(err, "cartbox: {line}");
+        } else {
+            let _ = writeln!(err, "{line}");
         }
     }
+    stop_code(stop)
+}
+
+/// The exit code for a stop.
+fn stop_code(stop: &Stop) -> i32 {
     if stop.runner_killed() {
         exit::KILLED
     } else {

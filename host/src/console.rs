@@ -45,6 +45,9 @@ pub struct ConsoleConfig {
     /// some VMs), this keeps back-to-back frames fast; it costs at most this much CPU per
     /// message. Zero by default on a single CPU, where spinning only delays the other side.
     pub spin: Duration,
+    /// Which keys press which gamepad buttons (TIC-80's mapping in RAM), written before
+    /// every frame.
+    pub keymap: [u8; 32],
 }
 
 impl Default for ConsoleConfig {
@@ -58,6 +61,7 @@ impl Default for ConsoleConfig {
             zygote: None,
             pmem_dir: None,
             spin: default_spin(),
+            keymap: ram::DEFAULT_BUTTON_MAPPING,
         }
     }
 }
@@ -350,6 +354,9 @@ impl Console {
         regs[4..8].copy_from_slice(&input.mouse);
         regs[8..].copy_from_slice(&input.keyboard);
         runner.shm().write(RAM_OFFSET + ram::GAMEPADS, &regs);
+        runner
+            .shm()
+            .write(RAM_OFFSET + ram::BUTTON_MAPPING, &self.config.keymap);
         self.frames += 1;
         let time = self
             .config

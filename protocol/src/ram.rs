@@ -92,6 +92,21 @@ pub const FONT_PARAMS: usize = 0x3F8;
 /// Key code for each of the 32 gamepad buttons.
 pub const BUTTON_MAPPING: usize = 0x14E04;
 
+/// Key codes that press each gamepad button: player 1 on the arrows, Z, X, A, S. TIC-80's
+/// studio writes its configured mapping into RAM every frame; this is its default.
+pub const DEFAULT_BUTTON_MAPPING: [u8; 32] = {
+    let mut m = [0u8; 32];
+    m[0] = 58; // up
+    m[1] = 59; // down
+    m[2] = 60; // left
+    m[3] = 61; // right
+    m[4] = 26; // A: Z
+    m[5] = 24; // B: X
+    m[6] = 1; // X: A
+    m[7] = 19; // Y: S
+    m
+};
+
 /// The SWEETIE-16 palette, TIC-80's default.
 pub const SWEETIE16: [u8; PALETTE_SIZE] = [
     0x1a, 0x1c, 0x2c, 0x5d, 0x27, 0x5d, 0xb1, 0x3e, 0x53, 0xef, 0x7d, 0x57, 0xff, 0xcd, 0x75, 0xa7,

@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cartbox_protocol::shm::FRAME_PIXELS;
+
+use super::gif::GifRecorder;
 use crate::console::{Console, Input, Stop};
 use crate::input_script::InputScript;
 use crate::runner::TraceLine;
@@ -24,6 +27,8 @@ pub struct Options {
     pub input: InputScript,
     /// Run at 60 frames per second instead of as fast as possible.
     pub paced: bool,
+    /// Record every frame to this GIF.
+    pub gif: Option<PathBuf>,
 }
 
 /// How a headless run ended.
@@ -38,6 +43,8 @@ pub enum Outcome {
     Stopped(Stop),
     /// The screenshot could not be written.
     Screenshot(std::io::Error),
+    /// The GIF could not be written.
+    Gif(std::io::Error),
 }
 
 /// Runs a loaded console.
@@ -45,6 +52,14 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
     let mut out = std::io::stdout().lock();
     let start = Instant::now();
     let mut n = 0;
+    let mut gif = match &opts.gif {
+        Some(path) => match GifRecorder::create(path) {
+            Ok(g) => Some(g),
+            Err(e) => return Outcome::Gif(e),
+        },
+        None => None,
+    };
+    let mut pixels_out = Box::new([0u32; FRAME_PIXELS]);
     loop {
         if opts.frames.is_some_and(|f| n >= f) {
             break;
@@ -56,18 +71,35 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
         };
         // Pixels are only converted for the frame the screenshot shows (and the frame in
         // which the cart exits, which the runner always converts).
-        let pixels = opts.screenshot.is_some() && opts.frames == Some(n);
+        let pixels = gif.is_some() || (opts.screenshot.is_some() && opts.frames == Some(n));
         let result = console.run_frame(&input, pixels);
         print_trace(&mut out, console.take_trace(), opts.trace);
+        if let Some(g) = gif.as_mut()
+            && result.is_ok()
+            && console.copy_frame(&mut pixels_out)
+            && let Err(e) = g.offer(&pixels_out)
+        {
+            return Outcome::Gif(e);
+        }
         match result {
             Ok(false) => {}
             Ok(true) => break,
-            Err(stop) => return Outcome::Stopped(stop),
+            Err(stop) => {
+                if let Some(g) = gif.take() {
+                    let _ = g.finish();
+                }
+                return Outcome::Stopped(stop);
+            }
         }
         if opts.paced {
             let due = start + Duration::from_secs_f64(n as f64 / 60.0);
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
         }
+    }
+    if let Some(g) = gif.take()
+        && let Err(e) = g.finish()
+    {
+        return Outcome::Gif(e);
     }
     if let Some(path) = &opts.screenshot
         && let Some((w, h, rgb)) = console.screenshot(opts.border)

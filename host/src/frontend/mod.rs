@@ -1,3 +1,36 @@
 //! Front-ends: thin loops that feed input into a [`crate::Console`] and take frames out.
 
+#[cfg(feature = "gamepad")]
+mod gamepad;
+pub mod gif;
 pub mod headless;
+pub mod keys;
+pub mod overlay;
+#[cfg(feature = "window")]
+mod signals;
+#[cfg(feature = "window")]
+mod watch;
+#[cfg(feature = "window")]
+pub mod window;
+
+use crate::console::Stop;
+
+/// Why a cart stopped, for people: the one-line reason (naming file and line where known),
+/// then the callback and the stack traceback of a cart error. Made safe for a terminal.
+pub fn stop_report(cart: &str, stop: &Stop) -> Vec<String> {
+    let mut out = vec![headless::terminal_safe(&stop.describe(cart))];
+    if let Stop::Cart(f) = stop {
+        if !f.callback.is_empty() {
+            out.push(format!("  in {}", headless::terminal_safe(&f.callback)));
+        }
+        if !f.traceback.is_empty() {
+            out.push("stack traceback:".into());
+            out.extend(
+                f.traceback
+                    .lines()
+                    .map(|l| format!("  {}", headless::terminal_safe(l))),
+            );
+        }
+    }
+    out
+}

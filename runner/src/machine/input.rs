@@ -8,20 +8,9 @@ use cartbox_protocol::ram::{self, RAM_SIZE};
 
 use super::Machine;
 
-/// Key codes that press each gamepad button: player 1 on the arrows, Z, X, A, S. TIC-80's
-/// studio writes its configured mapping into RAM every frame; this is its default.
-pub const DEFAULT_MAPPING: [u8; 32] = {
-    let mut m = [0u8; 32];
-    m[0] = 58; // up
-    m[1] = 59; // down
-    m[2] = 60; // left
-    m[3] = 61; // right
-    m[4] = 26; // A: Z
-    m[5] = 24; // B: X
-    m[6] = 1; // X: A
-    m[7] = 19; // Y: S
-    m
-};
+/// Key codes that press each gamepad button by default (player 1 on the arrows, Z, X, A,
+/// S), as TIC-80's studio does.
+pub const DEFAULT_MAPPING: [u8; 32] = ram::DEFAULT_BUTTON_MAPPING;
 
 /// Number of key codes (`tic_keys_count`).
 pub const KEY_COUNT: usize = 95;
@@ -75,10 +64,13 @@ fn pads(ram: &[u8; RAM_SIZE]) -> u32 {
 }
 
 impl Input {
-    /// Start of a tick: the mapping is restored, mapped keys press their buttons, the hold
-    /// counters move, and the snapshot is taken.
+    /// Start of a tick: mapped keys press their buttons, the hold counters move, and the
+    /// snapshot is taken. The mapping is the one in RAM, which the host writes before every
+    /// frame (as TIC-80's studio writes its configured mapping), so a cart that pokes it
+    /// changes nothing past the frame it pokes in.
     pub(super) fn begin_frame(&mut self, ram: &mut [u8; RAM_SIZE]) {
-        ram[ram::BUTTON_MAPPING..ram::BUTTON_MAPPING + 32].copy_from_slice(&DEFAULT_MAPPING);
+        let mut mapping = [0u8; 32];
+        mapping.copy_from_slice(&ram[ram::BUTTON_MAPPING..ram::BUTTON_MAPPING + 32]);
         let mut now = pads(ram);
         let keys = [
             ram[ram::KEYBOARD],
@@ -86,7 +78,7 @@ impl Input {
             ram[ram::KEYBOARD + 2],
             ram[ram::KEYBOARD + 3],
         ];
-        for (button, code) in DEFAULT_MAPPING.iter().enumerate() {
+        for (button, code) in mapping.iter().enumerate() {
             if *code != 0 && keys.contains(code) {
                 now |= 1 << button;
             }

@@ -1,0 +1,164 @@
+//! What the host draws over a cart's picture: the "not responding" countdown, the reason
+//! a cart stopped, the trace console. Drawn into the 256x144 output with the console's own
+//! font, so it scales with the picture like everything else.
+
+use cartbox_protocol::ram::{FULL_HEIGHT, FULL_WIDTH};
+use cartbox_protocol::shm::FRAME_PIXELS;
+
+/// Width of a character cell in pixels.
+pub const CELL: usize = 6;
+/// Height of a text line in pixels.
+pub const LINE: usize = 8;
+/// Characters that fit on a line with a 4-pixel margin each side.
+pub const COLUMNS: usize = (FULL_WIDTH - 8) / CELL;
+
+/// Colours (0x00RRGGBB) from the SWEETIE-16 palette.
+pub mod colour {
+    /// Panel background.
+    pub const PANEL: u32 = 0x1a1c2c;
+    /// Plain text.
+    pub const TEXT: u32 = 0xf4f4f4;
+    /// Headings of errors.
+    pub const ERROR: u32 = 0xb13e53;
+    /// Warnings and the countdown.
+    pub const WARN: u32 = 0xffcd75;
+    /// Less important text.
+    pub const DIM: u32 = 0x94b0c2;
+}
+
+/// A 256x144 picture to draw on.
+pub struct Canvas<'a>(pub &'a mut [u32; FRAME_PIXELS]);
+
+impl Canvas<'_> {
+    /// Fills a rectangle (clipped).
+    pub fn fill(&mut self, x: usize, y: usize, w: usize, h: usize, c: u32) {
+        for row in y..(y + h).min(FULL_HEIGHT) {
+            for col in x..(x + w).min(FULL_WIDTH) {
+                self.0[row * FULL_WIDTH + col] = c;
+            }
+        }
+    }
+
+    /// Darkens a rectangle so text over a frame stays readable and the frame still shows.
+    pub fn dim(&mut self, x: usize, y: usize, w: usize, h: usize) {
+        for row in y..(y + h).min(FULL_HEIGHT) {
+            for col in x..(x + w).min(FULL_WIDTH) {
+                let p = &mut self.0[row * FULL_WIDTH + col];
+                *p = (*p >> 2) & 0x3f3f3f;
+            }
+        }
+    }
+
+    /// Draws text with the console's font; characters outside ASCII show as '?'. Returns
+    /// the x after the text.
+    pub fn text(&mut self, x: usize, y: usize, text: &str, c: u32) -> usize {
+        let font = cartbox_runner::machine::font::regular();
+        let mut x = x;
+        for ch in text.chars() {
+            let code = if ch.is_ascii() && !ch.is_ascii_control() {
+                ch as usize
+            } else {
+                '?' as usize
+            };
+            for (r, bits) in font[code * 8..code * 8 + 8].iter().enumerate() {
+                for col in 0..8 {
+                    let (px, py) = (x + col, y + r);
+                    if bits >> col & 1 == 1 && px < FULL_WIDTH && py < FULL_HEIGHT {
+                        self.0[py * FULL_WIDTH + px] = c;
+                    }
+                }
+            }
+            x += CELL;
+        }
+        x
+    }
+}
+
+/// Splits text into lines of at most `width` characters, at spaces where possible.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in text.lines() {
+        let mut line = String::new();
+        for word in para.split(' ') {
+            let mut word = word.to_owned();
+            while word.chars().count() > width {
+                if !line.is_empty() {
+                    out.push(std::mem::take(&mut line));
+                }
+                let rest = word.split_off(word.char_indices().nth(width).map_or(0, |(i, _)| i));
+                out.push(std::mem::replace(&mut word, rest));
+            }
+            let need = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+            if need > width && !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// A block of lines in a panel: `(text, colour)`. Lines that do not fit are cut, and
+/// the last shown line says so.
+pub fn panel(canvas: &mut Canvas, y: usize, lines: &[(String, u32)]) {
+    let max = (FULL_HEIGHT - y - 4) / LINE;
+    let shown = lines.len().min(max);
+    let h = shown * LINE + 6;
+    canvas.dim(0, y, FULL_WIDTH, h);
+    for (i, (text, c)) in lines.iter().take(shown).enumerate() {
+        let text = if i + 1 == shown && shown < lines.len() {
+            "..."
+        } else {
+            text.as_str()
+        };
+        canvas.text(4, y + 4 + i * LINE, text, *c);
+    }
+}
+
+/// The "not responding" bar at the top: how long the cart has been busy and when it is
+/// killed.
+pub fn not_responding(canvas: &mut Canvas, since_ms: u128, kill_in_ms: u128) {
+    canvas.fill(0, 0, FULL_WIDTH, LINE + 4, colour::PANEL);
+    let x = canvas.text(4, 3, "NOT RESPONDING ", colour::WARN);
+    canvas.text(
+        x,
+        3,
+        &format!(
+            "{}.{}s, killed in {}.{}s",
+            since_ms / 1000,
+            since_ms % 1000 / 100,
+            kill_in_ms / 1000,
+            kill_in_ms % 1000 / 100
+        ),
+        colour::TEXT,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("ab cd ef", 5), ["ab cd", "ef"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("a\nb", 3), ["a", "b"]);
+        assert!(wrap("", 3).is_empty());
+    }
+
+    #[test]
+    fn text_is_drawn_and_clipped() {
+        let mut px = Box::new([0u32; FRAME_PIXELS]);
+        let mut c = Canvas(&mut px);
+        let end = c.text(250, 140, "AB", 7);
+        assert_eq!(end, 262);
+        let x = c.text(0, 0, "A", 0xff);
+        assert_eq!(x, CELL);
+        assert!(px[..FULL_WIDTH * 8].contains(&0xff));
+        assert!(px[FULL_WIDTH * 8..FULL_WIDTH * 140].iter().all(|p| *p == 0));
+    }
+}
