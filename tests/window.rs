@@ -5,194 +5,20 @@
 //! `CARTBOX_REQUIRE_XVFB` is set, as `.ci/run` sets it: there a missing Xvfb fails.
 
 mod common;
+mod xvfb;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{
-    AtomEnum, ConfigureWindowAux, ConnectionExt as _, ImageFormat, InputFocus, Window,
-};
-use x11rb::protocol::xtest::ConnectionExt as _;
-use x11rb::rust_connection::RustConnection;
-
-/// X keycodes (Linux evdev code + 8), which winit maps back to physical keys whatever the
-/// keyboard layout.
-mod keycode {
-    pub const ESCAPE: u8 = 9;
-    pub const Q: u8 = 24;
-    pub const R: u8 = 27;
-    pub const F8: u8 = 74;
-    pub const F9: u8 = 75;
-    pub const RIGHT: u8 = 114;
-}
-
-/// An Xvfb server on a display of its own, stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    /// Starts Xvfb, or `None` if it is not installed (and not required).
-    fn start() -> Option<Xvfb> {
-        let required = std::env::var_os("CARTBOX_REQUIRE_XVFB").is_some();
-        for attempt in 0..20 {
-            let n = 100 + (std::process::id() as usize * 7 + attempt * 13 + unique()) % 800;
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                continue;
-            }
-            let display = format!(":{n}");
-            let child = match Command::new("Xvfb")
-                .args([&display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-            {
-                Ok(c) => c,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                    eprintln!("skipped: Xvfb is not installed (apt-get install xvfb)");
-                    return None;
-                }
-                Err(e) => panic!("cannot start Xvfb: {e}"),
-            };
-            let mut x = Xvfb { child, display };
-            let end = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < end {
-                if let Ok(Some(_)) = x.child.try_wait() {
-                    break; // the display was taken after all: try another
-                }
-                if x11rb::connect(Some(&x.display)).is_ok() {
-                    return Some(x);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        panic!("Xvfb did not start");
-    }
-
-    fn connect(&self) -> RustConnection {
-        x11rb::connect(Some(&self.display))
-            .expect("connect to Xvfb")
-            .0
-    }
-
-    /// Starts `cartbox ARGS` on this display, in `dir`.
-    fn cartbox(&self, dir: &Path, args: &[&str]) -> Child {
-        Command::new(bin())
-            .args(args)
-            .current_dir(dir)
-            .env("DISPLAY", &self.display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start cartbox")
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn unique() -> usize {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    N.fetch_add(1, Ordering::Relaxed) * 101
-}
+use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _};
+use xvfb::*;
 
 /// The cart under test (as an absolute path, since cartbox runs in a scratch folder).
 fn cart(name: &str) -> String {
     root().join(test_cart(name)).display().to_string()
-}
-
-/// Waits for the window titled `Cartbox - ...` and returns it.
-fn find_window(conn: &RustConnection) -> Window {
-    let root = conn.setup().roots[0].root;
-    let end = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < end {
-        if let Ok(tree) = conn.query_tree(root).expect("query_tree").reply() {
-            for w in tree.children {
-                let name = conn
-                    .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 64)
-                    .ok()
-                    .and_then(|c| c.reply().ok());
-                if name.is_some_and(|p| p.value.starts_with(b"Cartbox")) {
-                    return w;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no Cartbox window appeared");
-}
-
-/// The window's pixels as 0xRRGGBB, with its size.
-fn capture(conn: &RustConnection, w: Window) -> (usize, usize, Vec<u32>) {
-    let g = conn
-        .get_geometry(w)
-        .expect("geometry")
-        .reply()
-        .expect("geometry");
-    let img = conn
-        .get_image(ImageFormat::Z_PIXMAP, w, 0, 0, g.width, g.height, !0)
-        .expect("get_image")
-        .reply()
-        .expect("get_image");
-    let px = img
-        .data
-        .chunks_exact(4)
-        .map(|p| u32::from(p[2]) << 16 | u32::from(p[1]) << 8 | u32::from(p[0]))
-        .collect();
-    (g.width as usize, g.height as usize, px)
-}
-
-/// Captures until `ok` accepts the picture, or panics with the last one saved.
-fn capture_until(
-    conn: &RustConnection,
-    w: Window,
-    what: &str,
-    ok: impl Fn(usize, usize, &[u32]) -> bool,
-) -> (usize, usize, Vec<u32>) {
-    let end = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (width, height, px) = capture(conn, w);
-        if ok(width, height, &px) {
-            return (width, height, px);
-        }
-        if Instant::now() > end {
-            panic!("the window never showed {what}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// The 256x144 output inside a capture at integer `scale`, centred; `None` unless every
-/// scale x scale block is one colour and the picture fits.
-fn downscale(width: usize, height: usize, px: &[u32], scale: usize) -> Option<Vec<u32>> {
-    if width < 256 * scale || height < 144 * scale || px.len() < width * height {
-        return None;
-    }
-    let (x0, y0) = ((width - 256 * scale) / 2, (height - 144 * scale) / 2);
-    let mut out = Vec::with_capacity(256 * 144);
-    for y in 0..144 {
-        for x in 0..256 {
-            let at = |dx: usize, dy: usize| px[(y0 + y * scale + dy) * width + x0 + x * scale + dx];
-            let c = at(0, 0);
-            if (0..scale).any(|dy| (0..scale).any(|dx| at(dx, dy) != c)) {
-                return None;
-            }
-            out.push(c);
-        }
-    }
-    Some(out)
 }
 
 /// The headless frame: `cartbox run --headless --frames N --screenshot --border`, as
@@ -224,56 +50,6 @@ fn headless_frame(dir: &Path, cart_path: &str, frames: u32, input: Option<&str>)
     rgb.chunks_exact(3)
         .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
         .collect()
-}
-
-fn key(conn: &RustConnection, w: Window, code: u8, down: bool) {
-    conn.set_input_focus(InputFocus::PARENT, w, x11rb::CURRENT_TIME)
-        .expect("focus");
-    let kind = if down {
-        x11rb::protocol::xproto::KEY_PRESS_EVENT
-    } else {
-        x11rb::protocol::xproto::KEY_RELEASE_EVENT
-    };
-    conn.xtest_fake_input(kind, code, x11rb::CURRENT_TIME, x11rb::NONE, 0, 0, 0)
-        .expect("xtest");
-    conn.flush().expect("flush");
-}
-
-/// A key pressed and released a few frames later.
-fn tap(conn: &RustConnection, w: Window, code: u8) {
-    key(conn, w, code, true);
-    std::thread::sleep(Duration::from_millis(60));
-    key(conn, w, code, false);
-}
-
-/// Waits for the process to end (killing it after `timeout`) and returns its exit code,
-/// stdout and stderr.
-fn finish(mut child: Child, timeout: Duration) -> (Option<i32>, String, String) {
-    let end = Instant::now() + timeout;
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break Some(s);
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut out);
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut err);
-    }
-    assert!(
-        status.is_some(),
-        "cartbox did not end in time\n{out}\n{err}"
-    );
-    (status.and_then(|s| s.code()), out, err)
 }
 
 const BACKGROUND: u32 = 0x5d275d; // colour 1
@@ -329,6 +105,15 @@ fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
     });
     assert_eq!(px[0], border, "top-left margin");
     assert_eq!(px[449 * 800 + 799], border, "bottom-right margin");
+
+    // F1 shows the trace console over the bottom of the picture, F1 again hides it.
+    let heading = |px: &[u32]| {
+        (126..132).any(|y| (0..256).any(|x| px[(y * 3 + 9) * 800 + 16 + x * 3] == 0xffcd75))
+    };
+    tap(&conn, w, keycode::F1);
+    capture_until(&conn, w, "the trace console", |_, _, px| heading(px));
+    tap(&conn, w, keycode::F1);
+    capture_until(&conn, w, "the trace console gone", |_, _, px| !heading(px));
 
     // F9 records a GIF until F9 again.
     tap(&conn, w, keycode::F9);
@@ -497,4 +282,89 @@ fn no_display_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(69));
     assert!(text(&out).1.contains("--headless"), "{:?}", text(&out));
+}
+
+#[test]
+fn the_mouse_is_seen_in_screen_pixels_with_buttons_and_wheel() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-mouse");
+    let child = x.cartbox(&dir, &["run", &cart("mouse.lua"), "--scale", "2"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    // Screen pixel (sx, sy) is window pixel ((sx + 8) * 2, (sy + 4) * 2) at scale 2.
+    let at = |px: &[u32], sx: usize, sy: usize| px[(sy + 4) * 2 * 512 + (sx + 8) * 2];
+    capture_until(&conn, w, "the cart", |_, _, px| at(px, 120, 60) == 0x1a1c2c);
+    pointer(&conn, w, (50 + 8) * 2 + 1, (30 + 4) * 2 + 1);
+    capture_until(&conn, w, "the pointer's pixel", |_, _, px| {
+        at(px, 50, 30) == 0xffcd75
+    });
+    button(&conn, 1, true);
+    capture_until(&conn, w, "the left button's square", |_, _, px| {
+        at(px, 49, 29) == 0xf4f4f4 && at(px, 51, 31) == 0xf4f4f4
+    });
+    button(&conn, 1, false);
+    button(&conn, 3, true);
+    capture_until(&conn, w, "the right button", |_, _, px| {
+        at(px, 60, 2) == 0xb13e53
+    });
+    button(&conn, 3, false);
+    // Two notches up: the bar moves right 8 pixels per unit of scroll y. winit 0.30's X11
+    // backend reports an XTEST wheel click twice (press and release; real wheels come as
+    // scroll motion and once), so two clicks are 2 or 4 units here; the direction and
+    // the way through to mouse() are what this checks.
+    for _ in 0..2 {
+        button(&conn, 4, true);
+        button(&conn, 4, false);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    capture_until(&conn, w, "the bar moved right", |_, _, px| {
+        [116, 132]
+            .iter()
+            .any(|&x| at(px, x, 120) == 0xa7f070 && at(px, x - 1, 120) != 0xa7f070)
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let (_, _, px) = capture(&conn, w);
+    let bar: Vec<usize> = (0..240).filter(|&x| at(&px, x, 120) == 0xa7f070).collect();
+    assert!(
+        bar == (116..124).collect::<Vec<_>>() || bar == (132..140).collect::<Vec<_>>(),
+        "{bar:?}"
+    );
+    tap(&conn, w, keycode::ESCAPE);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_terminal_that_stops_reading_does_not_stop_the_window() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-chatty");
+    let file = dir.join("chatty.lua");
+    // 1 KiB of trace a frame: a pipe nobody reads is full within a second.
+    std::fs::write(
+        &file,
+        "t = 0 function TIC() t = t + 1 cls(t // 8 % 16) trace(string.rep('x', 1000)) end",
+    )
+    .unwrap();
+    let child = x.cartbox(&dir, &["run", "chatty.lua", "--scale", "1", "--stats"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    std::thread::sleep(Duration::from_secs(2));
+    // Still running and presenting: the picture keeps changing.
+    let (_, _, first) = capture(&conn, w);
+    capture_until(&conn, w, "a new frame", |_, _, px| {
+        px[72 * 256 + 128] != first[72 * 256 + 128]
+    });
+    tap(&conn, w, keycode::ESCAPE);
+    let (code, out, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.len() > 60_000, "{} bytes of trace", out.len());
+    let longest: f64 = err
+        .lines()
+        .find_map(|l| l.split("longest ").nth(1))
+        .and_then(|v| v.trim_end_matches(" ms").parse().ok())
+        .unwrap_or_else(|| panic!("no stats in {err}"));
+    assert!(
+        longest < 250.0,
+        "a {longest} ms gap between presented frames\n{err}"
+    );
 }

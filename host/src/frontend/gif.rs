@@ -122,6 +122,15 @@ impl GifRecorder {
     }
 }
 
+impl GifRecorder {
+    /// Gives up on the GIF: the temporary file goes, whatever was at the path stays.
+    pub fn abandon(self) {
+        let tmp = temp_path(&self.path);
+        drop(self.encoder);
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))

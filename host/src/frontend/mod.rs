@@ -7,6 +7,8 @@ pub mod headless;
 pub mod keys;
 pub mod overlay;
 #[cfg(feature = "window")]
+mod printer;
+#[cfg(feature = "window")]
 mod signals;
 #[cfg(feature = "window")]
 mod watch;

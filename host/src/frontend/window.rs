@@ -10,7 +10,6 @@
 //! Host keys, which the cart never sees: Esc quit, F5 or Ctrl+R restart, F8 screenshot
 //! (PNG), F9 start/stop GIF recording, F1 trace console, F11 or Alt+Enter fullscreen.
 
-use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -28,6 +27,7 @@ use winit::window::{Fullscreen, Window, WindowId};
 use super::gif::{GifRecorder, next_free};
 use super::keys::KeyState;
 use super::overlay::{self, COLUMNS, Canvas, colour};
+use super::printer::{Printer, Stream};
 use crate::cart::Cart;
 use crate::console::{ConsoleConfig, Input, Stop};
 use crate::supervisor::{Event, FRAME_TIME, Status, Supervisor};
@@ -68,6 +68,8 @@ pub enum Wake {
     Restart,
     /// stdin said `quit`.
     Quit,
+    /// A message to show for a moment (a screenshot written, a recording finished).
+    Notice(String),
 }
 
 /// How the window ended.
@@ -123,16 +125,21 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         None
     };
     supervisor.load(opts.cart.clone());
-    let mut app = App::new(opts, supervisor, proxy);
-    event_loop
-        .run_app(&mut app)
-        .map_err(|e| NoWindow(format!("the window failed: {e}")))?;
-    app.finish_gif();
-    if app.stats_enabled {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{}", app.stats.summary());
+    let printer = Printer::start();
+    let mut app = App::new(opts, supervisor, proxy, printer.clone());
+    let result = event_loop.run_app(&mut app);
+    // The window is gone: from here on, waiting on files and the terminal is fine.
+    if let Some(rec) = app.recording.take() {
+        printer.line(Stream::Err, format!("cartbox: {}", rec.stop()));
     }
-    Ok(match app.shown {
+    let (shown, stats) = (app.shown, app.stats_enabled.then_some(app.stats));
+    drop(app.supervisor);
+    printer.finish(Duration::from_secs(2));
+    result.map_err(|e| NoWindow(format!("the window failed: {e}")))?;
+    if let Some(stats) = stats {
+        eprintln!("{}", stats.summary());
+    }
+    Ok(match shown {
         Shown::Stopped(stop, _) => Outcome::Stopped(stop),
         _ => Outcome::Closed,
     })
@@ -200,7 +207,6 @@ impl Stats {
 struct App {
     opts: Options,
     supervisor: Supervisor,
-    _proxy: EventLoopProxy<Wake>,
     window: Option<Rc<Window>>,
     surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
     /// The newest cart frame and its number (from the supervisor).
@@ -219,7 +225,9 @@ struct App {
     next_tick: Instant,
     trace: std::collections::VecDeque<String>,
     trace_visible: bool,
-    gif: Option<GifRecorder>,
+    recording: Option<Recording>,
+    printer: Printer,
+    proxy: EventLoopProxy<Wake>,
     /// A short message at the bottom (screenshot saved, recording), and until when.
     notice: Option<(String, Instant)>,
     stats: Stats,
@@ -300,13 +308,17 @@ pub fn blit(frame: &[u32; FRAME_PIXELS], out: &mut [u32], width: usize, height: 
 }
 
 impl App {
-    fn new(opts: Options, supervisor: Supervisor, proxy: EventLoopProxy<Wake>) -> App {
+    fn new(
+        opts: Options,
+        supervisor: Supervisor,
+        proxy: EventLoopProxy<Wake>,
+        printer: Printer,
+    ) -> App {
         let stats_enabled = opts.stats;
         let opts_path = opts.path.clone();
         App {
             opts,
             supervisor,
-            _proxy: proxy,
             window: None,
             surface: None,
             frame: Box::new([0; FRAME_PIXELS]),
@@ -321,7 +333,9 @@ impl App {
             next_tick: Instant::now(),
             trace: Default::default(),
             trace_visible: false,
-            gif: None,
+            recording: None,
+            printer,
+            proxy,
             notice: None,
             stats: Stats::default(),
             stats_enabled,
@@ -336,7 +350,7 @@ impl App {
     }
 
     fn set_notice(&mut self, text: String) {
-        eprintln!("cartbox: {text}");
+        self.printer.line(Stream::Err, format!("cartbox: {text}"));
         self.notice = Some((text, Instant::now() + Duration::from_secs(2)));
     }
 
@@ -369,12 +383,8 @@ impl App {
                 self.shown = Shown::Running;
             }
             self.frames_shown += 1;
-            if let Some(gif) = self.gif.as_mut()
-                && let Err(e) = gif.offer(&self.frame)
-            {
-                let path = gif.path().display().to_string();
-                self.gif = None;
-                self.set_notice(format!("{path}: recording stopped: {e}"));
+            if let Some(rec) = &self.recording {
+                rec.offer(&self.frame);
             }
         }
         self.compose();
@@ -393,9 +403,7 @@ impl App {
             }
             Event::Trace(line) => {
                 let text = super::headless::terminal_safe(&line.text);
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{text}");
-                let _ = out.flush();
+                self.printer.line(Stream::Out, text.clone());
                 for l in overlay::wrap(&text, COLUMNS) {
                     if self.trace.len() == TRACE_LINES {
                         self.trace.pop_front();
@@ -405,7 +413,8 @@ impl App {
             }
             Event::Exited => {
                 if self.opts.watch {
-                    eprintln!("cartbox: {}: the cart called exit()", self.cart_name());
+                    let text = format!("cartbox: {}: the cart called exit()", self.cart_name());
+                    self.printer.line(Stream::Err, text);
                     self.shown = Shown::Exited;
                 } else {
                     el.exit();
@@ -413,9 +422,13 @@ impl App {
             }
             Event::Stopped(stop) => {
                 let report = super::stop_report(self.cart_name(), &stop);
-                let mut err = std::io::stderr().lock();
-                for line in &report {
-                    let _ = writeln!(err, "cartbox: {line}");
+                for (i, line) in report.iter().enumerate() {
+                    let line = if i == 0 {
+                        format!("cartbox: {line}")
+                    } else {
+                        line.clone()
+                    };
+                    self.printer.line(Stream::Err, line);
                 }
                 let heading = if stop.runner_killed() {
                     "THE CART WAS STOPPED"
@@ -472,7 +485,7 @@ impl App {
                 self.notice = None;
             }
         }
-        if self.gif.is_some() {
+        if self.recording.is_some() {
             // A red dot in the corner while recording (not in the GIF itself).
             c.fill(FULL_WIDTH - 6, 2, 4, 4, colour::ERROR);
         }
@@ -523,7 +536,7 @@ impl App {
             Ok(c) => c,
             Err(e) => {
                 let stop = Stop::Host(e.to_string());
-                eprintln!("cartbox: {e}");
+                self.printer.line(Stream::Err, format!("cartbox: {e}"));
                 let lines = vec![
                     ("THE CART DOES NOT LOAD".to_owned(), colour::ERROR),
                     (String::new(), colour::TEXT),
@@ -539,49 +552,50 @@ impl App {
                 return;
             }
         };
-        eprintln!("cartbox: {}: reloaded", self.opts.path.display());
+        let text = format!("cartbox: {}: reloaded", self.opts.path.display());
+        self.printer.line(Stream::Err, text);
         self.opts.cart = cart.clone();
         self.shown = Shown::Starting;
         self.supervisor.load(cart);
     }
 
+    /// Writes the newest cart frame (256x144, without the host's overlays) as PNG, on a
+    /// thread of its own: the file is flushed to disk, which can take a while.
     fn screenshot(&mut self) {
-        let stem = self.cart_stem();
-        let path = next_free(&self.opts.out_dir, &stem, "png");
+        let path = next_free(&self.opts.out_dir, &self.cart_stem(), "png");
         let rgb: Vec<u8> = self
             .frame
             .iter()
             .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
             .collect();
-        let result = super::headless::write_png(&path, FULL_WIDTH as u32, FULL_HEIGHT as u32, &rgb);
-        self.set_notice(match result {
-            Ok(()) => format!("screenshot: {}", path.display()),
-            Err(e) => format!("{}: cannot write the screenshot: {e}", path.display()),
-        });
+        let proxy = self.proxy.clone();
+        let spawned = std::thread::Builder::new()
+            .name("cartbox-screenshot".into())
+            .spawn(move || {
+                let result =
+                    super::headless::write_png(&path, FULL_WIDTH as u32, FULL_HEIGHT as u32, &rgb);
+                let _ = proxy.send_event(Wake::Notice(match result {
+                    Ok(()) => format!("screenshot: {}", path.display()),
+                    Err(e) => format!("{}: cannot write the screenshot: {e}", path.display()),
+                }));
+            });
+        if let Err(e) = spawned {
+            self.set_notice(format!("cannot write a screenshot: {e}"));
+        }
     }
 
     fn toggle_gif(&mut self) {
-        if self.gif.is_some() {
-            self.finish_gif();
+        if let Some(rec) = self.recording.take() {
+            rec.stop_later();
             return;
         }
         let path = next_free(&self.opts.out_dir, &self.cart_stem(), "gif");
-        match GifRecorder::create(&path) {
-            Ok(g) => {
-                self.gif = Some(g);
+        match Recording::start(&path, self.proxy.clone()) {
+            Ok(r) => {
+                self.recording = Some(r);
                 self.set_notice(format!("recording {} (F9 stops)", path.display()));
             }
             Err(e) => self.set_notice(format!("{}: cannot record: {e}", path.display())),
-        }
-    }
-
-    fn finish_gif(&mut self) {
-        if let Some(g) = self.gif.take() {
-            let path = g.path().display().to_string();
-            match g.finish() {
-                Ok(n) => self.set_notice(format!("{path}: {n} frames recorded")),
-                Err(e) => self.set_notice(format!("{path}: cannot finish the GIF: {e}")),
-            }
         }
     }
 
@@ -638,7 +652,8 @@ impl ApplicationHandler<Wake> for App {
         let window = match el.create_window(attrs) {
             Ok(w) => Rc::new(w),
             Err(e) => {
-                eprintln!("cartbox: cannot open a window: {e}");
+                self.printer
+                    .line(Stream::Err, format!("cartbox: cannot open a window: {e}"));
                 el.exit();
                 return;
             }
@@ -648,7 +663,10 @@ impl ApplicationHandler<Wake> for App {
         match surface {
             Ok(s) => self.surface = Some(s),
             Err(e) => {
-                eprintln!("cartbox: cannot draw in the window: {e}");
+                self.printer.line(
+                    Stream::Err,
+                    format!("cartbox: cannot draw in the window: {e}"),
+                );
                 el.exit();
                 return;
             }
@@ -662,6 +680,7 @@ impl ApplicationHandler<Wake> for App {
             Wake::CartChanged => self.reload(),
             Wake::Restart => self.restart(),
             Wake::Quit => el.exit(),
+            Wake::Notice(text) => self.set_notice(text),
         }
     }
 
@@ -735,6 +754,63 @@ impl ApplicationHandler<Wake> for App {
             }
         }
         el.set_control_flow(ControlFlow::WaitUntil(self.next_tick));
+    }
+}
+
+/// A GIF being recorded on a thread of its own, so that encoding and writing never hold
+/// up the window. Frames the thread cannot take at once are left out of the GIF.
+struct Recording {
+    frames: crossbeam_channel::Sender<Box<[u32; FRAME_PIXELS]>>,
+    thread: std::thread::JoinHandle<String>,
+}
+
+impl Recording {
+    fn start(path: &std::path::Path, proxy: EventLoopProxy<Wake>) -> std::io::Result<Recording> {
+        let mut gif = GifRecorder::create(path)?;
+        let (frames, rx) = crossbeam_channel::bounded::<Box<[u32; FRAME_PIXELS]>>(120);
+        let path = path.display().to_string();
+        let thread = std::thread::Builder::new()
+            .name("cartbox-gif".into())
+            .spawn(move || {
+                let mut failed = None;
+                for frame in rx {
+                    if failed.is_none()
+                        && let Err(e) = gif.offer(&frame)
+                    {
+                        failed = Some(e);
+                    }
+                }
+                let message = match failed {
+                    Some(e) => {
+                        gif.abandon();
+                        format!("{path}: recording failed: {e}")
+                    }
+                    None => match gif.finish() {
+                        Ok(n) => format!("{path}: {n} frames recorded"),
+                        Err(e) => format!("{path}: cannot finish the GIF: {e}"),
+                    },
+                };
+                let _ = proxy.send_event(Wake::Notice(message.clone()));
+                message
+            })?;
+        Ok(Recording { frames, thread })
+    }
+
+    fn offer(&self, frame: &[u32; FRAME_PIXELS]) {
+        let _ = self.frames.try_send(Box::new(*frame));
+    }
+
+    /// Ends the recording; the thread finishes the file and says so with a notice.
+    fn stop_later(self) {
+        drop(self.frames);
+    }
+
+    /// Ends the recording and waits for the file (when the window has closed).
+    fn stop(self) -> String {
+        drop(self.frames);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| "the GIF recording thread failed".into())
     }
 }
 
