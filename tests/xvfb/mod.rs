@@ -274,3 +274,18 @@ pub fn button(conn: &RustConnection, n: u8, down: bool) {
         .expect("xtest button");
     conn.flush().expect("flush");
 }
+
+/// One pixel of window `w` as 0xRRGGBB (with the window size).
+pub fn capture_pixel(conn: &RustConnection, w: Window, x: i16, y: i16) -> (usize, usize, u32) {
+    let img = conn
+        .get_image(ImageFormat::Z_PIXMAP, w, x, y, 1, 1, !0)
+        .expect("get_image")
+        .reply()
+        .expect("get_image");
+    let p = &img.data[..4];
+    (
+        1,
+        1,
+        u32::from(p[2]) << 16 | u32::from(p[1]) << 8 | u32::from(p[0]),
+    )
+}
