@@ -5,16 +5,23 @@ use winit::event_loop::EventLoopProxy;
 
 use super::window::Wake;
 
-/// Blocks SIGUSR1 in the calling thread (and so in every thread it starts later) and
-/// starts a thread that waits for it and wakes the window. Call before starting other
-/// threads, or one of them could take the signal and die of it. Child processes are not
-/// affected: `std::process::Command` clears the signal mask before it runs a program.
-pub fn restart_on_sigusr1(proxy: EventLoopProxy<Wake>) {
+/// SIGUSR1, blocked in the calling thread and so in every thread it starts later.
+#[derive(Debug)]
+pub struct Blocked(SigSet);
+
+/// Blocks SIGUSR1 in the calling thread. Call it before any other thread starts (the
+/// window library's included), or one of them could take the signal and, with its
+/// default action, end the process. Child processes are not affected:
+/// `std::process::Command` clears the signal mask before it runs a program.
+pub fn block_sigusr1() -> Option<Blocked> {
     let mut set = SigSet::empty();
     set.add(Signal::SIGUSR1);
-    if set.thread_block().is_err() {
-        return;
-    }
+    set.thread_block().ok().map(|()| Blocked(set))
+}
+
+/// Starts a thread that waits for SIGUSR1 and wakes the window for each.
+pub fn restart_on_sigusr1(blocked: Blocked, proxy: EventLoopProxy<Wake>) {
+    let set = blocked.0;
     let _ = std::thread::Builder::new()
         .name("cartbox-sigusr1".into())
         .spawn(move || {

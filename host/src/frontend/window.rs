@@ -100,14 +100,17 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
                 .into(),
         ));
     }
+    // Requests from other programs: SIGUSR1 restarts (run and watch); in watch mode a
+    // line on stdin does too. The signal is blocked before any thread starts, so that
+    // every thread inherits the mask and only the waiting thread takes it.
+    let blocked = super::signals::block_sigusr1();
     let event_loop = EventLoop::<Wake>::with_user_event()
         .build()
         .map_err(|e| NoWindow(format!("cannot open a window: {e}")))?;
     let proxy = event_loop.create_proxy();
-    // Requests from other programs: SIGUSR1 restarts (run and watch); in watch mode a
-    // line on stdin does too. Set up before any thread starts, so that every thread
-    // inherits the blocked signal and only the waiting thread takes it.
-    super::signals::restart_on_sigusr1(proxy.clone());
+    if let Some(blocked) = blocked {
+        super::signals::restart_on_sigusr1(blocked, proxy.clone());
+    }
     let supervisor = Supervisor::start(opts.config.clone())
         .map_err(|e| NoWindow(format!("cannot start the console: {e}")))?;
     let _watcher = if opts.watch {
@@ -297,7 +300,8 @@ pub fn blit(frame: &[u32; FRAME_PIXELS], out: &mut [u32], width: usize, height: 
             for (x, px) in row.iter_mut().enumerate() {
                 let sx = ((x as isize - l.x0).div_euclid(l.scale as isize))
                     .clamp(0, FULL_WIDTH as isize - 1) as usize;
-                *px = src[sx];
+                // The runner wrote these: only the colour bits reach the window system.
+                *px = src[sx] & 0x00ff_ffff;
             }
             last_source = source;
         }
