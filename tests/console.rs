@@ -157,3 +157,54 @@ fn restarts_and_kills_leave_no_records_behind() {
     let (alive, exits, forgotten) = console.zygote().bookkeeping();
     assert_eq!((alive, exits, forgotten), (1, 0, 0));
 }
+
+#[test]
+fn keys_press_gamepad_buttons_through_the_hosts_mapping() {
+    use cartbox_host::ConsoleConfig;
+    use cartbox_host::frontend::keys::{KeyMap, key_code};
+    use cartbox_host::zygote::ZygoteCommand;
+    // Colour 5 while A (button 4) is pressed, else 1; a cart poking the mapping changes
+    // nothing past its own frame (the host writes the mapping before each frame).
+    let cart = Cart::from_code(
+        "map.lua",
+        "function TIC() cls(btn(4) and 5 or 1) poke(0x14E04 + 4, 0) end",
+    );
+    let colour = |console: &mut cartbox_host::Console, keys: [u8; 4]| {
+        let input = Input {
+            keyboard: keys,
+            ..Input::default()
+        };
+        console.frame(&input).unwrap();
+        let mut px = Box::new([0u32; cartbox_protocol::shm::FRAME_PIXELS]);
+        assert!(console.copy_frame(&mut px));
+        px[72 * 256 + 128]
+    };
+    let (green, purple) = (0xa7f070, 0x5d275d);
+    let z = key_code("z").unwrap();
+    let j = key_code("j").unwrap();
+
+    let mut default = console(1000, 1000);
+    default.load(cart.clone()).unwrap();
+    assert_eq!(
+        colour(&mut default, [z, 0, 0, 0]),
+        green,
+        "Z is A by default"
+    );
+    assert_eq!(
+        colour(&mut default, [z, 0, 0, 0]),
+        green,
+        "and still after the poke"
+    );
+    assert_eq!(colour(&mut default, [j, 0, 0, 0]), purple);
+
+    let mut remapped = cartbox_host::Console::new(ConsoleConfig {
+        keymap: KeyMap::parse("a=j").unwrap().0,
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(bin())),
+        ..ConsoleConfig::default()
+    })
+    .unwrap();
+    remapped.load(cart).unwrap();
+    assert_eq!(colour(&mut remapped, [j, 0, 0, 0]), green, "J is A now");
+    assert_eq!(colour(&mut remapped, [z, 0, 0, 0]), purple, "and Z is not");
+}

@@ -368,3 +368,33 @@ fn a_terminal_that_stops_reading_does_not_stop_the_window() {
         "a {longest} ms gap between presented frames\n{err}"
     );
 }
+
+#[test]
+fn keys_can_be_remapped() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-keys");
+    let cart_path = cart("window.lua");
+    let child = x.cartbox(
+        &dir,
+        &["run", &cart_path, "--scale", "1", "--keys", "right=d"],
+    );
+    let conn = x.connect();
+    let w = find_window(&conn);
+    let still = headless_frame(&dir, &cart_path, 5, None);
+    capture_until(&conn, w, "the cart", |_, _, px| px == still.as_slice());
+    // The arrow no longer moves the square; D does.
+    tap(&conn, w, keycode::RIGHT);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        capture(&conn, w).2 == still,
+        "the right arrow still pressed right"
+    );
+    tap(&conn, w, keycode::D);
+    let moved = headless_frame(&dir, &cart_path, 10, Some("3 right\n"));
+    capture_until(&conn, w, "the square moved by D", |_, _, px| {
+        px == moved.as_slice()
+    });
+    tap(&conn, w, keycode::ESCAPE);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+}

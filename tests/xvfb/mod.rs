@@ -18,6 +18,7 @@ pub mod keycode {
     pub const ESCAPE: u8 = 9;
     pub const F1: u8 = 67;
     pub const Q: u8 = 24;
+    pub const D: u8 = 40;
     pub const R: u8 = 27;
     pub const F8: u8 = 74;
     pub const F9: u8 = 75;
