@@ -500,3 +500,61 @@ fn persistent_memory_survives_runs_where_asked() {
     assert_eq!(bytes.len(), 1024);
     assert_eq!(&bytes[..4], &3u32.to_le_bytes());
 }
+
+#[test]
+fn headless_runs_record_gifs_with_the_frames_exact_colours() {
+    let dir = scratch("gif");
+    let gif = dir.join("hello.gif");
+    let shot = dir.join("last.png");
+    let out = cartbox(&[
+        "run",
+        "carts/hello.lua",
+        "--headless",
+        "--frames",
+        "13",
+        "--gif",
+        gif.to_str().unwrap(),
+        "--screenshot",
+        shot.to_str().unwrap(),
+        "--border",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut dec = opts.read_info(std::fs::File::open(&gif).unwrap()).unwrap();
+    let mut last = Vec::new();
+    let mut n = 0;
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        assert_eq!((f.width, f.height, f.delay), (256, 144, 2));
+        last = f.buffer.to_vec();
+        n += 1;
+    }
+    // 50 of every 60 frames: frames 2 and 8 are left out of the first 13.
+    assert_eq!(n, 11);
+    let (_, _, want) = read_png(&shot);
+    let got: Vec<u8> = last.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    assert!(got == want, "the GIF's last frame is not the last frame");
+    // A GIF path that cannot be written is a clear error, exit 73.
+    let out = cartbox(&[
+        "run",
+        "carts/hello.lua",
+        "--headless",
+        "--frames",
+        "1",
+        "--gif",
+        "/nonexistent/dir/x.gif",
+    ]);
+    assert_eq!(out.status.code(), Some(73));
+    assert!(
+        text(&out).1.contains("/nonexistent/dir/x.gif"),
+        "{:?}",
+        text(&out)
+    );
+    // In a window, F9 records: --gif is for headless runs.
+    assert_eq!(
+        cartbox(&["run", "carts/hello.lua", "--gif", "x.gif"])
+            .status
+            .code(),
+        Some(64)
+    );
+}

@@ -243,6 +243,18 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
     capture_until(&conn, w, "colour 6 after the fix", |_, _, px| {
         centre(px) == 0x38b764
     });
+    // The window keeps the size it was given across reloads.
+    conn.configure_window(w, &ConfigureWindowAux::new().width(700).height(400))
+        .expect("resize");
+    conn.flush().unwrap();
+    capture_until(&conn, w, "the resized window", |w, h, px| {
+        (w, h) == (700, 400) && px[200 * 700 + 350] == 0x38b764
+    });
+    write(&colour_cart(6).replace("cls(6)", "cls(6) rect(0, 0, 8, 8, 2)"));
+    capture_until(&conn, w, "the reload in the resized window", |w, h, px| {
+        // Scale 2 at (94, 56): screen (0, 0) is window (94 + 16, 56 + 8).
+        (w, h) == (700, 400) && px[(56 + 8) * 700 + 94 + 16] == 0xb13e53
+    });
     // Restart requests: SIGUSR1, then a line on stdin.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -262,8 +274,8 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         out.matches("boot 6").count(),
-        3,
-        "loaded, SIGUSR1, stdin\n{out}"
+        4,
+        "saved twice, SIGUSR1, stdin\n{out}"
     );
     assert!(out.contains("boot 2") && out.contains("boot 5"), "{out}");
     assert!(
@@ -374,9 +386,12 @@ fn keys_can_be_remapped() {
     let Some(x) = Xvfb::start() else { return };
     let dir = scratch("window-keys");
     let cart_path = cart("window.lua");
+    // --frames 300 closes the window by itself after 5 s.
     let child = x.cartbox(
         &dir,
-        &["run", &cart_path, "--scale", "1", "--keys", "right=d"],
+        &[
+            "run", &cart_path, "--scale", "1", "--keys", "right=d", "--frames", "300",
+        ],
     );
     let conn = x.connect();
     let w = find_window(&conn);
@@ -394,7 +409,6 @@ fn keys_can_be_remapped() {
     capture_until(&conn, w, "the square moved by D", |_, _, px| {
         px == moved.as_slice()
     });
-    tap(&conn, w, keycode::ESCAPE);
-    let (code, _, err) = finish(child, Duration::from_secs(10));
+    let (code, _, err) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(0), "{err}");
 }
