@@ -412,3 +412,35 @@ fn keys_can_be_remapped() {
     let (code, _, err) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(0), "{err}");
 }
+
+#[test]
+fn watch_reloads_a_wasm_project_when_its_module_changes() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-watch-wasm");
+    std::fs::write(dir.join("game.wasmp"), "-- title: game\n-- script: wasm\n").unwrap();
+    let module = |c: u32| {
+        format!(
+            "(module (import \"env\" \"memory\" (memory 4 4)) \
+             (import \"env\" \"cls\" (func $cls (param i32))) \
+             (func (export \"TIC\") (call $cls (i32.const {c}))))"
+        )
+    };
+    let save = |c: u32| {
+        let tmp = dir.join(".game.wat.tmp");
+        std::fs::write(&tmp, module(c)).unwrap();
+        std::fs::rename(&tmp, dir.join("game.wat")).unwrap();
+    };
+    save(2);
+    let child = x.cartbox(&dir, &["watch", "game.wasmp", "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    let centre = |px: &[u32]| px[72 * 256 + 128];
+    capture_until(&conn, w, "colour 2", |_, _, px| centre(px) == 0xb13e53);
+    // The module beside the project changes: the project is reloaded.
+    save(6);
+    capture_until(&conn, w, "colour 6", |_, _, px| centre(px) == 0x38b764);
+    tap(&conn, w, keycode::ESCAPE);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("reloaded"), "{err}");
+}

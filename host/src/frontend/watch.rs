@@ -18,8 +18,9 @@ pub const MAX_WAIT: Duration = Duration::from_millis(60);
 
 /// Watches `cart` for saves and sends [`Wake::CartChanged`] for each. The directory is
 /// watched, not the file: editors that save by writing a new file and renaming it over
-/// the old one replace the file (and a watch on the old one would end). Dropping the
-/// returned watcher stops watching.
+/// the old one replace the file (and a watch on the old one would end). Files with the
+/// cart's name and another extension count too: a `.wasmp` project's module (`.wasm` or
+/// `.wat`) is beside it under the same name. Dropping the returned watcher stops watching.
 pub fn watch(
     cart: &Path,
     proxy: EventLoopProxy<Wake>,
@@ -29,7 +30,7 @@ pub fn watch(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
-    let name = cart.file_name().map(|n| n.to_owned()).unwrap_or_default();
+    let stem = cart.file_stem().map(|n| n.to_owned()).unwrap_or_default();
     let (tx, rx) = crossbeam_channel::unbounded::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
@@ -45,7 +46,7 @@ pub fn watch(
             && event
                 .paths
                 .iter()
-                .any(|p| p.file_name() == Some(name.as_os_str()))
+                .any(|p| p.file_stem() == Some(stem.as_os_str()))
         {
             let _ = tx.send(());
         }

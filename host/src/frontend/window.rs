@@ -28,7 +28,7 @@ use super::gif::{GifRecorder, next_free};
 use super::keys::KeyState;
 use super::overlay::{self, COLUMNS, Canvas, colour};
 use super::printer::{Printer, Stream};
-use crate::cart::Cart;
+use crate::cart::{Cart, CartError};
 use crate::console::{ConsoleConfig, Input, Stop};
 use crate::supervisor::{Event, FRAME_TIME, Status, Supervisor};
 
@@ -235,8 +235,6 @@ struct App {
     notice: Option<(String, Instant)>,
     stats: Stats,
     stats_enabled: bool,
-    /// The bytes of the cart file last loaded (watch mode skips saves that change nothing).
-    loaded_bytes: Option<Vec<u8>>,
     #[cfg(feature = "gamepad")]
     gamepads: Option<super::gamepad::Gamepads>,
 }
@@ -319,7 +317,6 @@ impl App {
         printer: Printer,
     ) -> App {
         let stats_enabled = opts.stats;
-        let opts_path = opts.path.clone();
         App {
             opts,
             supervisor,
@@ -343,7 +340,6 @@ impl App {
             notice: None,
             stats: Stats::default(),
             stats_enabled,
-            loaded_bytes: std::fs::read(&opts_path).ok(),
             #[cfg(feature = "gamepad")]
             gamepads: super::gamepad::Gamepads::new(),
         }
@@ -526,17 +522,20 @@ impl App {
     /// Reads the cart file again and loads it into a fresh runner (watch mode). A file
     /// that does not parse keeps the window on the last good frame with the error.
     fn reload(&mut self) {
-        let bytes = match std::fs::read(&self.opts.path) {
-            Ok(b) => b,
+        let cart = match Cart::load(&self.opts.path) {
             // Removed or being replaced: the next event tells when it is back.
-            Err(_) => return,
+            Err(CartError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return;
+            }
+            Ok(cart)
+                if cart == self.opts.cart
+                    && matches!(self.shown, Shown::Running | Shown::Starting) =>
+            {
+                return;
+            }
+            other => other,
         };
-        let running = matches!(self.shown, Shown::Running | Shown::Starting);
-        if running && self.loaded_bytes.as_deref() == Some(&bytes[..]) {
-            return;
-        }
-        self.loaded_bytes = Some(bytes.clone());
-        let cart = match Cart::parse_bytes(&self.opts.path, &bytes) {
+        let cart = match cart {
             Ok(c) => c,
             Err(e) => {
                 let stop = Stop::Host(e.to_string());
