@@ -171,6 +171,14 @@ fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
     capture_until(&conn, w, "the not-responding bar", |_, _, px| {
         px[2 * 256 + 128] == panel && px[20 * 256 + 128] != panel
     });
+    // Host keys work while the runner is stuck: F8 writes a screenshot at once.
+    tap(&conn, w, keycode::F8);
+    let shot = dir.join("pattern-1.png");
+    let end = Instant::now() + Duration::from_secs(10);
+    while !shot.exists() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(shot.exists(), "no screenshot while the cart hung");
     // The red heading of the error panel.
     capture_until(&conn, w, "the stop reason", |_, _, px| {
         (0..256).any(|x| px[(16 + 5) * 256 + x] == 0xb13e53)
@@ -185,7 +193,7 @@ fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
     });
     // Host keys work after the kill: F8 writes a screenshot, Esc quits.
     tap(&conn, w, keycode::F8);
-    let shot = dir.join("pattern-1.png");
+    let shot = dir.join("pattern-2.png");
     let end = Instant::now() + Duration::from_secs(10);
     while !shot.exists() && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(20));
@@ -222,8 +230,9 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
         std::fs::write(&tmp, body).unwrap();
         std::fs::rename(&tmp, &file).unwrap();
     };
-    let colour_cart =
-        |c: u32| format!("function BOOT() trace('boot {c}') end\nfunction TIC() cls({c}) end\n");
+    let colour_cart = |c: u32| {
+        format!("function BOOT() trace('boot {c}\\27[2J') end\nfunction TIC() cls({c}) end\n")
+    };
     write(&colour_cart(2));
     let mut child = x.cartbox(&dir, &["watch", "live.lua", "--scale", "1"]);
     let conn = x.connect();
@@ -278,6 +287,10 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
         "saved twice, SIGUSR1, stdin\n{out}"
     );
     assert!(out.contains("boot 2") && out.contains("boot 5"), "{out}");
+    assert!(
+        out.contains("boot 2\\u{1b}[2J") && !out.contains('\u{1b}'),
+        "trace reaches the terminal escaped: {out:?}"
+    );
     assert!(
         err.contains("live.lua:3"),
         "the error names file and line: {err}"

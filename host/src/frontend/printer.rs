@@ -40,6 +40,9 @@ impl Printer {
             .name("cartbox-printer".into())
             .spawn(move || {
                 for (stream, line) in rx {
+                    // Text from carts (trace, error messages) and cart files: control
+                    // characters are shown escaped, never sent to the terminal.
+                    let line = super::headless::terminal_safe(&line);
                     let _ = match stream {
                         Stream::Out => {
                             let mut out = std::io::stdout().lock();
@@ -60,7 +63,7 @@ impl Printer {
         Printer { tx, dropped, done }
     }
 
-    /// Queues a line; drops it if the queue is full.
+    /// Queues a line (escaped before it is written); drops it if the queue is full.
     pub fn line(&self, stream: Stream, line: String) {
         if self.tx.try_send((stream, line)).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);

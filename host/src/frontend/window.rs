@@ -402,9 +402,14 @@ impl App {
                 self.shown = Shown::Starting;
             }
             Event::Trace(line) => {
-                let text = super::headless::terminal_safe(&line.text);
-                self.printer.line(Stream::Out, text.clone());
-                for l in overlay::wrap(&text, COLUMNS) {
+                // Only the end of a long line can show in the console; the whole line
+                // goes to the terminal (escaped on the printer's thread, not this one).
+                let keep = COLUMNS * TRACE_LINES;
+                let mut tail: Vec<char> = line.text.chars().rev().take(keep).collect();
+                tail.reverse();
+                let tail = super::headless::terminal_safe(&tail.into_iter().collect::<String>());
+                self.printer.line(Stream::Out, line.text);
+                for l in overlay::wrap(&tail, COLUMNS) {
                     if self.trace.len() == TRACE_LINES {
                         self.trace.pop_front();
                     }
