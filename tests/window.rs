@@ -457,3 +457,26 @@ fn watch_reloads_a_wasm_project_when_its_module_changes() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("reloaded"), "{err}");
 }
+
+#[test]
+fn the_carts_own_cursor_is_drawn_where_the_pointer_is() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-cursor");
+    let cart_path = cart("cursor.lua");
+    let child = x.cartbox(&dir, &["run", &cart_path, "--scale", "2"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    let at = |px: &[u32], ox: usize, oy: usize| px[oy * 2 * 512 + ox * 2];
+    capture_until(&conn, w, "the cart", |_, _, px| at(px, 128, 72) == 0x1a1c2c);
+    // Output pixel (58, 34): sprite 1's top-left corner, which is transparent.
+    pointer(&conn, w, 58 * 2 + 1, 34 * 2 + 1);
+    capture_until(&conn, w, "the cursor sprite", |_, _, px| {
+        at(px, 59, 34) == 0xf4f4f4 && at(px, 65, 41) == 0xf4f4f4 && at(px, 58, 34) == 0x1a1c2c
+    });
+    // It is the host's: the cart's own frame (headless) has no cursor.
+    let headless = headless_frame(&dir, &cart_path, 3, None);
+    assert_eq!(headless[34 * 256 + 59], 0x1a1c2c);
+    tap(&conn, w, keycode::ESCAPE);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -448,6 +448,16 @@ impl Console {
         }
     }
 
+    /// The mouse cursor byte the cart left in RAM (0x03FFB): bits 0-6 a sprite (0 hides
+    /// the cursor), bit 7 a system cursor (0 arrow, 1 hand, 2 I-beam). Any value may come
+    /// from the runner; readers treat it as a claim.
+    pub fn mouse_cursor(&self) -> Option<u8> {
+        let runner = self.runner.as_ref()?;
+        let mut b = [0u8; 1];
+        runner.shm().read(RAM_OFFSET + ram::MOUSE_CURSOR, &mut b);
+        Some(b[0])
+    }
+
     /// The last finished frame as RGB bytes: the 240x136 screen, or with `border` the
     /// whole 256x144 output.
     pub fn screenshot(&self, border: bool) -> Option<(u32, u32, Vec<u8>)> {

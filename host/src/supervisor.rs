@@ -63,6 +63,8 @@ enum Command {
 struct Latest {
     number: u64,
     pixels: Box<[u32; FRAME_PIXELS]>,
+    /// The mouse cursor byte after that frame.
+    cursor: u8,
 }
 
 struct Shared {
@@ -100,6 +102,7 @@ impl Supervisor {
             latest: Mutex::new(Latest {
                 number: 0,
                 pixels: Box::new([0; FRAME_PIXELS]),
+                cursor: 0x80,
             }),
             state: Mutex::new((None, false)),
             deadline: config.budget + config.grace,
@@ -163,6 +166,12 @@ impl Supervisor {
             out.copy_from_slice(&latest.pixels[..]);
         }
         latest.number
+    }
+
+    /// The mouse cursor byte the cart left after the newest frame (see
+    /// [`Console::mouse_cursor`]).
+    pub fn mouse_cursor(&self) -> u8 {
+        lock(&self.shared.latest).cursor
     }
 
     /// What the console is doing.
@@ -255,9 +264,11 @@ fn run(
             Err(RecvTimeoutError::Timeout) => {
                 let frame = request(&mut console, &mut |c| c.frame(&input));
                 if console.copy_frame(&mut pixels) {
+                    let cursor = console.mouse_cursor().unwrap_or(0x80);
                     let mut latest = lock(&shared.latest);
                     latest.number += 1;
                     latest.pixels.copy_from_slice(&pixels[..]);
+                    latest.cursor = cursor;
                 }
                 // The next tick: one frame later, or from now if the cart fell behind
                 // (no burst of frames to catch up).

@@ -22,7 +22,7 @@ use winit::dpi::PhysicalSize;
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy};
 use winit::keyboard::{KeyCode, ModifiersState, PhysicalKey};
-use winit::window::{Fullscreen, Window, WindowId};
+use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
 
 use super::gif::{GifRecorder, next_free};
 use super::keys::KeyState;
@@ -235,6 +235,10 @@ struct App {
     notice: Option<(String, Instant)>,
     stats: Stats,
     stats_enabled: bool,
+    /// The cart's mouse cursor byte after the newest frame, and the system cursor the
+    /// window now shows (`None`: hidden).
+    cursor: u8,
+    os_cursor: Option<Option<CursorIcon>>,
     #[cfg(feature = "gamepad")]
     gamepads: Option<super::gamepad::Gamepads>,
 }
@@ -243,6 +247,8 @@ struct App {
 struct MouseState {
     x: u8,
     y: u8,
+    /// Whether the pointer is over the picture.
+    inside: bool,
     buttons: u16,
     scroll_x: f64,
     scroll_y: f64,
@@ -268,6 +274,13 @@ impl Layout {
             x0: (width as isize - (FULL_WIDTH * scale) as isize) / 2,
             y0: (height as isize - (FULL_HEIGHT * scale) as isize) / 2,
         }
+    }
+
+    /// Whether a window position is over the picture.
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        let s = self.scale as f64;
+        let (x, y) = ((x - self.x0 as f64) / s, (y - self.y0 as f64) / s);
+        (0.0..FULL_WIDTH as f64).contains(&x) && (0.0..FULL_HEIGHT as f64).contains(&y)
     }
 
     /// The output pixel under a window position, clamped to the picture.
@@ -340,6 +353,8 @@ impl App {
             notice: None,
             stats: Stats::default(),
             stats_enabled,
+            cursor: 0x80,
+            os_cursor: None,
             #[cfg(feature = "gamepad")]
             gamepads: super::gamepad::Gamepads::new(),
         }
@@ -376,6 +391,7 @@ impl App {
             self.on_event(event, el);
         }
         let n = self.supervisor.latest_frame(self.frame_no, &mut self.frame);
+        self.cursor = self.supervisor.mouse_cursor();
         let new_frame = n != self.frame_no;
         self.frame_no = n;
         if new_frame {
@@ -388,6 +404,7 @@ impl App {
             }
         }
         self.compose();
+        self.update_os_cursor();
         if let Some(w) = &self.window {
             w.request_redraw();
         }
@@ -452,9 +469,49 @@ impl App {
         }
     }
 
+    /// The system cursor over the picture, as the cart's cursor byte asks: an arrow, a
+    /// hand or an I-beam, or none while the cart draws its own (or hides it). Outside the
+    /// picture, or once the cart has stopped, the usual arrow.
+    fn update_os_cursor(&mut self) {
+        let running = matches!(self.shown, Shown::Running | Shown::Starting);
+        let want = if !self.mouse.inside || !running {
+            Some(CursorIcon::Default)
+        } else {
+            match self.cursor {
+                0x81 => Some(CursorIcon::Pointer),
+                0x82 => Some(CursorIcon::Text),
+                c if c & 0x80 != 0 => Some(CursorIcon::Default),
+                _ => None,
+            }
+        };
+        if self.os_cursor == Some(want) {
+            return;
+        }
+        if let Some(w) = &self.window {
+            match want {
+                Some(icon) => {
+                    w.set_cursor(icon);
+                    w.set_cursor_visible(true);
+                }
+                None => w.set_cursor_visible(false),
+            }
+            self.os_cursor = Some(want);
+        }
+    }
+
     /// The presented picture: the cart's frame plus whatever the host shows over it.
     fn compose(&mut self) {
         self.composed.copy_from_slice(&self.frame[..]);
+        let running = matches!(self.shown, Shown::Running | Shown::Starting);
+        if running && self.mouse.inside && self.cursor & 0x80 == 0 && self.cursor != 0 {
+            draw_cursor(
+                &mut self.composed,
+                &self.opts.cart,
+                self.cursor,
+                self.mouse.x,
+                self.mouse.y,
+            );
+        }
         let mut c = Canvas(&mut self.composed);
         match &self.shown {
             Shown::Stopped(_, lines) => overlay::panel(&mut c, 16, lines),
@@ -724,7 +781,9 @@ impl ApplicationHandler<Wake> for App {
                 let (x, y) = self.layout.to_output(position.x, position.y);
                 self.mouse.x = x;
                 self.mouse.y = y;
+                self.mouse.inside = self.layout.contains(position.x, position.y);
             }
+            WindowEvent::CursorLeft { .. } => self.mouse.inside = false,
             WindowEvent::MouseInput { state, button, .. } => {
                 let bit = match button {
                     MouseButton::Left => 1,
@@ -819,6 +878,34 @@ impl Recording {
         self.thread
             .join()
             .unwrap_or_else(|_| "the GIF recording thread failed".into())
+    }
+}
+
+/// Draws the cart's cursor sprite `n` (1..127) with its top-left corner at output pixel
+/// `(x, y)`, as TIC-80 does: sprite 256 + n of the cart's own sprite sheet (bank 0, as the
+/// cart file has it, not as the cart may have changed it in RAM), in the cart's bank-0
+/// palette, colour 0 transparent.
+pub fn draw_cursor(out: &mut [u32; FRAME_PIXELS], cart: &Cart, n: u8, x: u8, y: u8) {
+    use cartbox_protocol::cart::Section;
+    let bank = &cart.image.banks[0];
+    let sprites = bank.section(Section::Sprites);
+    let palette = bank.section(Section::Palette);
+    let Some(tile) = sprites.get(usize::from(n & 0x7f) * 32..usize::from(n & 0x7f) * 32 + 32)
+    else {
+        return;
+    };
+    for row in 0..8 {
+        for col in 0..8 {
+            let byte = tile[row * 4 + col / 2];
+            let index = usize::from(if col % 2 == 0 { byte & 0x0f } else { byte >> 4 });
+            let (px, py) = (usize::from(x) + col, usize::from(y) + row);
+            if index == 0 || px >= FULL_WIDTH || py >= FULL_HEIGHT {
+                continue;
+            }
+            let rgb = palette.get(index * 3..index * 3 + 3).unwrap_or(&[0, 0, 0]);
+            out[py * FULL_WIDTH + px] =
+                u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
+        }
     }
 }
 
