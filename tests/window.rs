@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _};
+use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _, MapState};
 use xvfb::*;
 
 /// The cart under test (as an absolute path, since cartbox runs in a scratch folder).
@@ -479,4 +479,42 @@ fn the_carts_own_cursor_is_drawn_where_the_pointer_is() {
     tap(&conn, w, keycode::ESCAPE);
     let (code, _, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn esc_closes_the_window_at_once_even_while_the_cart_hangs() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-quit-hung");
+    // The default deadlines: the runner is killed 3 s after it got stuck.
+    let mut child = x.cartbox(&dir, &["run", &cart("pattern.lua"), "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    capture_until(&conn, w, "the not-responding bar", |_, _, px| {
+        px[2 * 256 + 128] == 0x1a1c2c
+    });
+    tap(&conn, w, keycode::ESCAPE);
+    // The window goes first; the process follows once the stuck runner is dealt with.
+    let root = conn.setup().roots[0].root;
+    let gone = loop {
+        let children = conn.query_tree(root).unwrap().reply().unwrap().children;
+        let mapped = conn
+            .get_window_attributes(w)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        if !children.contains(&w) || !mapped {
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(gone, "the process ended before its window closed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the process ended as soon as the window closed: nothing to compare"
+    );
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "the player quit: {err}");
 }

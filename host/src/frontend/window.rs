@@ -131,12 +131,26 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     let printer = Printer::start();
     let mut app = App::new(opts, supervisor, proxy, printer.clone());
     let result = event_loop.run_app(&mut app);
-    // The window is gone: from here on, waiting on files and the terminal is fine.
-    if let Some(rec) = app.recording.take() {
+    let App {
+        shown,
+        stats,
+        stats_enabled,
+        supervisor,
+        window,
+        surface,
+        recording,
+        ..
+    } = app;
+    // Close the window first: what follows may wait (on a runner that is still stuck,
+    // until its kill; on the GIF file; on the terminal).
+    drop(surface);
+    drop(window);
+    if let Some(rec) = recording {
         printer.line(Stream::Err, format!("cartbox: {}", rec.stop()));
     }
-    let (shown, stats) = (app.shown, app.stats_enabled.then_some(app.stats));
-    drop(app.supervisor);
+    // Stops the console: a cart's persistent memory is saved on the way out.
+    drop(supervisor);
+    let stats = stats_enabled.then_some(stats);
     printer.finish(Duration::from_secs(2));
     result.map_err(|e| NoWindow(format!("the window failed: {e}")))?;
     if let Some(stats) = stats {
@@ -409,7 +423,7 @@ impl App {
             w.request_redraw();
         }
         if self.opts.frames.is_some_and(|f| self.frames_shown >= f) {
-            el.exit();
+            self.quit(el);
         }
     }
 
@@ -439,7 +453,7 @@ impl App {
                     self.printer.line(Stream::Err, text);
                     self.shown = Shown::Exited;
                 } else {
-                    el.exit();
+                    self.quit(el);
                 }
             }
             Event::Stopped(stop) => {
@@ -576,6 +590,15 @@ impl App {
         }
     }
 
+    /// Closes the window. It is hidden at once (and the request sent to the display now):
+    /// the process may still wait a moment for a stuck runner's kill before it ends.
+    fn quit(&mut self, el: &ActiveEventLoop) {
+        if let Some(w) = &self.window {
+            w.set_visible(false);
+        }
+        el.exit();
+    }
+
     fn restart(&mut self) {
         self.shown = Shown::Starting;
         self.supervisor.restart();
@@ -687,7 +710,7 @@ impl App {
         let ctrl = self.modifiers.control_key();
         let stopped = matches!(self.shown, Shown::Stopped(..) | Shown::Exited);
         match code {
-            KeyCode::Escape => el.exit(),
+            KeyCode::Escape => self.quit(el),
             KeyCode::F5 => self.restart(),
             KeyCode::KeyR if ctrl || stopped => self.restart(),
             KeyCode::F8 => self.screenshot(),
@@ -744,14 +767,14 @@ impl ApplicationHandler<Wake> for App {
         match wake {
             Wake::CartChanged => self.reload(),
             Wake::Restart => self.restart(),
-            Wake::Quit => el.exit(),
+            Wake::Quit => self.quit(el),
             Wake::Notice(text) => self.set_notice(text),
         }
     }
 
     fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
         match event {
-            WindowEvent::CloseRequested => el.exit(),
+            WindowEvent::CloseRequested => self.quit(el),
             WindowEvent::RedrawRequested => self.present(),
             WindowEvent::Resized(_) => {
                 if let Some(w) = &self.window {
