@@ -1,6 +1,9 @@
 //! The window, measured under Xvfb (Debian package `xvfb`; without it this says so and
 //! does nothing):
 //!
+//! 0. **Steady presentation.** `carts/hello.lua` for 600 frames: the intervals between
+//!    presented frames, and how many of the cart's frames were never shown or shown twice
+//!    (judder; the window presents each frame as the supervisor finishes it).
 //! 1. **Presentation while carts hang.** `cartbox watch` plays a cart that draws 20 frames
 //!    and then hangs in C, so the host kills it (budget 100 ms + grace 150 ms); a line on
 //!    stdin restarts it, again and again. The window's own figures (`--stats`): the
@@ -40,9 +43,33 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("cartbox-bench-window-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
+    steady(&x, &dir);
     hangs(&x, &dir, seconds);
     save_to_screen(&x, &dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn steady(x: &Xvfb, dir: &std::path::Path) {
+    let cart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../carts/hello.lua");
+    let child = x.cartbox(
+        dir,
+        &[
+            "run",
+            &cart.display().to_string(),
+            "--scale",
+            "3",
+            "--frames",
+            "600",
+            "--stats",
+        ],
+    );
+    let (code, _out, err) = finish(child, Duration::from_secs(60));
+    let stats = err
+        .lines()
+        .find(|l| l.starts_with("presented "))
+        .unwrap_or("no figures: the window did not print --stats");
+    println!("window presentation of carts/hello.lua, 600 frames (exit code {code:?}):");
+    println!("  {stats}");
 }
 
 fn hangs(x: &Xvfb, dir: &std::path::Path, seconds: u64) {

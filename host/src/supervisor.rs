@@ -73,7 +73,12 @@ struct Shared {
     state: Mutex<(Option<Instant>, bool)>,
     /// Budget plus grace: when a busy runner is killed.
     deadline: Duration,
+    /// Called each time a new frame is ready (see [`Supervisor::on_frame`]).
+    on_frame: Mutex<Option<FrameReady>>,
 }
+
+/// A front-end's "a frame is ready" callback.
+type FrameReady = Box<dyn Fn() + Send>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these locks cannot leave their data inconsistent (plain
@@ -106,6 +111,7 @@ impl Supervisor {
             }),
             state: Mutex::new((None, false)),
             deadline: config.budget + config.grace,
+            on_frame: Mutex::new(None),
         });
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, events) = crossbeam_channel::unbounded();
@@ -172,6 +178,14 @@ impl Supervisor {
     /// [`Console::mouse_cursor`]).
     pub fn mouse_cursor(&self) -> u8 {
         lock(&self.shared.latest).cursor
+    }
+
+    /// Calls `f` (on the supervisor's thread) each time a new frame is ready, so that a
+    /// front-end can present frames as they come instead of on a clock of its own (two
+    /// 60 Hz clocks drift: now and then a frame would show twice and the next not at
+    /// all). `f` must not block.
+    pub fn on_frame(&self, f: impl Fn() + Send + 'static) {
+        *lock(&self.shared.on_frame) = Some(Box::new(f));
     }
 
     /// What the console is doing.
@@ -269,6 +283,10 @@ fn run(
                     latest.number += 1;
                     latest.pixels.copy_from_slice(&pixels[..]);
                     latest.cursor = cursor;
+                    drop(latest);
+                    if let Some(f) = lock(&shared.on_frame).as_ref() {
+                        f();
+                    }
                 }
                 // The next tick: one frame later, or from now if the cart fell behind
                 // (no burst of frames to catch up).

@@ -35,6 +35,10 @@ use crate::supervisor::{Event, FRAME_TIME, Status, Supervisor};
 /// How long a frame may be late before the window says the cart is not responding.
 pub const NOT_RESPONDING_AFTER: Duration = Duration::from_millis(250);
 
+/// How much later than a frame's due time the window's own clock presents, when the
+/// cart's frames stop coming.
+const FALLBACK_SLACK: Duration = Duration::from_millis(4);
+
 /// Lines the trace console keeps.
 const TRACE_LINES: usize = 15;
 
@@ -70,6 +74,8 @@ pub enum Wake {
     Quit,
     /// A message to show for a moment (a screenshot written, a recording finished).
     Notice(String),
+    /// The supervisor has a new frame.
+    Frame,
 }
 
 /// How the window ended.
@@ -127,6 +133,12 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     } else {
         None
     };
+    // Frames are presented as they come; the window's own 60 Hz clock only takes over
+    // while none come (a hang, a stopped cart).
+    let frame_proxy = proxy.clone();
+    supervisor.on_frame(move || {
+        let _ = frame_proxy.send_event(Wake::Frame);
+    });
     supervisor.load(opts.cart.clone());
     let printer = Printer::start();
     let mut app = App::new(opts, supervisor, proxy, printer.clone());
@@ -178,6 +190,12 @@ enum Shown {
 #[derive(Debug, Default)]
 pub struct Stats {
     presented: u64,
+    /// The cart frame last presented, and whether frames were running then.
+    last_frame: Option<u64>,
+    /// Cart frames never presented, and presentations of a frame already shown, while
+    /// frames were running (judder).
+    skipped: u64,
+    repeated: u64,
     first: Option<Instant>,
     last: Option<Instant>,
     longest: Duration,
@@ -185,7 +203,17 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn presented(&mut self, now: Instant) {
+    fn presented(&mut self, now: Instant, frame: u64, running: bool) {
+        if let Some(last) = self.last_frame
+            && running
+        {
+            if frame == last {
+                self.repeated += 1;
+            } else if frame > last + 1 {
+                self.skipped += frame - last - 1;
+            }
+        }
+        self.last_frame = running.then_some(frame);
         if let Some(last) = self.last {
             let gap = now - last;
             self.longest = self.longest.max(gap);
@@ -198,7 +226,8 @@ impl Stats {
         self.presented += 1;
     }
 
-    /// One line: `presented N frames in S s; interval p50 X ms, p99 Y ms, longest Z ms`.
+    /// One line: `presented N frames in S s; interval p50 X ms, p99 Y ms, longest Z ms;
+    /// A cart frames never shown, B presentations repeated a frame (late or hung cart)`.
     pub fn summary(&self) -> String {
         let mut gaps = self.gaps.clone();
         gaps.sort();
@@ -211,12 +240,15 @@ impl Stats {
             _ => 0.0,
         };
         format!(
-            "presented {} frames in {:.2} s; interval p50 {:.2} ms, p99 {:.2} ms, longest {:.2} ms",
+            "presented {} frames in {:.2} s; interval p50 {:.2} ms, p99 {:.2} ms, longest {:.2} ms; \
+             {} cart frames never shown, {} presentations repeated a frame (late or hung cart)",
             self.presented,
             span,
             pct(50),
             pct(99),
-            self.longest.as_secs_f64() * 1000.0
+            self.longest.as_secs_f64() * 1000.0,
+            self.skipped,
+            self.repeated
         )
     }
 }
@@ -586,7 +618,8 @@ impl App {
         self.layout = Layout::fit(w, h);
         window.pre_present_notify();
         if buffer.present().is_ok() {
-            self.stats.presented(Instant::now());
+            let running = matches!(self.shown, Shown::Running);
+            self.stats.presented(Instant::now(), self.frame_no, running);
         }
     }
 
@@ -769,6 +802,14 @@ impl ApplicationHandler<Wake> for App {
             Wake::Restart => self.restart(),
             Wake::Quit => self.quit(el),
             Wake::Notice(text) => self.set_notice(text),
+            Wake::Frame => {
+                if self.window.is_some() {
+                    self.tick(el);
+                    // The clock waits a little longer than a frame: while frames come,
+                    // they drive presentation; when they stop, the clock goes on.
+                    self.next_tick = Instant::now() + FRAME_TIME + FALLBACK_SLACK;
+                }
+            }
         }
     }
 
