@@ -153,3 +153,30 @@ fn trace_and_exit_are_reported() {
     wait_for(&s, Duration::from_secs(5), |e| *e == Event::Exited);
     assert_eq!(s.status(), Status::Idle);
 }
+
+#[test]
+fn key_events_and_the_wheel_reach_the_next_frame_once() {
+    let s = supervisor(1000, 1000);
+    s.load(Cart::from_code(
+        "keys.lua",
+        "function TIC() \
+           local _, _, _, _, _, _, sy = mouse() \
+           if keyp(1) then trace('tap') end \
+           if sy ~= 0 then trace('scroll ' .. sy) end \
+         end",
+    ));
+    wait_for(&s, Duration::from_secs(5), |e| *e == Event::Loaded);
+    // A tap shorter than a frame: down and up before the next frame.
+    s.key(1, true);
+    s.key(1, false);
+    s.scroll(0, 2);
+    s.scroll(0, 1);
+    let mut seen = Vec::new();
+    let end = Instant::now() + Duration::from_millis(500);
+    while let Some(e) = s.wait_event(end.saturating_duration_since(Instant::now())) {
+        if let Event::Trace(t) = e {
+            seen.push(t.text);
+        }
+    }
+    assert_eq!(seen, ["tap", "scroll 3"], "each once, in the next frame");
+}

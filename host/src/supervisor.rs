@@ -16,6 +16,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::cart::Cart;
 use crate::console::{Console, ConsoleConfig, ConsoleError, Input, Stop};
+use crate::frontend::keys::KeyState;
 use crate::runner::TraceLine;
 
 /// One frame at 60 Hz.
@@ -55,6 +56,9 @@ enum Command {
     Load(Box<Cart>),
     Restart,
     Input(Input),
+    Key(u8, bool),
+    ReleaseKeys,
+    Scroll(i32, i32),
     Menu(u32),
     Quit,
 }
@@ -158,6 +162,25 @@ impl Supervisor {
         let _ = self.commands.send(Command::Input(input));
     }
 
+    /// A key went down or up (a TIC-80 key code, 1..94). Once keys come this way, the
+    /// supervisor fills each frame's four-key buffer itself, from the keys held or tapped
+    /// since the last frame, and `set_input`'s keyboard field is not used: a key pressed
+    /// just before a frame is in that frame, and a tap shorter than a frame is not lost.
+    pub fn key(&self, code: u8, down: bool) {
+        let _ = self.commands.send(Command::Key(code, down));
+    }
+
+    /// Lets go of every key (the window lost focus).
+    pub fn release_keys(&self) {
+        let _ = self.commands.send(Command::ReleaseKeys);
+    }
+
+    /// Mouse wheel movement, in notches (y up, x right), added up until the next frame,
+    /// which sees it once (it replaces `set_input`'s scroll bits).
+    pub fn scroll(&self, x: i32, y: i32) {
+        let _ = self.commands.send(Command::Scroll(x, y));
+    }
+
     /// Picks item `index` of the cart's game menu.
     pub fn menu(&self, index: u32) {
         let _ = self.commands.send(Command::Menu(index));
@@ -232,6 +255,9 @@ fn run(
     shared: &Shared,
 ) {
     let mut input = Input::default();
+    // Key events and wheel movement since the last frame (see `Supervisor::key`).
+    let mut keys: Option<KeyState> = None;
+    let mut scroll = (0i32, 0i32);
     let mut next = Instant::now();
     let mut pixels = Box::new([0u32; FRAME_PIXELS]);
     loop {
@@ -257,6 +283,20 @@ fn run(
                 input = i;
                 continue;
             }
+            Ok(Command::Key(code, down)) => {
+                keys.get_or_insert_with(KeyState::default).set(code, down);
+                continue;
+            }
+            Ok(Command::ReleaseKeys) => {
+                if let Some(k) = keys.as_mut() {
+                    k.clear();
+                }
+                continue;
+            }
+            Ok(Command::Scroll(x, y)) => {
+                scroll = (scroll.0.saturating_add(x), scroll.1.saturating_add(y));
+                continue;
+            }
             Ok(Command::Load(cart)) => {
                 next = Instant::now();
                 let mut cart = Some(*cart);
@@ -276,7 +316,19 @@ fn run(
             }
             Ok(Command::Menu(_)) => continue,
             Err(RecvTimeoutError::Timeout) => {
-                let frame = request(&mut console, &mut |c| c.frame(&input));
+                let mut this = input;
+                if let Some(k) = keys.as_mut() {
+                    this.keyboard = k.take_frame();
+                }
+                if scroll != (0, 0) {
+                    let (x, y) = (scroll.0.clamp(-32, 31), scroll.1.clamp(-32, 31));
+                    let bits = u16::from_le_bytes([this.mouse[2], this.mouse[3]]) & !0x7ff8
+                        | (x as u16 & 0x3f) << 3
+                        | (y as u16 & 0x3f) << 9;
+                    this.mouse[2..4].copy_from_slice(&bits.to_le_bytes());
+                    scroll = (0, 0);
+                }
+                let frame = request(&mut console, &mut |c| c.frame(&this));
                 if console.copy_frame(&mut pixels) {
                     let cursor = console.mouse_cursor().unwrap_or(0x80);
                     let mut latest = lock(&shared.latest);

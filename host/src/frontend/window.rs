@@ -25,7 +25,6 @@ use winit::keyboard::{KeyCode, ModifiersState, PhysicalKey};
 use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
 
 use super::gif::{GifRecorder, next_free};
-use super::keys::KeyState;
 use super::overlay::{self, COLUMNS, Canvas, colour};
 use super::printer::{Printer, Stream};
 use crate::cart::{Cart, CartError};
@@ -266,7 +265,10 @@ struct App {
     /// The frame with overlays, as presented.
     composed: Box<[u32; FRAME_PIXELS]>,
     shown: Shown,
-    keys: KeyState,
+    /// Gamepad bytes (from real gamepads, with the `gamepad` feature).
+    gamepad_bytes: [u8; 4],
+    /// The held input last sent to the supervisor.
+    sent_input: Option<Input>,
     modifiers: ModifiersState,
     mouse: MouseState,
     /// Where the picture is in the window: scale and top-left corner.
@@ -296,6 +298,7 @@ struct MouseState {
     /// Whether the pointer is over the picture.
     inside: bool,
     buttons: u16,
+    /// Wheel movement not yet sent (fractions of a notch from touchpads).
     scroll_x: f64,
     scroll_y: f64,
 }
@@ -386,7 +389,8 @@ impl App {
             frames_shown: 0,
             composed: Box::new([0; FRAME_PIXELS]),
             shown: Shown::Starting,
-            keys: KeyState::default(),
+            gamepad_bytes: [0; 4],
+            sent_input: None,
             modifiers: ModifiersState::empty(),
             mouse: MouseState::default(),
             layout: Layout::fit(FULL_WIDTH, FULL_HEIGHT),
@@ -415,23 +419,33 @@ impl App {
         self.notice = Some((text, Instant::now() + Duration::from_secs(2)));
     }
 
-    /// One 60 Hz step: input out, events and the newest frame in, overlays drawn.
-    fn tick(&mut self, el: &ActiveEventLoop) {
-        let mut input = Input {
-            keyboard: self.keys.take_frame(),
-            ..Input::default()
+    /// The held input (gamepads, mouse position and buttons) to the supervisor. Keys and
+    /// the wheel go as events of their own, the moment they happen.
+    fn send_input(&mut self) {
+        let input = Input {
+            gamepads: self.gamepad_bytes,
+            mouse: [
+                self.mouse.x,
+                self.mouse.y,
+                self.mouse.buttons as u8,
+                (self.mouse.buttons >> 8) as u8,
+            ],
+            keyboard: [0; 4],
         };
-        let sx = (self.mouse.scroll_x.round() as i32).clamp(-32, 31);
-        let sy = (self.mouse.scroll_y.round() as i32).clamp(-32, 31);
-        self.mouse.scroll_x = 0.0;
-        self.mouse.scroll_y = 0.0;
-        let bits = self.mouse.buttons | ((sx as u16 & 0x3f) << 3) | ((sy as u16 & 0x3f) << 9);
-        input.mouse = [self.mouse.x, self.mouse.y, bits as u8, (bits >> 8) as u8];
+        if self.sent_input != Some(input) {
+            self.supervisor.set_input(input);
+            self.sent_input = Some(input);
+        }
+    }
+
+    /// One step, after each new frame (or on the window's own clock while none come):
+    /// events and the newest frame in, overlays drawn, a redraw asked for.
+    fn tick(&mut self, el: &ActiveEventLoop) {
         #[cfg(feature = "gamepad")]
         if let Some(g) = self.gamepads.as_mut() {
-            input.gamepads = g.poll();
+            self.gamepad_bytes = g.poll();
         }
-        self.supervisor.set_input(input);
+        self.send_input();
 
         while let Some(event) = self.supervisor.try_event() {
             self.on_event(event, el);
@@ -823,8 +837,9 @@ impl ApplicationHandler<Wake> for App {
                 }
             }
             WindowEvent::Focused(false) => {
-                self.keys.clear();
+                self.supervisor.release_keys();
                 self.mouse.buttons = 0;
+                self.send_input();
             }
             WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
             WindowEvent::KeyboardInput { event, .. } => {
@@ -838,7 +853,7 @@ impl ApplicationHandler<Wake> for App {
                 if let Some(tic) = tic_key(code)
                     && !(down && event.repeat)
                 {
-                    self.keys.set(tic, down);
+                    self.supervisor.key(tic, down);
                 }
             }
             WindowEvent::CursorMoved { position, .. } => {
@@ -846,6 +861,7 @@ impl ApplicationHandler<Wake> for App {
                 self.mouse.x = x;
                 self.mouse.y = y;
                 self.mouse.inside = self.layout.contains(position.x, position.y);
+                self.send_input();
             }
             WindowEvent::CursorLeft { .. } => self.mouse.inside = false,
             WindowEvent::MouseInput { state, button, .. } => {
@@ -860,6 +876,7 @@ impl ApplicationHandler<Wake> for App {
                 } else {
                     self.mouse.buttons &= !bit;
                 }
+                self.send_input();
             }
             WindowEvent::MouseWheel { delta, .. } => {
                 // SDL (and so TIC-80) has wheel-up y = +1 and right x = +1; winit's X11
@@ -870,6 +887,12 @@ impl ApplicationHandler<Wake> for App {
                 };
                 self.mouse.scroll_x -= x;
                 self.mouse.scroll_y += y;
+                let (sx, sy) = (self.mouse.scroll_x.trunc(), self.mouse.scroll_y.trunc());
+                if sx != 0.0 || sy != 0.0 {
+                    self.supervisor.scroll(sx as i32, sy as i32);
+                    self.mouse.scroll_x -= sx;
+                    self.mouse.scroll_y -= sy;
+                }
             }
             _ => {}
         }
