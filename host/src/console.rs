@@ -448,6 +448,12 @@ impl Console {
         }
     }
 
+    /// A handle that kills the current runner from another thread (for a front-end that
+    /// quits while this console waits on a stuck runner).
+    pub fn killer(&self) -> Option<crate::runner::Killer> {
+        self.runner.as_ref().and_then(|r| r.killer().ok())
+    }
+
     /// The mouse cursor byte the cart left in RAM (0x03FFB): bits 0-6 a sprite (0 hides
     /// the cursor), bit 7 a system cursor (0 arrow, 1 hand, 2 I-beam). Any value may come
     /// from the runner; readers treat it as a claim.

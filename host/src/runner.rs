@@ -520,10 +520,27 @@ impl RunnerProcess {
         zygote.wait_exit(self.id, Duration::from_secs(2))
     }
 
+    /// A handle that can kill this runner from another thread, while this side waits on
+    /// it (a duplicate of its pidfd: it cannot hit another process, even later).
+    pub fn killer(&self) -> std::io::Result<Killer> {
+        Ok(Killer(self.pidfd.try_clone()?))
+    }
+
     /// Kills the runner (idempotent; a pidfd cannot hit another process).
     pub fn kill(&mut self) {
         let _ = sys::pidfd_kill(self.pidfd.as_fd());
         self.ended = true;
+    }
+}
+
+/// Kills one runner, from any thread (see [`RunnerProcess::killer`]).
+#[derive(Debug)]
+pub struct Killer(OwnedFd);
+
+impl Killer {
+    /// Sends the runner SIGKILL (harmless if it has already ended).
+    pub fn kill(&self) {
+        let _ = sys::pidfd_kill(self.0.as_fd());
     }
 }
 

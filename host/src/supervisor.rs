@@ -17,10 +17,14 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use crate::cart::Cart;
 use crate::console::{Console, ConsoleConfig, ConsoleError, Input, Stop};
 use crate::frontend::keys::KeyState;
-use crate::runner::TraceLine;
+use crate::runner::{Killer, TraceLine};
 
 /// One frame at 60 Hz.
 pub const FRAME_TIME: Duration = Duration::from_nanos(16_666_667);
+
+/// How long a request must have been running for a quitting supervisor to kill its
+/// runner instead of waiting for it.
+pub const STUCK_AFTER: Duration = Duration::from_millis(250);
 
 /// Something the supervisor reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +83,8 @@ struct Shared {
     deadline: Duration,
     /// Called each time a new frame is ready (see [`Supervisor::on_frame`]).
     on_frame: Mutex<Option<FrameReady>>,
+    /// Kills the runner of the request in progress (to quit without waiting for it).
+    killer: Mutex<Option<Killer>>,
 }
 
 /// A front-end's "a frame is ready" callback.
@@ -116,6 +122,7 @@ impl Supervisor {
             state: Mutex::new((None, false)),
             deadline: config.budget + config.grace,
             on_frame: Mutex::new(None),
+            killer: Mutex::new(None),
         });
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, events) = crossbeam_channel::unbounded();
@@ -239,8 +246,17 @@ impl Supervisor {
 }
 
 impl Drop for Supervisor {
+    /// Stops the console. A runner that has been busy for [`STUCK_AFTER`] is killed now
+    /// rather than at its deadline (it would be killed then anyway); one in an ordinary
+    /// frame finishes it first, so the persistent memory the console saves on the way out
+    /// is never half a frame's writes.
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Quit);
+        if matches!(self.status(), Status::Busy { since, .. } if since >= STUCK_AFTER)
+            && let Some(k) = lock(&self.shared.killer).as_ref()
+        {
+            k.kill();
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -271,7 +287,9 @@ fn run(
         let request =
             |console: &mut Console, f: &mut dyn FnMut(&mut Console) -> Result<bool, Stop>| {
                 lock(&shared.state).0 = Some(Instant::now());
+                *lock(&shared.killer) = console.killer();
                 let result = f(console);
+                *lock(&shared.killer) = None;
                 let mut state = lock(&shared.state);
                 state.0 = None;
                 state.1 = matches!(result, Ok(false));

@@ -150,8 +150,10 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         window,
         surface,
         recording,
+        printer: app_printer,
         ..
     } = app;
+    drop(app_printer);
     // Close the window first: what follows may wait (on a runner that is still stuck,
     // until its kill; on the GIF file; on the terminal).
     drop(surface);
