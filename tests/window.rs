@@ -54,6 +54,17 @@ fn headless_frame(dir: &Path, cart_path: &str, frames: u32, input: Option<&str>)
 
 const BACKGROUND: u32 = 0x5d275d; // colour 1
 
+/// The host's "not responding" bar across the top of a scale-1 window (panel colour on
+/// its text row, not below it).
+fn not_responding_bar(px: &[u32]) -> bool {
+    px[2 * 256 + 128] == 0x1a1c2c && px[20 * 256 + 128] != 0x1a1c2c
+}
+
+/// The red heading of the panel that says why a cart stopped, in a scale-1 window.
+fn stop_panel(px: &[u32]) -> bool {
+    (0..256).any(|x| px[(16 + 5) * 256 + x] == 0xb13e53)
+}
+
 #[test]
 fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
     let Some(x) = Xvfb::start() else { return };
@@ -120,10 +131,7 @@ fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
     std::thread::sleep(Duration::from_millis(500));
     tap(&conn, w, keycode::F9);
     let gif = dir.join("window-1.gif");
-    let end = Instant::now() + Duration::from_secs(10);
-    while !gif.exists() && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(wait_for_file(&gif), "no GIF");
     let mut frames = 0;
     let mut decoder = gif::DecodeOptions::new()
         .read_info(std::fs::File::open(&gif).expect("the GIF"))
@@ -166,38 +174,27 @@ fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
     );
     let conn = x.connect();
     let w = find_window(&conn);
-    // The countdown bar (its panel colour across the top row of text), then the error.
-    let panel = 0x1a1c2c;
+    // The countdown bar, then the error.
     capture_until(&conn, w, "the not-responding bar", |_, _, px| {
-        px[2 * 256 + 128] == panel && px[20 * 256 + 128] != panel
+        not_responding_bar(px)
     });
     // Host keys work while the runner is stuck: F8 writes a screenshot at once.
     tap(&conn, w, keycode::F8);
-    let shot = dir.join("pattern-1.png");
-    let end = Instant::now() + Duration::from_secs(10);
-    while !shot.exists() && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(shot.exists(), "no screenshot while the cart hung");
-    // The red heading of the error panel.
-    capture_until(&conn, w, "the stop reason", |_, _, px| {
-        (0..256).any(|x| px[(16 + 5) * 256 + x] == 0xb13e53)
-    });
+    assert!(
+        wait_for_file(&dir.join("pattern-1.png")),
+        "no screenshot while the cart hung"
+    );
+    capture_until(&conn, w, "the stop reason", |_, _, px| stop_panel(px));
     // R restarts it in a fresh runner: it hangs again.
     tap(&conn, w, keycode::R);
     capture_until(&conn, w, "the not-responding bar again", |_, _, px| {
-        px[2 * 256 + 128] == panel && px[20 * 256 + 128] != panel
+        not_responding_bar(px)
     });
-    capture_until(&conn, w, "the stop reason again", |_, _, px| {
-        (0..256).any(|x| px[(16 + 5) * 256 + x] == 0xb13e53)
-    });
+    capture_until(&conn, w, "the stop reason again", |_, _, px| stop_panel(px));
     // Host keys work after the kill: F8 writes a screenshot, Esc quits.
     tap(&conn, w, keycode::F8);
     let shot = dir.join("pattern-2.png");
-    let end = Instant::now() + Duration::from_secs(10);
-    while !shot.exists() && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(wait_for_file(&shot), "no screenshot after the kill");
     assert_eq!(
         read_png(&shot).0,
         256,
@@ -208,12 +205,7 @@ fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
     assert_eq!(code, Some(2), "killed runner: exit code 2\n{err}");
     assert!(err.contains("not responding"), "{err}");
     // The window presented all along: no gap near the 1 s the runner was stuck.
-    let longest: f64 = err
-        .lines()
-        .find_map(|l| l.split("longest ").nth(1))
-        .and_then(|v| v.split(" ms").next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no stats in {err}"));
+    let longest = longest_gap(&err);
     assert!(
         longest < 250.0,
         "a {longest} ms gap between presented frames\n{err}"
@@ -247,7 +239,7 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
     // A syntax error: the last good frame stays, with the error over it.
     write("function TIC()\n  cls(\nend\n");
     capture_until(&conn, w, "the syntax error", |_, _, px| {
-        (0..256).any(|x| px[(16 + 5) * 256 + x] == 0xb13e53) && px[140 * 256 + 128] != 0
+        stop_panel(px) && px[140 * 256 + 128] != 0
     });
     write(&colour_cart(6));
     capture_until(&conn, w, "colour 6 after the fix", |_, _, px| {
@@ -384,12 +376,7 @@ fn a_terminal_that_stops_reading_does_not_stop_the_window() {
     let (code, out, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
     assert!(out.len() > 60_000, "{} bytes of trace", out.len());
-    let longest: f64 = err
-        .lines()
-        .find_map(|l| l.split("longest ").nth(1))
-        .and_then(|v| v.split(" ms").next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no stats in {err}"));
+    let longest = longest_gap(&err);
     assert!(
         longest < 250.0,
         "a {longest} ms gap between presented frames\n{err}"
@@ -492,7 +479,7 @@ fn esc_closes_the_window_and_ends_at_once_even_while_the_cart_hangs() {
     let conn = x.connect();
     let w = find_window(&conn);
     capture_until(&conn, w, "the not-responding bar", |_, _, px| {
-        px[2 * 256 + 128] == 0x1a1c2c
+        not_responding_bar(px)
     });
     tap(&conn, w, keycode::ESCAPE);
     // The window goes first; the process follows once the stuck runner is killed.

@@ -7,6 +7,8 @@
 //! Run with `cargo bench -p cartbox-host --bench presentation` (10 s; pass seconds to
 //! change it: `-- 30`).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use cartbox_host::supervisor::{Event, FRAME_TIME, Supervisor};
@@ -15,13 +17,10 @@ use cartbox_host::{Cart, ConsoleConfig};
 use cartbox_protocol::shm::FRAME_PIXELS;
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    if common::listing() {
         return;
     }
-    let seconds: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10);
+    let seconds: u64 = common::number_arg(10);
     let s = Supervisor::start(ConsoleConfig {
         budget: Duration::from_millis(100),
         grace: Duration::from_millis(150),

@@ -9,6 +9,8 @@
 //! Run with `cargo bench -p cartbox-host --bench soak` (10,000 cycles), or pass a count:
 //! `cargo bench -p cartbox-host --bench soak -- 1000`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -92,13 +94,10 @@ fn print(cycle: usize, s: &Sample) {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    if common::listing() {
         return;
     }
-    let cycles: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let cycles: usize = common::number_arg(10_000);
     let mut console = Console::new(ConsoleConfig {
         virtual_time: true,
         zygote: Some(ZygoteCommand::binary(env!("CARGO_BIN_EXE_cartbox"))),

@@ -30,13 +30,10 @@ use common::{ms, percentile};
 use xvfb::*;
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    if common::listing() {
         return;
     }
-    let seconds: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10);
+    let seconds: u64 = common::number_arg(10);
     let Some(x) = Xvfb::start() else {
         println!(
             "window benchmark: Xvfb is not installed (apt-get install xvfb); nothing measured"
@@ -68,10 +65,7 @@ fn steady(x: &Xvfb, dir: &std::path::Path) {
         ],
     );
     let (code, _out, err) = finish(child, Duration::from_secs(60));
-    let stats = err
-        .lines()
-        .find(|l| l.starts_with("presented "))
-        .unwrap_or("no figures: the window did not print --stats");
+    let stats = stats_line(&err).unwrap_or("no figures: the window did not print --stats");
     println!("window presentation of carts/hello.lua, 600 frames (exit code {code:?}):");
     println!("  {stats}");
 }
@@ -114,10 +108,7 @@ fn hangs(x: &Xvfb, dir: &std::path::Path, seconds: u64) {
     }
     let (code, _out, err) = finish(child, Duration::from_secs(20));
     let kills = err.matches("not responding for").count();
-    let stats = err
-        .lines()
-        .find(|l| l.starts_with("presented "))
-        .unwrap_or("no figures: the window did not print --stats");
+    let stats = stats_line(&err).unwrap_or("no figures: the window did not print --stats");
     println!("window presentation while a cart hangs in C, is killed and restarted ({seconds} s):");
     println!("  {stats}");
     println!("  {kills} runners killed, {restarts} restarts asked for; exit code {code:?}");
@@ -141,10 +132,7 @@ fn save_to_screen(x: &Xvfb, dir: &std::path::Path) {
     let child = x.cartbox(dir, &["watch", "live.lua", "--scale", "3"]);
     let conn = x.connect();
     let w = find_window(&conn);
-    let centre = |conn: &RustConnection| {
-        let (_, _, px) = capture_pixel(conn, w, 3 * 128, 3 * 72);
-        px
-    };
+    let centre = |conn: &RustConnection| capture_pixel(conn, w, 3 * 128, 3 * 72);
     let start = Instant::now();
     while centre(&conn) != RGB[1] && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(5));
@@ -200,7 +188,7 @@ fn key_to_screen(x: &Xvfb, dir: &std::path::Path) {
     let child = x.cartbox(dir, &["run", "key.lua", "--scale", "3"]);
     let conn = x.connect();
     let w = find_window(&conn);
-    let centre = |conn: &RustConnection| capture_pixel(conn, w, 3 * 128, 3 * 72).2;
+    let centre = |conn: &RustConnection| capture_pixel(conn, w, 3 * 128, 3 * 72);
     let start = Instant::now();
     while centre(&conn) != 0x5d275d && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(5));

@@ -353,7 +353,6 @@ pub fn run(args: RunArgs) -> i32 {
         border: args.border,
         trace: args.trace,
         input,
-        paced: false,
         gif: args.gif.clone(),
     };
     match headless::run(&mut console, &opts) {

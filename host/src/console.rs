@@ -454,6 +454,11 @@ impl Console {
         self.runner.as_ref().and_then(|r| r.killer().ok())
     }
 
+    /// The id of the current runner (unique for the console's life, unlike a pid).
+    pub fn runner_id(&self) -> Option<u64> {
+        self.runner.as_ref().map(RunnerProcess::id)
+    }
+
     /// The mouse cursor byte the cart left in RAM (0x03FFB): bits 0-6 a sprite (0 hides
     /// the cursor), bit 7 a system cursor (0 arrow, 1 hand, 2 I-beam). Any value may come
     /// from the runner; readers treat it as a claim.

@@ -83,7 +83,8 @@ struct Shared {
     deadline: Duration,
     /// Called each time a new frame is ready (see [`Supervisor::on_frame`]).
     on_frame: Mutex<Option<FrameReady>>,
-    /// Kills the runner of the request in progress (to quit without waiting for it).
+    /// Kills the current runner (to quit without waiting for a stuck request); used only
+    /// while a request has been busy for [`STUCK_AFTER`].
     killer: Mutex<Option<Killer>>,
 }
 
@@ -274,6 +275,8 @@ fn run(
     // Key events and wheel movement since the last frame (see `Supervisor::key`).
     let mut keys: Option<KeyState> = None;
     let mut scroll = (0i32, 0i32);
+    // Which runner `shared.killer` kills (a new runner needs a new killer).
+    let mut killer_of = None;
     let mut next = Instant::now();
     let mut pixels = Box::new([0u32; FRAME_PIXELS]);
     loop {
@@ -284,12 +287,17 @@ fn run(
             commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
         };
         // Runs a request with the busy mark set, and reports how it ended.
-        let request =
+        let mut request =
             |console: &mut Console, f: &mut dyn FnMut(&mut Console) -> Result<bool, Stop>| {
                 lock(&shared.state).0 = Some(Instant::now());
-                *lock(&shared.killer) = console.killer();
+                // A new runner (after a load or restart) gets a new killer; frames of the
+                // same runner reuse it.
+                let id = console.runner_id();
+                if id != killer_of {
+                    *lock(&shared.killer) = console.killer();
+                    killer_of = id;
+                }
                 let result = f(console);
-                *lock(&shared.killer) = None;
                 let mut state = lock(&shared.state);
                 state.0 = None;
                 state.1 = matches!(result, Ok(false));

@@ -276,17 +276,36 @@ pub fn button(conn: &RustConnection, n: u8, down: bool) {
     conn.flush().expect("flush");
 }
 
-/// One pixel of window `w` as 0xRRGGBB (with the window size).
-pub fn capture_pixel(conn: &RustConnection, w: Window, x: i16, y: i16) -> (usize, usize, u32) {
+/// One pixel of window `w` as 0xRRGGBB.
+pub fn capture_pixel(conn: &RustConnection, w: Window, x: i16, y: i16) -> u32 {
     let img = conn
         .get_image(ImageFormat::Z_PIXMAP, w, x, y, 1, 1, !0)
         .expect("get_image")
         .reply()
         .expect("get_image");
     let p = &img.data[..4];
-    (
-        1,
-        1,
-        u32::from(p[2]) << 16 | u32::from(p[1]) << 8 | u32::from(p[0]),
-    )
+    u32::from(p[2]) << 16 | u32::from(p[1]) << 8 | u32::from(p[0])
+}
+
+/// Waits up to 10 s for a file to appear (written by the window's own threads).
+pub fn wait_for_file(path: &Path) -> bool {
+    let end = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    path.exists()
+}
+
+/// The line `--stats` prints when the window closes.
+pub fn stats_line(stderr: &str) -> Option<&str> {
+    stderr.lines().find(|l| l.starts_with("presented "))
+}
+
+/// The longest interval between two presented frames, in ms, from `--stats`.
+pub fn longest_gap(stderr: &str) -> f64 {
+    stats_line(stderr)
+        .and_then(|l| l.split("longest ").nth(1))
+        .and_then(|v| v.split(" ms").next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no --stats figures in {stderr}"))
 }

@@ -20,3 +20,16 @@ pub fn percentile(v: &mut [Duration], q: f64) -> Duration {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
+
+/// Whether cargo only asks for the list of benchmarks (`--list`): nothing to measure.
+pub fn listing() -> bool {
+    std::env::args().any(|a| a == "--list")
+}
+
+/// The first number among the arguments (`cargo bench ... -- 30`), or `default`.
+pub fn number_arg<T: std::str::FromStr>(default: T) -> T {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}

@@ -3,17 +3,18 @@
 //! palette per frame, since scanline callbacks and the OVR layer can show more than the
 //! 16 colours of one palette.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use cartbox_protocol::ram::{FULL_HEIGHT, FULL_WIDTH};
 use cartbox_protocol::shm::FRAME_PIXELS;
 
+use crate::fsutil::AtomicFile;
+
 /// A GIF being written.
 pub struct GifRecorder {
     path: PathBuf,
-    encoder: gif::Encoder<BufWriter<File>>,
+    encoder: gif::Encoder<BufWriter<AtomicFile>>,
     /// Frames offered so far (at 60 per second).
     offered: u64,
     /// Frames written.
@@ -33,8 +34,7 @@ impl GifRecorder {
     /// Starts a GIF at `path` (created; an existing file is replaced only by
     /// [`GifRecorder::finish`]'s rename, so a failed recording loses nothing).
     pub fn create(path: &Path) -> std::io::Result<GifRecorder> {
-        let tmp = temp_path(path);
-        let file = File::create(&tmp)?;
+        let file = AtomicFile::create(path)?;
         let mut encoder = gif::Encoder::new(
             BufWriter::new(file),
             FULL_WIDTH as u16,
@@ -113,35 +113,17 @@ impl GifRecorder {
 
     /// Writes the end of the GIF and moves it into place. Returns the frames written.
     pub fn finish(self) -> std::io::Result<u64> {
-        let tmp = temp_path(&self.path);
         let writer = self.encoder.into_inner().map_err(std::io::Error::other)?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
+        writer.into_inner().map_err(|e| e.into_error())?.commit()?;
         Ok(self.written)
     }
-}
 
-impl GifRecorder {
     /// Gives up on the GIF: the temporary file goes, whatever was at the path stays.
     pub fn abandon(self) {
-        let tmp = temp_path(&self.path);
-        drop(self.encoder);
-        let _ = std::fs::remove_file(tmp);
+        if let Ok(Ok(file)) = self.encoder.into_inner().map(BufWriter::into_inner) {
+            file.abandon();
+        }
     }
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-/// The first `STEM-N.EXT` in `dir` that does not exist yet (N from 1).
-pub fn next_free(dir: &Path, stem: &str, ext: &str) -> PathBuf {
-    (1u32..)
-        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| dir.join(format!("{stem}.{ext}")))
 }
 
 #[cfg(test)]
@@ -166,7 +148,7 @@ mod tests {
         assert_eq!(rec.finish().unwrap(), 50);
         let mut opts = gif::DecodeOptions::new();
         opts.set_color_output(gif::ColorOutput::RGBA);
-        let mut dec = opts.read_info(File::open(&path).unwrap()).unwrap();
+        let mut dec = opts.read_info(std::fs::File::open(&path).unwrap()).unwrap();
         // Frames 1, 7, 13, ... are the ones dropped.
         let sources: Vec<u32> = (0..60).filter(|s| s % 6 != 1).collect();
         let mut n = 0;
@@ -184,7 +166,10 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 50);
-        assert_eq!(next_free(&dir, "t", "gif"), dir.join("t-1.gif"));
+        assert_eq!(
+            crate::fsutil::next_free(&dir, "t", "gif"),
+            dir.join("t-1.gif")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use cartbox_protocol::shm::FRAME_PIXELS;
 
@@ -25,8 +24,6 @@ pub struct Options {
     pub trace: bool,
     /// Buttons per frame.
     pub input: InputScript,
-    /// Run at 60 frames per second instead of as fast as possible.
-    pub paced: bool,
     /// Record every frame to this GIF.
     pub gif: Option<PathBuf>,
 }
@@ -50,7 +47,6 @@ pub enum Outcome {
 /// Runs a loaded console.
 pub fn run(console: &mut Console, opts: &Options) -> Outcome {
     let mut out = std::io::stdout().lock();
-    let start = Instant::now();
     let mut n = 0;
     let mut gif = match &opts.gif {
         Some(path) => match GifRecorder::create(path) {
@@ -90,10 +86,6 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
                 }
                 return Outcome::Stopped(stop);
             }
-        }
-        if opts.paced {
-            let due = start + Duration::from_secs_f64(n as f64 / 60.0);
-            std::thread::sleep(due.saturating_duration_since(Instant::now()));
         }
     }
     if let Some(g) = gif.take()

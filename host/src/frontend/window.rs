@@ -24,11 +24,12 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy}
 use winit::keyboard::{KeyCode, ModifiersState, PhysicalKey};
 use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
 
-use super::gif::{GifRecorder, next_free};
+use super::gif::GifRecorder;
 use super::overlay::{self, COLUMNS, Canvas, colour};
 use super::printer::{Printer, Stream};
 use crate::cart::{Cart, CartError};
 use crate::console::{ConsoleConfig, Input, Stop};
+use crate::fsutil::next_free;
 use crate::supervisor::{Event, FRAME_TIME, Status, Supervisor};
 
 /// How long a frame may be late before the window says the cart is not responding.
