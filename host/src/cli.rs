@@ -128,6 +128,12 @@ pub struct RunArgs {
     pub pmem: Option<PathBuf>,
     /// `--gif PATH`.
     pub gif: Option<PathBuf>,
+    /// `--wav PATH`.
+    pub wav: Option<PathBuf>,
+    /// `--volume N` (0..15).
+    pub volume: Option<u8>,
+    /// `--mute`.
+    pub mute: bool,
     /// `--keys MAP`.
     pub keys: Option<String>,
     /// `--scale N`.
@@ -220,6 +226,17 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     Long("memory-mb") => a.memory_mb = Some(number(&mut p, "--memory-mb")?),
                     Long("pmem") => a.pmem = Some(p.value().map_err(err)?.into()),
                     Long("gif") => a.gif = Some(p.value().map_err(err)?.into()),
+                    Long("wav") => a.wav = Some(p.value().map_err(err)?.into()),
+                    Long("mute") => a.mute = true,
+                    Long("volume") => {
+                        let n = number(&mut p, "--volume")?;
+                        a.volume = Some(
+                            u8::try_from(n)
+                                .ok()
+                                .filter(|n| *n <= 15)
+                                .ok_or("--volume must be 0 to 15")?,
+                        );
+                    }
                     Long("keys") => a.keys = Some(p.value().map_err(err)?.string().map_err(err)?),
                     Long("scale") => {
                         let n = number(&mut p, "--scale")?;
@@ -289,14 +306,20 @@ pub fn run(args: RunArgs) -> i32 {
             }
         },
     };
-    if let Some(shot) = &args.screenshot
-        && same_file(shot, &args.cart)
-    {
-        eprintln!(
-            "cartbox: {}: refusing to write a screenshot over the cart",
-            shot.display()
-        );
-        return exit::CANT_CREATE;
+    for (out, what) in [
+        (&args.screenshot, "a screenshot"),
+        (&args.gif, "a GIF"),
+        (&args.wav, "a WAV file"),
+    ] {
+        if let Some(out) = out
+            && same_file(out, &args.cart)
+        {
+            eprintln!(
+                "cartbox: {}: refusing to write {what} over the cart",
+                out.display()
+            );
+            return exit::CANT_CREATE;
+        }
     }
     let mut config = ConsoleConfig {
         virtual_time: args.headless,
@@ -354,6 +377,8 @@ pub fn run(args: RunArgs) -> i32 {
         trace: args.trace,
         input,
         gif: args.gif.clone(),
+        wav: args.wav.clone(),
+        volume: args.volume.unwrap_or(15),
     };
     match headless::run(&mut console, &opts) {
         Outcome::Finished { .. } => exit::OK,
@@ -369,6 +394,14 @@ pub fn run(args: RunArgs) -> i32 {
         Outcome::Gif(e) => {
             let path = args.gif.unwrap_or_default();
             eprintln!("cartbox: {}: cannot write the GIF: {e}", path.display());
+            exit::CANT_CREATE
+        }
+        Outcome::Wav(e) => {
+            let path = args.wav.unwrap_or_default();
+            eprintln!(
+                "cartbox: {}: cannot write the WAV file: {e}",
+                path.display()
+            );
             exit::CANT_CREATE
         }
     }
@@ -517,6 +550,28 @@ fn conformance(dir: &std::path::Path) -> i32 {
             println!("{:<12} {:>6}  error: {}", "", "", terminal_safe(e));
             ok = false;
         }
+    }
+    match crate::conformance::sound_all(dir, None) {
+        Ok(sounds) if !sounds.is_empty() => {
+            println!();
+            println!("{:<12} sound against TIC-80's (UP held in frame 1)", "cart");
+            for r in &sounds {
+                match (&r.comparison, &r.error) {
+                    (Some(c), None) => println!(
+                        "{:<12} {c}{}",
+                        r.name,
+                        if r.identical { " (identical)" } else { "" }
+                    ),
+                    (_, Some(e)) => {
+                        println!("{:<12} error: {}", r.name, terminal_safe(e));
+                        ok = false;
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) => println!("no sound references: {}", terminal_safe(&e)),
     }
     if ok { exit::OK } else { exit::CART }
 }

@@ -3,13 +3,17 @@
 //!
 //! The reference folder (`tic80-demos/`) holds `carts/*.lua` and `frames/<cart>_<N>_full.png`
 //! (the 256x144 output after frame N, no input, virtual time). Every cart runs 600 frames;
-//! frames with a reference are compared pixel by pixel.
+//! frames with a reference are compared pixel by pixel. Its `audio/<cart>.wav` is the sound
+//! TIC-80 made for a cart with UP held during frame 1; the sound Cartbox makes for the same
+//! input is compared with it ([`sound_all`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cartbox_protocol::ram::{FULL_HEIGHT, FULL_WIDTH};
 
+use crate::audio::compare::{Comparison, compare};
+use crate::audio::{FRAME_VALUES, Stream};
 use crate::cart::Cart;
 use crate::console::{Console, ConsoleConfig, Input, Stop};
 use crate::zygote::ZygoteCommand;
@@ -186,5 +190,115 @@ pub fn run_all(dir: &Path, zygote: Option<ZygoteCommand>) -> Result<Vec<CartResu
     Ok(carts
         .iter()
         .map(|c| run_cart(dir, c, zygote.clone()))
+        .collect())
+}
+
+/// One cart's sound compared with TIC-80's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoundResult {
+    /// Cart name (file stem).
+    pub name: String,
+    /// How close Cartbox's sound is to TIC-80's, when the cart ran.
+    pub comparison: Option<Comparison>,
+    /// Whether every sample is equal.
+    pub identical: bool,
+    /// Why the comparison could not be made.
+    pub error: Option<String>,
+}
+
+/// Plays `cart_path` headless for as many frames as the `reference` recording holds, with UP
+/// held on gamepad 1 during the first `up_frames` frames, and compares its sound (the
+/// `--wav` path: one [`Stream`]) with the reference.
+pub fn sound_cart(
+    cart_path: &Path,
+    reference: &Path,
+    up_frames: u64,
+    zygote: Option<ZygoteCommand>,
+) -> SoundResult {
+    let name = cart_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut result = SoundResult {
+        name,
+        comparison: None,
+        identical: false,
+        error: None,
+    };
+    let want = match crate::audio::wav::read(reference) {
+        Ok(w) => w,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let frames = (want.len() / FRAME_VALUES) as u64;
+    let cart = match Cart::load(cart_path) {
+        Ok(c) => c,
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    let config = ConsoleConfig {
+        virtual_time: true,
+        budget: Duration::from_secs(5),
+        zygote,
+        ..ConsoleConfig::default()
+    };
+    let mut console = match Console::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    if let Err(s) = console.load(cart.clone()) {
+        result.error = Some(s.describe(&cart.name));
+        return result;
+    }
+    let mut stream = Stream::new(15);
+    let mut got = Vec::with_capacity(want.len());
+    let mut buf = [0i16; FRAME_VALUES];
+    for n in 1..=frames {
+        let mut input = Input::default();
+        if n <= up_frames {
+            input.gamepads[0] = cartbox_protocol::ram::button::UP;
+        }
+        let ran = console.run_frame(&input, false);
+        let _ = console.take_trace();
+        stream.frame(&console.take_sound().unwrap_or_default(), &mut buf);
+        got.extend_from_slice(&buf);
+        match ran {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(s) => {
+                result.error = Some(s.describe(&cart.name));
+                break;
+            }
+        }
+    }
+    result.identical = got == want;
+    result.comparison = Some(compare(&want, &got));
+    result
+}
+
+/// Compares the sound of every cart in `dir/carts` that has a recording in `dir/audio`.
+pub fn sound_all(dir: &Path, zygote: Option<ZygoteCommand>) -> Result<Vec<SoundResult>, String> {
+    let audio = dir.join("audio");
+    let mut refs: Vec<PathBuf> = std::fs::read_dir(&audio)
+        .map_err(|e| format!("{}: {e}", audio.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .collect();
+    refs.sort();
+    Ok(refs
+        .iter()
+        .filter_map(|r| {
+            let stem = r.file_stem()?;
+            let cart = dir.join("carts").join(stem).with_extension("lua");
+            Some(sound_cart(&cart, r, 1, zygote.clone()))
+        })
         .collect())
 }

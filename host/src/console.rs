@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use cartbox_protocol::message::{CartFault, CartSettings, FaultKind, LoadCart, RunnerReady};
 use cartbox_protocol::ram::{self, BORDER_LEFT, BORDER_TOP, FULL_WIDTH, HEIGHT, PMEM_SIZE, WIDTH};
-use cartbox_protocol::shm::{FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET};
+use cartbox_protocol::shm::{FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET, SOUND_OFFSET, SOUND_SIZE};
 use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
 use thiserror::Error;
 
+use crate::audio::SoundRegisters;
 use crate::cart::Cart;
 use crate::pmem::PmemFile;
 use crate::runner::{Deadline, RunnerProcess, RunnerStop, TraceLine, describe_exit};
@@ -200,6 +201,8 @@ pub struct Console {
     frames: u64,
     trace: TraceBuffer,
     persist: Option<Persist>,
+    /// The sound registers the last frame left, until a front-end takes them.
+    sound: Option<SoundRegisters>,
 }
 
 /// The cart's persistent memory as last saved, and when.
@@ -262,6 +265,7 @@ impl Console {
             frames: 0,
             trace: TraceBuffer::default(),
             persist: None,
+            sound: None,
         })
     }
 
@@ -300,6 +304,7 @@ impl Console {
             self.zygote.forget(old.id());
         }
         self.frames = 0;
+        self.sound = None;
         let Some(cart) = &self.cart else {
             return Err(Stop::Host("no cart loaded".into()));
         };
@@ -367,6 +372,12 @@ impl Console {
             trace.push(t)
         });
         self.trace.bound();
+        self.sound = None;
+        if result.is_ok() {
+            let mut regs = [0u8; SOUND_SIZE];
+            runner.shm().read(SOUND_OFFSET, &mut regs);
+            self.sound = Some(SoundRegisters(regs));
+        }
         self.after_request(result.map_err(Stop::from))
     }
 
@@ -429,6 +440,14 @@ impl Console {
         let result = runner.menu(&mut self.zygote, index, deadline, &mut |t| trace.push(t));
         self.trace.bound();
         self.after_request(result.map_err(Stop::from))
+    }
+
+    /// Takes what the synthesiser plays for the frame just run: the sound registers and
+    /// stereo volumes as the cart left them at the end of `TIC` (`None` when the last
+    /// request was not a finished frame). Any bytes may come from the runner; the
+    /// synthesiser accepts them all.
+    pub fn take_sound(&mut self) -> Option<SoundRegisters> {
+        self.sound.take()
     }
 
     /// Frames run since the cart was (re)loaded.

@@ -13,6 +13,7 @@
 //! Runners are forked by a zygote process started from the `cartbox` binary (or any
 //! binary that calls `cartbox_runner::zygote::main` when given `__cartbox-zygote`).
 
+pub mod audio;
 pub mod cart;
 pub mod cli;
 pub mod conformance;

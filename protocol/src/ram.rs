@@ -61,8 +61,11 @@ pub const MOUSE: usize = 0x0FF84;
 pub const KEYBOARD: usize = 0x0FF88;
 /// Sfx positions per channel.
 pub const SFX_STATE: usize = 0x0FF8C;
-/// Sound registers, 4 x 18 bytes.
+/// Sound registers, 4 x 18 bytes: per channel the frequency (12 bits) and volume (4 bits)
+/// in two bytes, then the waveform (32 samples of 4 bits).
 pub const SOUND_REGISTERS: usize = 0x0FF9C;
+/// Size of the four sound registers.
+pub const SOUND_REGISTERS_SIZE: usize = 72;
 /// Waveforms, 16 x 16 bytes.
 pub const WAVEFORMS: usize = 0x0FFE4;
 /// Sfx samples, 64 x 66 bytes.
@@ -73,8 +76,10 @@ pub const MUSIC_PATTERNS: usize = 0x11164;
 pub const MUSIC_TRACKS: usize = 0x13E64;
 /// Music state.
 pub const MUSIC_STATE: usize = 0x13FFC;
-/// Stereo volume, one byte per channel.
+/// Stereo volume, one byte per channel: left volume in the low nibble, right in the high.
 pub const STEREO_VOLUME: usize = 0x14000;
+/// Size of the stereo volume bytes.
+pub const STEREO_VOLUME_SIZE: usize = 4;
 /// Persistent memory: 256 little-endian u32.
 pub const PMEM: usize = 0x14004;
 /// Size of persistent memory in bytes.

@@ -5,7 +5,8 @@
 //! | offset         | size            | content                                         |
 //! |----------------|-----------------|-------------------------------------------------|
 //! | 0              | [`HEADER_SIZE`] | header: magic, version, offsets (written once); |
-//! |                |                 | the syscall a dying runner was denied           |
+//! |                |                 | the syscall a dying runner was denied; the      |
+//! |                |                 | sound the last frame left ([`SOUND_OFFSET`])    |
 //! | [`RAM_OFFSET`] | 96 KiB          | the TIC-80 RAM map ([`crate::ram`])             |
 //! | [`FRAME_OFFSET`]| 256x144x4      | the finished frame, border included             |
 //!
@@ -35,10 +36,20 @@ pub const SHM_SIZE: usize = FRAME_OFFSET + FRAME_SIZE;
 /// runner writes, it is only a claim, used for the message and nothing else.
 pub const BLOCKED_SYSCALL_OFFSET: usize = 64;
 
+/// Where in the header a runner leaves what the synthesiser plays for the frame it just
+/// finished: the four sound registers (72 bytes, as at [`crate::ram::SOUND_REGISTERS`])
+/// then the four stereo volume bytes (as at [`crate::ram::STEREO_VOLUME`]), copied at the
+/// end of `TIC` (and `OVR`), before the scanline and border callbacks run: TIC-80 takes
+/// its snapshot for the synthesiser at that point, so pokes from `SCN`/`BDR` are not
+/// heard. The host reads it after `FrameDone` and treats every byte as hostile.
+pub const SOUND_OFFSET: usize = 128;
+/// Size of the sound snapshot at [`SOUND_OFFSET`].
+pub const SOUND_SIZE: usize = crate::ram::SOUND_REGISTERS_SIZE + crate::ram::STEREO_VOLUME_SIZE;
+
 /// Magic bytes at the start of the header.
 pub const MAGIC: [u8; 8] = *b"CARTBOX\0";
 /// Layout version; bumped whenever anything in this module changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The header the host writes at offset 0, as bytes.
 pub fn header() -> [u8; 24] {
@@ -66,6 +77,8 @@ mod tests {
         assert_eq!(FRAME_OFFSET % 4096, 0);
         assert_eq!(SHM_SIZE % 4096, 0);
         assert!(header_matches(&header()));
+        const { assert!(BLOCKED_SYSCALL_OFFSET + 4 <= SOUND_OFFSET) };
+        const { assert!(SOUND_OFFSET + SOUND_SIZE <= HEADER_SIZE) };
         let mut wrong = header();
         wrong[9] ^= 1;
         assert!(!header_matches(&wrong));

@@ -189,6 +189,32 @@ impl SharedMemory {
         unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr(), SHM_SIZE) }
     }
 
+    /// Copies what the synthesiser plays for this frame (the sound registers and stereo
+    /// bytes of the console RAM) to the header, where the host reads it after the frame
+    /// (see [`shm::SOUND_OFFSET`]).
+    pub fn publish_sound(&mut self) {
+        use cartbox_protocol::ram::{SOUND_REGISTERS, SOUND_REGISTERS_SIZE, STEREO_VOLUME};
+        let mut snapshot = [0u8; shm::SOUND_SIZE];
+        let ram = self.ram();
+        snapshot[..SOUND_REGISTERS_SIZE]
+            .copy_from_slice(&ram[SOUND_REGISTERS..SOUND_REGISTERS + SOUND_REGISTERS_SIZE]);
+        snapshot[SOUND_REGISTERS_SIZE..].copy_from_slice(
+            &ram[STEREO_VOLUME..STEREO_VOLUME + shm::SOUND_SIZE - SOUND_REGISTERS_SIZE],
+        );
+        self.bytes_mut()[shm::SOUND_OFFSET..shm::SOUND_OFFSET + shm::SOUND_SIZE]
+            .copy_from_slice(&snapshot);
+    }
+
+    /// The sound snapshot last published (for tests).
+    pub fn sound(&self) -> [u8; shm::SOUND_SIZE] {
+        let mut out = [0u8; shm::SOUND_SIZE];
+        // SAFETY: the header page (HEADER_SIZE bytes, past SOUND_OFFSET + SOUND_SIZE) starts
+        // the mapping, which lives as long as `self`.
+        let header = unsafe { std::slice::from_raw_parts(self.base.as_ptr(), shm::HEADER_SIZE) };
+        out.copy_from_slice(&header[shm::SOUND_OFFSET..shm::SOUND_OFFSET + shm::SOUND_SIZE]);
+        out
+    }
+
     /// The console RAM and the output frame, borrowed together.
     pub fn parts_mut(&mut self) -> (&mut [u8; RAM_SIZE], &mut [u32; FRAME_PIXELS]) {
         // SAFETY: FRAME_OFFSET is page aligned, so the pointer is aligned for u32, and the

@@ -1,5 +1,5 @@
 //! The headless front-end: run frames with scripted input, print trace output, write a
-//! screenshot. Tests, CI and batch jobs see carts this way.
+//! screenshot, a GIF, the sound as WAV. Tests, CI and batch jobs see carts this way.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use cartbox_protocol::shm::FRAME_PIXELS;
 
 use super::gif::GifRecorder;
+use crate::audio::wav::WavWriter;
+use crate::audio::{FRAME_VALUES, Stream};
 use crate::console::{Console, Input, Stop};
 use crate::input_script::InputScript;
 use crate::runner::TraceLine;
@@ -26,6 +28,10 @@ pub struct Options {
     pub input: InputScript,
     /// Record every frame to this GIF.
     pub gif: Option<PathBuf>,
+    /// Write the sound to this WAV file.
+    pub wav: Option<PathBuf>,
+    /// TIC-80's volume setting for the WAV, 0..15.
+    pub volume: u8,
 }
 
 /// How a headless run ended.
@@ -42,6 +48,8 @@ pub enum Outcome {
     Screenshot(std::io::Error),
     /// The GIF could not be written.
     Gif(std::io::Error),
+    /// The WAV file could not be written.
+    Wav(std::io::Error),
 }
 
 /// Runs a loaded console.
@@ -52,6 +60,13 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
         Some(path) => match GifRecorder::create(path) {
             Ok(g) => Some(g),
             Err(e) => return Outcome::Gif(e),
+        },
+        None => None,
+    };
+    let mut sound = match &opts.wav {
+        Some(path) => match WavWriter::create(path) {
+            Ok(w) => Some((w, Stream::new(opts.volume), Box::new([0i16; FRAME_VALUES]))),
+            Err(e) => return Outcome::Wav(e),
         },
         None => None,
     };
@@ -70,6 +85,14 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
         let pixels = gif.is_some() || (opts.screenshot.is_some() && opts.frames == Some(n));
         let result = console.run_frame(&input, pixels);
         print_trace(&mut out, console.take_trace(), opts.trace);
+        if let Some((wav, stream, buf)) = sound.as_mut() {
+            // A frame that did not finish leaves silence to be heard after it.
+            let regs = console.take_sound().unwrap_or_default();
+            stream.frame(&regs, buf);
+            if let Err(e) = wav.write(&buf[..]) {
+                return Outcome::Wav(e);
+            }
+        }
         if let Some(g) = gif.as_mut()
             && result.is_ok()
             && console.copy_frame(&mut pixels_out)
@@ -84,9 +107,17 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
                 if let Some(g) = gif.take() {
                     let _ = g.finish();
                 }
+                if let Some((w, ..)) = sound.take() {
+                    let _ = w.finish();
+                }
                 return Outcome::Stopped(stop);
             }
         }
+    }
+    if let Some((w, ..)) = sound.take()
+        && let Err(e) = w.finish()
+    {
+        return Outcome::Wav(e);
     }
     if let Some(g) = gif.take()
         && let Err(e) = g.finish()

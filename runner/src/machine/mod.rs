@@ -106,6 +106,10 @@ pub struct Machine {
     synced: u32,
     /// The cart called `reset()`.
     reset_requested: bool,
+    /// The next frame's sound step already happened: TIC-80 steps the sequencer at the
+    /// start of a tick, before the cart's top-level code and `BOOT` run in its first tick,
+    /// so an `sfx()` or `music()` called there is first heard in the second frame.
+    sound_stepped: bool,
 }
 
 impl std::fmt::Debug for Machine {
@@ -136,8 +140,13 @@ impl Machine {
             exit_requested: false,
             synced: 0,
             reset_requested: false,
+            sound_stepped: false,
         };
         m.reset_ram();
+        // The first tick's sound step, before any cart code runs (on a machine just reset
+        // it changes nothing; frame 1 then skips it).
+        m.sound.tick(m.mem.ram_mut());
+        m.sound_stepped = true;
         m
     }
 
@@ -226,7 +235,9 @@ impl Machine {
         }
         let ram = self.mem.ram_mut();
         // The sequencer rewrites the sound registers, positions and music state every tick.
-        self.sound.tick(ram);
+        if !std::mem::take(&mut self.sound_stepped) {
+            self.sound.tick(ram);
+        }
         self.synced = 0;
         // The cursor byte is reset every frame: a cart that wants its own cursor writes it
         // every frame, as on TIC-80.
@@ -234,9 +245,12 @@ impl Machine {
         self.input.begin_frame(self.mem.ram_mut());
     }
 
-    /// Finishes a frame's script part: input history moves on.
+    /// Finishes a frame's script part: input history moves on, and the sound registers as
+    /// they are now (after `TIC` and `OVR`, before the scanline and border callbacks) go to
+    /// the host's synthesiser, as TIC-80 snapshots them at the end of its tick.
     pub fn end_frame(&mut self) {
         self.input.end_frame();
+        self.mem.publish_sound();
     }
 
     /// Milliseconds for `time()`.
