@@ -169,3 +169,199 @@ fn a_cart_that_fails_leaves_the_sound_it_made() {
     assert!(got[..2 * 1470].iter().all(|s| *s == 0));
     assert!(got[2 * 1470..3 * 1470].iter().any(|s| *s != 0));
 }
+
+// ---------------------------------------------------------------------------------------
+// The real output path: a window under Xvfb playing through a PulseAudio daemon of the
+// test's own, whose null sink's monitor is recorded with parec.
+
+mod pulse;
+mod xvfb;
+
+use std::time::Duration;
+
+use cartbox_host::audio::compare::{correlation, envelope};
+
+/// The `sound:` line `--stats` prints.
+fn sound_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("sound: "))
+        .unwrap_or_else(|| panic!("no sound figures in {stderr}"))
+}
+
+/// A figure from the `sound:` line, e.g. `figure(line, "underruns")`.
+fn figure(line: &str, name: &str) -> u64 {
+    line.split(", ")
+        .chain(line.split("; "))
+        .find_map(|part| part.strip_suffix(&format!(" {name}")))
+        .and_then(|n| n.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no '{name}' in {line}"))
+}
+
+#[test]
+fn the_window_plays_music_through_the_sound_server() {
+    let Some(x) = xvfb::Xvfb::start() else { return };
+    let Some(p) = pulse::Pulse::start("music") else {
+        return;
+    };
+    let dir = scratch("sound-window-music");
+    let demo = root().join("../shared/tic80-demos/carts/music.lua");
+    let cart = if demo.exists() {
+        demo
+    } else {
+        root().join("tests/carts/sound/song.lua")
+    };
+    let monitor = dir.join("monitor.raw");
+    let rec = p.record(&monitor);
+    let wav_path = dir.join("sent.wav");
+    let child = x.cartbox_with(
+        &dir,
+        &[
+            "run",
+            cart.to_str().unwrap(),
+            "--frames",
+            "420",
+            "--stats",
+            "--wav",
+            wav_path.to_str().unwrap(),
+        ],
+        &[("PULSE_SERVER", &p.server)],
+    );
+    let conn = x.connect();
+    let w = xvfb::find_window(&conn);
+    std::thread::sleep(Duration::from_millis(300));
+    // music.lua starts its track when a button is pressed.
+    xvfb::tap(&conn, w, xvfb::keycode::UP);
+    let (code, _, err) = xvfb::finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+    // What the sink plays after the window closed: silence.
+    std::thread::sleep(Duration::from_millis(400));
+    let heard = pulse::stop_recording(rec, &monitor);
+    let sent = wav::read(&wav_path).unwrap();
+    let line = sound_line(&err);
+    assert!(line.contains(&format!("to {}", pulse::SINK)), "{line}");
+    assert_eq!(figure(line, "underruns"), 0, "{line}");
+    assert!(
+        sent.iter().any(|v| v.unsigned_abs() > 1000),
+        "music was sent"
+    );
+
+    let offset = pulse::find(&heard, &sent).expect("the sent sound is in the recording");
+    let (h, s) = pulse::overlap(&heard, &sent, offset);
+    let c = compare(s, h);
+    eprintln!("sent vs heard: {c}; {line}");
+    assert!(c.frames > 300, "{c}");
+    assert!(
+        correlation(&envelope(s), &envelope(h)) >= 0.95,
+        "envelopes differ: {c}"
+    );
+    assert!(c.snr_db >= 30.0, "{c}");
+    // The sink falls silent with the window.
+    let end = (offset.max(0) as usize + sent.len()).min(heard.len());
+    let after = &heard[end..];
+    assert!(after.len() > 44_100 / 5, "recorded on after the end");
+    assert!(
+        after.iter().all(|v| *v == 0),
+        "sound after the window closed"
+    );
+}
+
+/// A cart playing a steady tone that hangs in its frame 90 until the host kills it.
+const HANGING_TONE: &str = "\
+poke(0xFFE4+16,0x10)
+local t={0x10,0x32,0x54,0x76,0x98,0xba,0xdc,0xfe,0xef,0xcd,0xab,0x89,0x67,0x45,0x23,0x01}
+for i=1,16 do poke(0xFFE4+15+i,t[i]) end
+for i=0,59,2 do poke(0x100E4+i,0x10) end
+sfx(0,57,-1,0)
+f=0
+function TIC() f=f+1 if f==90 then while true do end end end
+";
+
+#[test]
+fn hangs_kills_and_restarts_are_silent_without_clicks_on_one_stream() {
+    let Some(x) = xvfb::Xvfb::start() else { return };
+    let Some(p) = pulse::Pulse::start("hang") else {
+        return;
+    };
+    let dir = scratch("sound-window-hang");
+    let cart = dir.join("tone.lua");
+    std::fs::write(&cart, HANGING_TONE).unwrap();
+    let monitor = dir.join("monitor.raw");
+    let rec = p.record(&monitor);
+    let wav_path = dir.join("sent.wav");
+    let child = x.cartbox_with(
+        &dir,
+        &[
+            "run",
+            "tone.lua",
+            "--budget-ms",
+            "150",
+            "--grace-ms",
+            "100",
+            "--stats",
+            "--wav",
+            wav_path.to_str().unwrap(),
+        ],
+        &[("PULSE_SERVER", &p.server)],
+    );
+    let conn = x.connect();
+    let w = xvfb::find_window(&conn);
+    // Playing: one stream on the server.
+    let wait_streams = |want: usize| {
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = p.sink_inputs();
+            if s.len() == want || std::time::Instant::now() > end {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let streams = wait_streams(1);
+    assert_eq!(streams.len(), 1);
+    // Frame 90 hangs: stopped inside its VM at the budget (the tone stops, in silence).
+    std::thread::sleep(Duration::from_millis(2500));
+    // Restart (R once stopped), let it play, then restart it while it plays (F5).
+    xvfb::tap(&conn, w, xvfb::keycode::R);
+    std::thread::sleep(Duration::from_millis(700));
+    xvfb::tap(&conn, w, xvfb::keycode::F5);
+    std::thread::sleep(Duration::from_millis(700));
+    // Mute and unmute while it plays.
+    xvfb::tap(&conn, w, xvfb::keycode::F6);
+    std::thread::sleep(Duration::from_millis(300));
+    xvfb::tap(&conn, w, xvfb::keycode::F6);
+    std::thread::sleep(Duration::from_millis(300));
+    // Still the same stream: it was never reopened.
+    assert_eq!(p.sink_inputs(), streams);
+    xvfb::tap(&conn, w, xvfb::keycode::ESCAPE);
+    let (_, _, err) = xvfb::finish(child, Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    let heard = pulse::stop_recording(rec, &monitor);
+    let line = sound_line(&err);
+    eprintln!("{line}");
+    assert_eq!(figure(line, "underruns"), 0, "{line}");
+    assert!(figure(line, "gaps filled with silence") >= 1, "{line}");
+
+    // The tone's own largest step between samples (its attack included), from its first
+    // run, before the hang.
+    let sent = wav::read(&wav_path).unwrap();
+    let first_run = &sent[..735 * 2 * 85];
+    assert!(
+        first_run.iter().any(|v| v.unsigned_abs() > 1000),
+        "the tone played"
+    );
+    let tone_step = pulse::largest_step(first_run);
+    // Nowhere, neither in what was sent nor in what the sink played (the mute included),
+    // is there a step larger than the tone's own: no clicks.
+    for (what, s) in [("sent", &sent[..]), ("heard", &heard[..])] {
+        let step = pulse::largest_step(s);
+        assert!(
+            step <= tone_step + tone_step / 5,
+            "{what}: a step of {step} against the tone's {tone_step}"
+        );
+    }
+    // And there was silence between the stop and the restart.
+    let silent_frames = envelope(&sent).iter().filter(|e| **e < 1.0).count();
+    assert!(silent_frames >= 10, "{silent_frames} silent frames");
+}

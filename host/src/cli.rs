@@ -4,6 +4,7 @@
 //! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
 //!                  [--input FILE] [--gif PATH] [--keys MAP] [--scale N] [--stats]
 //!                  [--budget-ms MS] [--grace-ms MS] [--memory-mb MB] [--pmem DIR]
+//!                  [--wav PATH] [--volume N] [--mute]
 //! cartbox watch CART [same options]
 //! cartbox sandbox-check
 //! ```
@@ -72,9 +73,13 @@ options for run:
   --memory-mb MB       cap the cart's Lua heap (default 256)
   --pmem DIR           keep the cart's persistent memory under DIR (default without
                        --headless: ~/.local/share/cartbox; with it: not kept)
+  --wav PATH           write the sound to PATH (headless: as TIC-80 makes it; in a window:
+                       what was sent to the speakers, before --mute or F6)
+  --volume N           sound volume 0 to 15, as TIC-80's setting (default 15)
+  --mute               start with the speakers muted (F6 in the window)
 
 window keys: Esc quit, F5 or Ctrl+R restart, F8 screenshot, F9 start/stop GIF,
-             F1 trace console, F11 or Alt+Enter fullscreen
+             F1 trace console, F6 mute, F11 or Alt+Enter fullscreen
 watch also restarts the cart on SIGUSR1 or a line on stdin (`quit` closes it)
 ";
 
@@ -430,6 +435,13 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
         stats: args.stats,
         scale: args.scale.unwrap_or(3),
         out_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        sound: crate::audio::AudioConfig {
+            volume: args.volume.unwrap_or(15),
+            muted: args.mute,
+            record: args.wav.clone(),
+            no_device: false,
+            name: args.cart.display().to_string(),
+        },
     };
     match window::run(opts) {
         Ok(window::Outcome::Closed) => exit::OK,

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use cartbox_protocol::shm::FRAME_PIXELS;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::audio::SoundSender;
 use crate::cart::Cart;
 use crate::console::{Console, ConsoleConfig, ConsoleError, Input, Stop};
 use crate::frontend::keys::KeyState;
@@ -64,6 +65,7 @@ enum Command {
     ReleaseKeys,
     Scroll(i32, i32),
     Menu(u32),
+    Sound(Option<SoundSender>),
     Quit,
 }
 
@@ -189,6 +191,12 @@ impl Supervisor {
         let _ = self.commands.send(Command::Scroll(x, y));
     }
 
+    /// Sends each finished frame's sound to `sound` (an [`crate::audio::Audio`]'s sender);
+    /// `None` stops sending. Sending never waits.
+    pub fn play_sound(&self, sound: Option<SoundSender>) {
+        let _ = self.commands.send(Command::Sound(sound));
+    }
+
     /// Picks item `index` of the cart's game menu.
     pub fn menu(&self, index: u32) {
         let _ = self.commands.send(Command::Menu(index));
@@ -279,6 +287,7 @@ fn run(
     let mut killer_of = None;
     let mut next = Instant::now();
     let mut pixels = Box::new([0u32; FRAME_PIXELS]);
+    let mut sound: Option<SoundSender> = None;
     loop {
         let running = lock(&shared.state).1;
         let command = if running {
@@ -341,6 +350,10 @@ fn run(
                 request(&mut console, &mut |c| c.menu(index).map(|()| false)).map(|_| None)
             }
             Ok(Command::Menu(_)) => continue,
+            Ok(Command::Sound(s)) => {
+                sound = s;
+                continue;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 let mut this = input;
                 if let Some(k) = keys.as_mut() {
@@ -355,6 +368,10 @@ fn run(
                     scroll = (0, 0);
                 }
                 let frame = request(&mut console, &mut |c| c.frame(&this));
+                // The frame's sound first: it is due before the picture is.
+                if let (Some(s), Some(regs)) = (&sound, console.take_sound()) {
+                    s.send(regs, console.frames() == 1);
+                }
                 if console.copy_frame(&mut pixels) {
                     let cursor = console.mouse_cursor().unwrap_or(0x80);
                     let mut latest = lock(&shared.latest);

@@ -23,6 +23,9 @@ pub mod keycode {
     pub const F8: u8 = 74;
     pub const F9: u8 = 75;
     pub const RIGHT: u8 = 114;
+    pub const UP: u8 = 111;
+    pub const F5: u8 = 71;
+    pub const F6: u8 = 72;
 }
 
 /// An Xvfb server on a display of its own, stopped on drop.
@@ -85,9 +88,15 @@ impl Xvfb {
 
     /// Starts `cartbox ARGS` on this display, in `dir`.
     pub fn cartbox(&self, dir: &Path, args: &[&str]) -> Child {
+        self.cartbox_with(dir, args, &[])
+    }
+
+    /// Starts `cartbox ARGS` on this display, in `dir`, with more environment variables.
+    pub fn cartbox_with(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
         Command::new(env!("CARGO_BIN_EXE_cartbox"))
             .args(args)
             .current_dir(dir)
+            .envs(env.iter().copied())
             .env("DISPLAY", &self.display)
             .env_remove("WAYLAND_DISPLAY")
             .stdin(Stdio::piped())

@@ -9,9 +9,12 @@
 //! registers; a [`Stream`] keeps that order.
 
 pub mod compare;
+pub mod output;
+pub mod pulse;
 pub mod synth;
 pub mod wav;
 
+pub use output::{Audio, AudioConfig, AudioStats, SoundSender};
 pub use synth::{FRAME_SAMPLES, FRAME_VALUES, SAMPLE_RATE, SoundRegisters, Synth};
 
 /// The console's sound as a stream of frames: the registers of frame k are synthesised into

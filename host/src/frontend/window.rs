@@ -8,7 +8,11 @@
 //! Esc (quit).
 //!
 //! Host keys, which the cart never sees: Esc quit, F5 or Ctrl+R restart, F8 screenshot
-//! (PNG), F9 start/stop GIF recording, F1 trace console, F11 or Alt+Enter fullscreen.
+//! (PNG), F9 start/stop GIF recording, F1 trace console, F6 mute, F11 or Alt+Enter
+//! fullscreen.
+//!
+//! Sound plays on an [`Audio`] thread of its own for as long as the window is open (across
+//! restarts and reloads); the supervisor hands it each frame's sound.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -27,6 +31,7 @@ use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
 use super::gif::GifRecorder;
 use super::overlay::{self, COLUMNS, Canvas, colour};
 use super::printer::{Printer, Stream};
+use crate::audio::{Audio, AudioConfig};
 use crate::cart::{Cart, CartError};
 use crate::console::{ConsoleConfig, Input, Stop};
 use crate::fsutil::next_free;
@@ -61,6 +66,8 @@ pub struct Options {
     pub scale: u32,
     /// Where screenshots and GIFs go.
     pub out_dir: PathBuf,
+    /// How to play the sound.
+    pub sound: AudioConfig,
 }
 
 /// Wakes the window from other threads.
@@ -119,6 +126,17 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     }
     let supervisor = Supervisor::start(opts.config.clone())
         .map_err(|e| NoWindow(format!("cannot start the console: {e}")))?;
+    let printer = Printer::start();
+    let audio = match Audio::start(opts.sound.clone()) {
+        Ok(a) => {
+            supervisor.play_sound(Some(a.sender()));
+            Some(a)
+        }
+        Err(e) => {
+            printer.line(Stream::Err, format!("cartbox: no sound: {e}"));
+            None
+        }
+    };
     let _watcher = if opts.watch {
         super::watch::stdin_commands(proxy.clone());
         match super::watch::watch(&opts.path, proxy.clone()) {
@@ -140,8 +158,7 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         let _ = frame_proxy.send_event(Wake::Frame);
     });
     supervisor.load(opts.cart.clone());
-    let printer = Printer::start();
-    let mut app = App::new(opts, supervisor, proxy, printer.clone());
+    let mut app = App::new(opts, supervisor, proxy, printer.clone(), audio);
     let result = event_loop.run_app(&mut app);
     let App {
         shown,
@@ -152,13 +169,21 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         surface,
         recording,
         printer: app_printer,
+        audio,
         ..
     } = app;
     drop(app_printer);
     // Close the window first: what follows may wait (on a runner that is still stuck,
-    // until its kill; on the GIF file; on the terminal).
+    // until its kill; on the GIF file; on the terminal). The sound stops with it.
     drop(surface);
     drop(window);
+    let mut sound_summary = None;
+    if let Some(audio) = audio {
+        sound_summary = Some(audio.stats().summary());
+        for n in audio.stop() {
+            printer.line(Stream::Err, format!("cartbox: {n}"));
+        }
+    }
     if let Some(rec) = recording {
         printer.line(Stream::Err, format!("cartbox: {}", rec.stop()));
     }
@@ -169,6 +194,9 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     result.map_err(|e| NoWindow(format!("the window failed: {e}")))?;
     if let Some(stats) = stats {
         eprintln!("{}", stats.summary());
+        if let Some(sound) = sound_summary {
+            eprintln!("{sound}");
+        }
     }
     Ok(match shown {
         Shown::Stopped(stop, _) => Outcome::Stopped(stop),
@@ -258,6 +286,8 @@ impl Stats {
 struct App {
     opts: Options,
     supervisor: Supervisor,
+    /// The sound output (`None` if its thread could not start).
+    audio: Option<Audio>,
     window: Option<Rc<Window>>,
     surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
     /// The newest cart frame and its number (from the supervisor).
@@ -380,9 +410,11 @@ impl App {
         supervisor: Supervisor,
         proxy: EventLoopProxy<Wake>,
         printer: Printer,
+        audio: Option<Audio>,
     ) -> App {
         let stats_enabled = opts.stats;
         App {
+            audio,
             opts,
             supervisor,
             window: None,
@@ -452,6 +484,11 @@ impl App {
 
         while let Some(event) = self.supervisor.try_event() {
             self.on_event(event, el);
+        }
+        if let Some(notices) = self.audio.as_ref().map(Audio::take_notices) {
+            for n in notices {
+                self.set_notice(n);
+            }
         }
         let n = self.supervisor.latest_frame(self.frame_no, &mut self.frame);
         self.cursor = self.supervisor.mouse_cursor();
@@ -745,6 +782,14 @@ impl App {
             .unwrap_or_else(|| "cart".into())
     }
 
+    fn toggle_mute(&mut self) {
+        if let Some(audio) = &self.audio {
+            let muted = !audio.muted();
+            audio.set_muted(muted);
+            self.set_notice(if muted { "sound off (F6)" } else { "sound on" }.into());
+        }
+    }
+
     fn toggle_fullscreen(&self) {
         if let Some(w) = &self.window {
             if w.fullscreen().is_some() {
@@ -766,6 +811,7 @@ impl App {
             KeyCode::F8 => self.screenshot(),
             KeyCode::F9 => self.toggle_gif(),
             KeyCode::F1 => self.trace_visible = !self.trace_visible,
+            KeyCode::F6 => self.toggle_mute(),
             KeyCode::F11 => self.toggle_fullscreen(),
             KeyCode::Enter if self.modifiers.alt_key() => self.toggle_fullscreen(),
             _ => return false,
