@@ -365,3 +365,123 @@ fn hangs_kills_and_restarts_are_silent_without_clicks_on_one_stream() {
     let silent_frames = envelope(&sent).iter().filter(|e| **e < 1.0).count();
     assert!(silent_frames >= 10, "{silent_frames} silent frames");
 }
+
+#[test]
+fn without_a_sound_server_the_cart_plays_silently_and_says_why() {
+    let Some(x) = xvfb::Xvfb::start() else { return };
+    let dir = scratch("sound-no-server");
+    let wav_path = dir.join("sent.wav");
+    let home = dir.to_str().unwrap();
+    let child = x.cartbox_with(
+        &dir,
+        &[
+            "run",
+            root().join("tests/carts/sound/waves.lua").to_str().unwrap(),
+            "--frames",
+            "60",
+            "--stats",
+            "--wav",
+            wav_path.to_str().unwrap(),
+        ],
+        &[
+            ("PULSE_SERVER", "unix:/nonexistent/native"),
+            ("HOME", home),
+            ("XDG_RUNTIME_DIR", home),
+        ],
+    );
+    let (code, _, err) = xvfb::finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+    let said: Vec<&str> = err.lines().filter(|l| l.contains("no sound")).collect();
+    assert_eq!(said.len(), 2, "one line, and the --stats line: {err}");
+    assert!(
+        said[0].starts_with("cartbox: no sound: the sound server given")
+            && said[0].ends_with("playing silently"),
+        "{err}"
+    );
+    // Without speakers, the recording is what a headless run writes, and one frame more
+    // (a live stream plays a frame's sound at once instead of a frame later).
+    let live = wav::read(&wav_path).unwrap();
+    let headless_path = dir.join("headless.wav");
+    let out = cartbox(&[
+        "run",
+        "tests/carts/sound/waves.lua",
+        "--headless",
+        "--frames",
+        "60",
+        "--wav",
+        headless_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let headless = wav::read(&headless_path).unwrap();
+    assert!(live.len() >= headless.len());
+    assert!(live[..headless.len()] == headless[..], "the same samples");
+}
+
+#[test]
+fn watch_keeps_the_sound_stream_across_reloads() {
+    let Some(x) = xvfb::Xvfb::start() else { return };
+    let Some(p) = pulse::Pulse::start("watch") else {
+        return;
+    };
+    let dir = scratch("sound-watch");
+    let cart = dir.join("tone.lua");
+    let tone = |note: u32| {
+        format!(
+            "poke(0xFFE4,0) for i=8,15 do poke(0xFFE4+i,255) end\n\
+             for i=0,59,2 do poke(0x100E4+i,0) end\n\
+             sfx(0,{note},-1,0,10)\nfunction TIC() end\n"
+        )
+    };
+    std::fs::write(&cart, tone(45)).unwrap();
+    let wav_path = dir.join("sent.wav");
+    let child = x.cartbox_with(
+        &dir,
+        &[
+            "watch",
+            "tone.lua",
+            "--stats",
+            "--wav",
+            wav_path.to_str().unwrap(),
+        ],
+        &[("PULSE_SERVER", &p.server)],
+    );
+    let conn = x.connect();
+    let w = xvfb::find_window(&conn);
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while p.sink_inputs().is_empty() && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let streams = p.sink_inputs();
+    assert_eq!(streams.len(), 1);
+    std::thread::sleep(Duration::from_millis(500));
+    // Save a new note twice, as an editor does.
+    for note in [52, 57] {
+        let tmp = dir.join(".tone.lua.tmp");
+        std::fs::write(&tmp, tone(note)).unwrap();
+        std::fs::rename(&tmp, &cart).unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(p.sink_inputs(), streams, "the stream was not reopened");
+    }
+    xvfb::tap(&conn, w, xvfb::keycode::ESCAPE);
+    let (_, _, err) = xvfb::finish(child, Duration::from_secs(30));
+    assert!(err.matches("reloaded").count() >= 2, "{err}");
+    let line = sound_line(&err);
+    assert_eq!(figure(line, "underruns"), 0, "{line}");
+    // The last note plays at the end: its rising zero crossings give its pitch. Note 57 is
+    // A-4, 440 Hz; the register's step period makes it 438.9 Hz.
+    let sent = wav::read(&wav_path).unwrap();
+    let tail: Vec<i16> = sent[sent.len() - 735 * 2 * 20..sent.len() - 735 * 2 * 2]
+        .iter()
+        .step_by(2)
+        .copied()
+        .collect();
+    let crossings = tail.windows(2).filter(|w| w[0] < 0 && w[1] >= 0).count();
+    let hz = crossings as f64 / (tail.len() as f64 / 44_100.0);
+    assert!((hz - 439.0).abs() < 15.0, "{hz} Hz at the end: {line}");
+    let largest = pulse::largest_step(&sent);
+    let first_note = pulse::largest_step(&sent[..735 * 2 * 25]);
+    assert!(
+        largest <= first_note + first_note / 5,
+        "a click: {largest} against {first_note}"
+    );
+}

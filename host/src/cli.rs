@@ -441,6 +441,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
             record: args.wav.clone(),
             no_device: false,
             name: args.cart.display().to_string(),
+            server: None,
         },
     };
     match window::run(opts) {

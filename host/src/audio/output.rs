@@ -59,6 +59,9 @@ pub struct AudioConfig {
     pub no_device: bool,
     /// The stream's name on the server.
     pub name: String,
+    /// The sound server's address (`unix:PATH`, as in `PULSE_SERVER`); `None`: where
+    /// PulseAudio's own clients look for it.
+    pub server: Option<String>,
 }
 
 /// One frame's sound, from the console.
@@ -330,7 +333,7 @@ impl Player {
             target: frame_bytes * LATENCY_FRAMES,
             min_request: frame_bytes,
         };
-        match pulse::Stream::open(&self.config.name, want) {
+        match pulse::Stream::open(self.config.server.as_deref(), &self.config.name, want) {
             Ok((stream, events)) => {
                 lock(&self.shared.stats).sink = Some(stream.sink.clone());
                 self.device = Some(Device {

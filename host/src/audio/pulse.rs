@@ -73,14 +73,15 @@ pub struct Stream {
 const DRAIN_SEQ: u32 = 100;
 
 impl Stream {
-    /// Connects to the server and opens a stream named `name`. Events arrive on the
-    /// returned channel from a reader thread, which ends when the connection does.
-    pub fn open(name: &str, want: Buffering) -> Result<(Stream, Receiver<ServerEvent>), String> {
-        let path = socket_path().ok_or_else(|| {
-            "no PulseAudio or PipeWire sound server was found \
-             (no socket in $PULSE_SERVER, $XDG_RUNTIME_DIR/pulse or ~/.config/pulse)"
-                .to_owned()
-        })?;
+    /// Connects to the server (at `server`, a `PULSE_SERVER`-style address, or where
+    /// PulseAudio's clients look for it) and opens a stream named `name`. Events arrive on
+    /// the returned channel from a reader thread, which ends when the connection does.
+    pub fn open(
+        server: Option<&str>,
+        name: &str,
+        want: Buffering,
+    ) -> Result<(Stream, Receiver<ServerEvent>), String> {
+        let path = socket_path(server)?;
         let socket = UnixStream::connect(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let fail = |e: protocol::ProtocolError| format!("{}: {e}", path.display());
         socket
@@ -276,24 +277,37 @@ fn read_events(mut r: BufReader<UnixStream>, version: u16, channel: u32, tx: &Se
 }
 
 /// Where the server's socket is, as PulseAudio's own client library looks for it: the
-/// `PULSE_SERVER` variable (`unix:PATH`, or a list of servers), `PULSE_RUNTIME_PATH`,
-/// `$XDG_RUNTIME_DIR/pulse`, the `~/.config/pulse/MACHINE-runtime` link a daemon without
-/// `XDG_RUNTIME_DIR` leaves, `/run/user/UID/pulse`, then a system-wide daemon's.
-fn socket_path() -> Option<PathBuf> {
+/// address given, else the `PULSE_SERVER` variable (`unix:PATH`, or a list of servers; when
+/// one is given, only it is tried); else `PULSE_RUNTIME_PATH`, `$XDG_RUNTIME_DIR/pulse`,
+/// the `~/.config/pulse/MACHINE-runtime` link a daemon without `XDG_RUNTIME_DIR` leaves,
+/// `/run/user/UID/pulse`, then a system-wide daemon's.
+fn socket_path(server: Option<&str>) -> Result<PathBuf, String> {
+    use std::os::unix::fs::FileTypeExt;
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(servers) = env("PULSE_SERVER") {
-        for s in servers.to_string_lossy().split_whitespace() {
+    let is_socket = |p: &PathBuf| std::fs::metadata(p).is_ok_and(|m| m.file_type().is_socket());
+    let servers = server
+        .map(str::to_owned)
+        .or_else(|| env("PULSE_SERVER").map(|s| s.to_string_lossy().into_owned()));
+    if let Some(servers) = servers {
+        let mut given: Vec<PathBuf> = Vec::new();
+        for s in servers.split_whitespace() {
             // "{machine-id}unix:/path" names a server on one machine; we are on it or
             // it does not matter.
             let s = s.rsplit('}').next().unwrap_or(s);
             if let Some(p) = s.strip_prefix("unix:") {
-                candidates.push(p.into());
+                given.push(p.into());
             } else if s.starts_with('/') {
-                candidates.push(s.into());
+                given.push(s.into());
             }
         }
+        return given.iter().find(|p| is_socket(p)).cloned().ok_or_else(|| {
+            format!(
+                "the sound server given ({}) is not a local socket that exists",
+                servers.escape_debug()
+            )
+        });
     }
+    let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(p) = env("PULSE_RUNTIME_PATH") {
         candidates.push(PathBuf::from(p).join("native"));
     }
@@ -317,9 +331,10 @@ fn socket_path() -> Option<PathBuf> {
         }
     }
     candidates.push("/var/run/pulse/native".into());
-    candidates.into_iter().find(|p| {
-        use std::os::unix::fs::FileTypeExt;
-        std::fs::metadata(p).is_ok_and(|m| m.file_type().is_socket())
+    candidates.into_iter().find(is_socket).ok_or_else(|| {
+        "no PulseAudio or PipeWire sound server was found (no socket in $PULSE_SERVER, \
+         $XDG_RUNTIME_DIR/pulse, ~/.config/pulse or /run/user)"
+            .to_owned()
     })
 }
 
