@@ -203,7 +203,7 @@ fn live(seconds: u64, p: &pulse::Pulse) {
     drop(s);
     let mut stats = audio.stats();
     drop(audio);
-    let mut l = std::mem::take(&mut stats.latencies);
+    let mut l: Vec<Duration> = std::mem::take(&mut stats.latencies).into();
     println!(
         "{} frames synthesised, {stops} stops and restarts; {} underruns (goal 0), {} gaps \
          filled with silence, {} frames dropped, {} skipped",

@@ -205,16 +205,6 @@ impl SharedMemory {
             .copy_from_slice(&snapshot);
     }
 
-    /// The sound snapshot last published (for tests).
-    pub fn sound(&self) -> [u8; shm::SOUND_SIZE] {
-        let mut out = [0u8; shm::SOUND_SIZE];
-        // SAFETY: the header page (HEADER_SIZE bytes, past SOUND_OFFSET + SOUND_SIZE) starts
-        // the mapping, which lives as long as `self`.
-        let header = unsafe { std::slice::from_raw_parts(self.base.as_ptr(), shm::HEADER_SIZE) };
-        out.copy_from_slice(&header[shm::SOUND_OFFSET..shm::SOUND_OFFSET + shm::SOUND_SIZE]);
-        out
-    }
-
     /// The console RAM and the output frame, borrowed together.
     pub fn parts_mut(&mut self) -> (&mut [u8; RAM_SIZE], &mut [u32; FRAME_PIXELS]) {
         // SAFETY: FRAME_OFFSET is page aligned, so the pointer is aligned for u32, and the

@@ -10,7 +10,7 @@
 
 pub mod compare;
 pub mod output;
-pub mod pulse;
+mod pulse;
 pub mod synth;
 pub mod wav;
 
@@ -40,7 +40,7 @@ impl Stream {
     /// The samples of the next frame, and `regs` kept for the one after.
     pub fn frame(&mut self, regs: &SoundRegisters, out: &mut [i16; FRAME_VALUES]) {
         let now = std::mem::replace(&mut self.pending, *regs);
-        self.synth.frame(&now, out);
+        self.synth.frame_before(&now, Some(regs), out);
         scale(out, self.volume);
     }
 }

@@ -17,33 +17,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, select};
+use crossbeam_channel::{Receiver, Sender};
 
-use super::pulse::{self, BYTES_PER_SAMPLE, Buffering, ServerEvent};
-use super::synth::{FRAME_SAMPLES, FRAME_VALUES, SAMPLE_RATE, SoundRegisters, Synth};
-use super::wav::WavWriter;
+use super::synth::SoundRegisters;
+use player::Player;
+pub use player::{FADE, LATENCY_FRAMES};
 
-/// The latency asked of the server, in frames: it splits it between its own buffer for the
-/// stream (three frames) and the sink's (one frame), and the sound is heard about this much
-/// after it is made.
-pub const LATENCY_FRAMES: u32 = 4;
-/// How far below the stream buffer's target it is filled when sound starts, or starts again
-/// after a gap (a frame comes as the server asks for one).
-const RESUME_BELOW: Duration = Duration::from_millis(8);
-/// Silence goes out when the server's queue is down to this much and no frame is here: a
-/// frame may be the buffer's target less this much, less [`RESUME_BELOW`], late (22 ms)
-/// before a gap is heard.
-const GAP_LEVEL: Duration = Duration::from_millis(20);
-/// Samples over which sound fades out into a gap, or in from one (3 ms).
-pub const FADE: usize = 128;
-/// Frames the audio thread holds before it drops the oldest: more would only add latency
-/// (the console's clock and the sound card's drift apart by a sample now and then, and a
-/// stream starts at any point of the card's period).
-const MAX_QUEUED_FRAMES: usize = 2;
+mod player;
+
 /// Frames waiting for the audio thread before the console's new ones are dropped.
 const CHANNEL_FRAMES: usize = 8;
-/// Latencies kept for [`AudioStats::latencies`].
-const LATENCIES_KEPT: usize = 1 << 14;
 
 /// How to play.
 #[derive(Debug, Clone, Default)]
@@ -92,15 +75,15 @@ pub struct AudioStats {
     /// Frames skipped because the console ran ahead of the sound card.
     pub skipped: u64,
     /// From the end of a frame to its first sample leaving for the server, for the last
-    /// frames.
-    pub latencies: Vec<Duration>,
+    /// frames (at most 16,384).
+    pub latencies: VecDeque<Duration>,
 }
 
 impl AudioStats {
     /// One line for people: `sound: N frames to SINK; latency p50 X ms, p99 Y ms; G gaps
     /// filled with silence, U underruns, D frames dropped, S skipped`.
     pub fn summary(&self) -> String {
-        let mut l = self.latencies.clone();
+        let mut l: Vec<Duration> = self.latencies.iter().copied().collect();
         l.sort();
         let pct = |p: usize| {
             l.get(l.len().saturating_sub(1) * p / 100)
@@ -128,6 +111,8 @@ impl AudioStats {
 struct Shared {
     muted: AtomicBool,
     dropped: AtomicU64,
+    /// A cart's first frame was dropped: the next frame that gets through starts the cart.
+    first_pending: AtomicBool,
     stats: Mutex<AudioStats>,
     /// Messages for people (no server, a lost server, a recording that failed), taken by
     /// the front-end.
@@ -155,6 +140,7 @@ impl SoundSender {
     /// Hands over a finished frame's registers; `first` for the first frame after a load or
     /// restart.
     pub fn send(&self, regs: SoundRegisters, first: bool) {
+        let first = first || self.shared.first_pending.swap(false, Ordering::Relaxed);
         let frame = SoundFrame {
             regs,
             first,
@@ -162,6 +148,9 @@ impl SoundSender {
         };
         if self.tx.try_send(frame).is_err() {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            if first {
+                self.shared.first_pending.store(true, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -176,7 +165,14 @@ pub struct Audio {
     control: Sender<Control>,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// Closed by the audio thread when it ends.
+    done: Receiver<()>,
 }
+
+/// How long stopping waits for the audio thread (its fade, the server playing what it has)
+/// before leaving it behind: every step it takes has its own deadline, so this is only a
+/// last guard.
+const STOP_WAIT: Duration = Duration::from_secs(3);
 
 impl std::fmt::Debug for Audio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -191,20 +187,26 @@ impl Audio {
         let shared = Arc::new(Shared {
             muted: AtomicBool::new(config.muted),
             dropped: AtomicU64::new(0),
+            first_pending: AtomicBool::new(false),
             stats: Mutex::new(AudioStats::default()),
             notices: Mutex::new(Vec::new()),
         });
         let (frames, frame_rx) = crossbeam_channel::bounded(CHANNEL_FRAMES);
         let (control, control_rx) = crossbeam_channel::bounded(1);
+        let (done_tx, done) = crossbeam_channel::bounded::<()>(0);
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("cartbox-audio".into())
-            .spawn(move || Player::new(config, thread_shared).run(&frame_rx, &control_rx))?;
+            .spawn(move || {
+                Player::new(config, thread_shared).run(&frame_rx, &control_rx);
+                drop(done_tx);
+            })?;
         Ok(Audio {
             frames,
             control,
             shared,
             thread: Some(thread),
+            done,
         })
     }
 
@@ -246,8 +248,14 @@ impl Audio {
     }
 
     fn shutdown(&mut self) {
-        let _ = self.control.send(Control::Stop);
+        let _ = self.control.try_send(Control::Stop);
         if let Some(t) = self.thread.take() {
+            // The thread ends by itself within its deadlines; if it somehow does not, it is
+            // left behind rather than holding whoever stops it.
+            if self.done.recv_timeout(STOP_WAIT).is_err() && !t.is_finished() {
+                lock(&self.shared.notices).push("the sound thread did not stop in time".into());
+                return;
+            }
             let _ = t.join();
         }
     }
@@ -259,448 +267,10 @@ impl Drop for Audio {
     }
 }
 
-/// The device side of the audio thread.
-struct Device {
-    stream: pulse::Stream,
-    events: Receiver<ServerEvent>,
-    /// Bytes the server asked for and has not had.
-    owed: u64,
-    /// When the server's queue runs dry unless more comes.
-    dry_at: Instant,
-}
-
-/// The audio thread's state.
-struct Player {
-    config: AudioConfig,
-    shared: Arc<Shared>,
-    synth: Synth,
-    device: Option<Device>,
-    /// Samples synthesised and not yet sent (interleaved).
-    queue: VecDeque<i16>,
-    /// Where in `queue` each queued frame starts (in values from the front) and when the
-    /// console finished it: for latency.
-    marks: VecDeque<(usize, Instant)>,
-    /// The last sample sent (left, right): where a fade-out starts.
-    last: [i16; 2],
-    /// The stream is in a gap (silence since the last frame): the next frame fades in.
-    in_gap: bool,
-    /// Gain for the speakers, 0..=1, moving towards 0 when muted.
-    gain: f32,
-    recording: Option<WavWriter>,
-}
-
-impl Player {
-    fn new(config: AudioConfig, shared: Arc<Shared>) -> Player {
-        let mut recording = None;
-        if let Some(path) = &config.record {
-            match WavWriter::create(path) {
-                Ok(w) => recording = Some(w),
-                Err(e) => lock(&shared.notices).push(format!(
-                    "{}: cannot write the WAV file: {e}",
-                    path.display()
-                )),
-            }
-        }
-        let gain = if shared.muted.load(Ordering::Relaxed) {
-            0.0
-        } else {
-            1.0
-        };
-        Player {
-            config,
-            shared,
-            synth: Synth::new(),
-            device: None,
-            queue: VecDeque::with_capacity(FRAME_VALUES * (MAX_QUEUED_FRAMES + 1)),
-            marks: VecDeque::new(),
-            last: [0, 0],
-            in_gap: true,
-            gain,
-            recording,
-        }
-    }
-
-    fn notice(&self, text: String) {
-        lock(&self.shared.notices).push(text);
-    }
-
-    fn connect(&mut self) {
-        if self.config.no_device {
-            return;
-        }
-        let frame_bytes = FRAME_SAMPLES as u32 * BYTES_PER_SAMPLE;
-        let want = Buffering {
-            target: frame_bytes * LATENCY_FRAMES,
-            min_request: frame_bytes,
-        };
-        match pulse::Stream::open(self.config.server.as_deref(), &self.config.name, want) {
-            Ok((stream, events)) => {
-                lock(&self.shared.stats).sink = Some(stream.sink.clone());
-                self.device = Some(Device {
-                    owed: u64::from(stream.initial_request),
-                    dry_at: Instant::now(),
-                    stream,
-                    events,
-                });
-            }
-            Err(why) => {
-                let why = format!("no sound: {why}; playing silently");
-                lock(&self.shared.stats).problem = Some(why.clone());
-                self.notice(why);
-            }
-        }
-    }
-
-    fn run(mut self, frames: &Receiver<SoundFrame>, control: &Receiver<Control>) {
-        self.connect();
-        loop {
-            let events = self
-                .device
-                .as_ref()
-                .map(|d| d.events.clone())
-                .unwrap_or_else(crossbeam_channel::never);
-            let deadline = self.deadline();
-            select! {
-                recv(frames) -> f => match f {
-                    Ok(f) => {
-                        if f.first {
-                            self.restart();
-                        }
-                        self.synthesise(&f.regs, Some(f.done));
-                        self.send_queued();
-                    }
-                    Err(_) => break,
-                },
-                recv(events) -> e => self.server_event(e.unwrap_or_else(|_| {
-                    ServerEvent::Gone("the sound server's reader stopped".into())
-                })),
-                recv(control) -> _ => break,
-                default(deadline.saturating_duration_since(Instant::now())) => self.fill_gap(),
-            }
-        }
-        self.finish();
-    }
-
-    /// A cart starts (or starts again): the synthesiser starts afresh, as TIC-80's does on
-    /// a reset, with its frame of silence. What was playing fades out first.
-    fn restart(&mut self) {
-        if !self.in_gap && self.device.is_some() {
-            let mut tail = vec![0i16; FADE * 2];
-            let n = self.queue.len();
-            let from = if n >= 2 {
-                [self.queue[n - 2], self.queue[n - 1]]
-            } else {
-                self.last
-            };
-            fade_out_from(&mut tail, from);
-            self.queue.extend(tail);
-            self.in_gap = true;
-        }
-        self.synth = Synth::new();
-        // TIC-80's frame of silence: the synthesiser goes through it (its phases move on),
-        // but it is not queued for the speakers, where it would only add a frame of
-        // latency. Without speakers, the recording has it, as a headless run's does.
-        let mut silence = [0i16; FRAME_VALUES];
-        self.synth.frame(&SoundRegisters::default(), &mut silence);
-        if self.device.is_none() {
-            self.record(&silence);
-        }
-    }
-
-    /// When silence must go out if no frame comes.
-    fn deadline(&self) -> Instant {
-        match &self.device {
-            Some(d) if d.owed > 0 => d.dry_at.checked_sub(GAP_LEVEL).unwrap_or(d.dry_at),
-            // Nothing owed (or no device): wake up now and then anyway.
-            _ => Instant::now() + Duration::from_secs(1),
-        }
-    }
-
-    /// Synthesises one frame into the queue (without a device, into the recording only).
-    fn synthesise(&mut self, regs: &SoundRegisters, done: Option<Instant>) {
-        let mut buf = [0i16; FRAME_VALUES];
-        self.synth.frame(regs, &mut buf);
-        super::scale(&mut buf, self.config.volume);
-        lock(&self.shared.stats).frames += 1;
-        if self.device.is_none() {
-            self.record(&buf);
-            return;
-        }
-        if self.in_gap {
-            // Sound starts again: silence first, to bring the server's queue up to where
-            // a late frame has time to come (but no more than the server has room for
-            // with this frame: a frame kept waiting here would stay late for good).
-            if let Some(d) = &self.device {
-                let level = d.dry_at.saturating_duration_since(Instant::now());
-                let resume =
-                    duration_of(u64::from(d.stream.buffering.target)).saturating_sub(RESUME_BELOW);
-                let room = duration_of(d.owed).saturating_sub(duration_of(
-                    FRAME_SAMPLES as u64 * u64::from(BYTES_PER_SAMPLE),
-                ));
-                let pad = resume.saturating_sub(level).min(room);
-                let values = (pad.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize * 2;
-                self.queue.extend(std::iter::repeat_n(0, values));
-            }
-            ramp(&mut buf[..FADE * 2], true);
-            self.in_gap = false;
-        }
-        if let Some(done) = done {
-            self.marks.push_back((self.queue.len(), done));
-        }
-        self.queue.extend(buf);
-        // The console ran ahead of the sound card: let the oldest frame go, fading out
-        // before the cut and in after it.
-        if self.queue.len() > FRAME_VALUES * MAX_QUEUED_FRAMES {
-            let excess = self.queue.len() - FRAME_VALUES * (MAX_QUEUED_FRAMES - 1);
-            let mut v: Vec<i16> = self.queue.drain(..).collect();
-            let edge = FADE * 2;
-            ramp(&mut v[..edge], false);
-            v.drain(edge..edge + excess);
-            ramp(&mut v[edge..edge * 2], true);
-            self.queue.extend(v);
-            self.marks.retain_mut(|m| {
-                if m.0 >= edge + excess {
-                    m.0 -= excess;
-                }
-                m.0 < edge || m.0 >= edge + excess
-            });
-            lock(&self.shared.stats).skipped += 1;
-        }
-    }
-
-    /// Sends as much of the queue as the server has asked for.
-    fn send_queued(&mut self) {
-        let Some(d) = self.device.as_ref() else {
-            return;
-        };
-        let values = (d.owed / u64::from(BYTES_PER_SAMPLE) * 2).min(self.queue.len() as u64);
-        let values = values as usize & !1;
-        if values == 0 {
-            return;
-        }
-        let chunk: Vec<i16> = self.queue.drain(..values).collect();
-        let now = Instant::now();
-        let mut latencies = Vec::new();
-        while let Some(&(at, done)) = self.marks.front() {
-            if at < values {
-                latencies.push(now.saturating_duration_since(done));
-                self.marks.pop_front();
-            } else {
-                break;
-            }
-        }
-        for m in self.marks.iter_mut() {
-            m.0 -= values;
-        }
-        if !latencies.is_empty() {
-            let mut stats = lock(&self.shared.stats);
-            for l in latencies {
-                if stats.latencies.len() >= LATENCIES_KEPT {
-                    stats.latencies.remove(0);
-                }
-                stats.latencies.push(l);
-            }
-        }
-        self.write(chunk);
-    }
-
-    /// The server's queue is about to run dry and no frame is here: silence for one frame,
-    /// faded out from the last sample.
-    fn fill_gap(&mut self) {
-        let Some(d) = self.device.as_ref() else {
-            return;
-        };
-        if d.owed == 0 || Instant::now() + GAP_LEVEL < d.dry_at {
-            return;
-        }
-        let owed_values = (d.owed / u64::from(BYTES_PER_SAMPLE) * 2) as usize;
-        // Whatever is queued goes first (part of a frame), then silence.
-        let mut chunk: Vec<i16> = self.queue.drain(..).collect();
-        self.marks.clear();
-        let silence = FRAME_VALUES.min(owed_values.saturating_sub(chunk.len()));
-        let start = chunk.len();
-        chunk.resize(start + silence, 0);
-        if !self.in_gap {
-            let from = if start >= 2 {
-                [chunk[start - 2], chunk[start - 1]]
-            } else {
-                self.last
-            };
-            fade_out_from(&mut chunk[start..], from);
-            self.in_gap = true;
-            lock(&self.shared.stats).gaps += 1;
-        }
-        self.write(chunk);
-    }
-
-    /// Writes samples to the server (muted as asked) and the recording.
-    fn write(&mut self, chunk: Vec<i16>) {
-        if chunk.len() >= 2 {
-            self.last = [chunk[chunk.len() - 2], chunk[chunk.len() - 1]];
-        }
-        self.record(&chunk);
-        let target = if self.shared.muted.load(Ordering::Relaxed) {
-            0.0
-        } else {
-            1.0
-        };
-        let mut out = chunk;
-        if self.gain != target || target == 0.0 {
-            let step = 1.0 / FADE as f32;
-            for pair in out.chunks_mut(2) {
-                if self.gain < target {
-                    self.gain = (self.gain + step).min(target);
-                } else if self.gain > target {
-                    self.gain = (self.gain - step).max(target);
-                }
-                for v in pair {
-                    *v = (f32::from(*v) * self.gain) as i16;
-                }
-            }
-        }
-        let Some(d) = self.device.as_mut() else {
-            return;
-        };
-        let bytes = out.len() as u64 / 2 * u64::from(BYTES_PER_SAMPLE);
-        let now = Instant::now();
-        d.owed = d.owed.saturating_sub(bytes);
-        d.dry_at = d.dry_at.max(now) + duration_of(bytes);
-        let written = d.stream.write(&out);
-        if let Err(e) = written {
-            self.lose_device(e);
-        }
-    }
-
-    fn record(&mut self, samples: &[i16]) {
-        if let Some(w) = self.recording.as_mut()
-            && let Err(e) = w.write(samples)
-        {
-            let path = self.config.record.clone().unwrap_or_default();
-            self.notice(format!(
-                "{}: cannot write the WAV file: {e}",
-                path.display()
-            ));
-            if let Some(w) = self.recording.take() {
-                w.abandon();
-            }
-        }
-    }
-
-    fn server_event(&mut self, e: ServerEvent) {
-        let Some(d) = self.device.as_mut() else {
-            return;
-        };
-        match e {
-            ServerEvent::Request(n) => {
-                d.owed += u64::from(n);
-                // The server asks for what its queue lacks: the rest is still queued.
-                let queued = u64::from(d.stream.buffering.target).saturating_sub(d.owed);
-                d.dry_at = Instant::now() + duration_of(queued);
-                self.send_queued();
-            }
-            ServerEvent::Underflow => lock(&self.shared.stats).underruns += 1,
-            ServerEvent::Drained => {}
-            ServerEvent::Gone(why) => self.lose_device(why),
-        }
-    }
-
-    fn lose_device(&mut self, why: String) {
-        self.device = None;
-        self.queue.clear();
-        self.marks.clear();
-        let why = format!("no sound: {why}; playing silently");
-        lock(&self.shared.stats).problem = Some(why.clone());
-        self.notice(why);
-    }
-
-    /// Fades out what is playing, lets the server play it, and finishes the recording.
-    fn finish(&mut self) {
-        if self.device.is_some() {
-            let mut tail: Vec<i16> = self.queue.drain(..).collect();
-            let start = tail.len();
-            tail.resize(start + FADE * 2, 0);
-            let from = if start >= 2 {
-                [tail[start - 2], tail[start - 1]]
-            } else {
-                self.last
-            };
-            fade_out_from(&mut tail[start..], from);
-            self.write(tail);
-        }
-        if let Some(d) = self.device.as_mut()
-            && d.stream.drain().is_ok()
-        {
-            // Wait for what is queued to play (a few frames), but not for a stuck server.
-            let until = Instant::now() + duration_of(u64::from(d.stream.buffering.target) * 2);
-            while let Ok(e) = d.events.recv_deadline(until) {
-                if matches!(e, ServerEvent::Drained | ServerEvent::Gone(_)) {
-                    break;
-                }
-            }
-        }
-        self.device = None;
-        if let Some(w) = self.recording.take()
-            && let Err(e) = w.finish()
-        {
-            let path = self.config.record.clone().unwrap_or_default();
-            self.notice(format!(
-                "{}: cannot write the WAV file: {e}",
-                path.display()
-            ));
-        }
-    }
-}
-
-/// How long `bytes` of stereo 16-bit samples play.
-fn duration_of(bytes: u64) -> Duration {
-    Duration::from_secs_f64(bytes as f64 / f64::from(SAMPLE_RATE * BYTES_PER_SAMPLE))
-}
-
-/// Replaces interleaved samples with a straight line from the level `from` (left, right)
-/// down to silence over [`FADE`] samples, then silence: the start of a gap.
-fn fade_out_from(samples: &mut [i16], from: [i16; 2]) {
-    for (i, pair) in samples.chunks_mut(2).enumerate() {
-        let t = 1.0 - (i as f32 / FADE as f32).min(1.0);
-        for (v, f) in pair.iter_mut().zip(from) {
-            *v = (f32::from(f) * t) as i16;
-        }
-    }
-}
-
-/// Scales interleaved samples by a ramp, up from silence (`up`) or down to it.
-fn ramp(samples: &mut [i16], up: bool) {
-    let n = (samples.len() / 2).max(1) as f32;
-    for (i, pair) in samples.chunks_mut(2).enumerate() {
-        let t = i as f32 / n;
-        let g = if up { t } else { 1.0 - t };
-        for v in pair {
-            *v = (f32::from(*v) * g) as i16;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fades_are_smooth() {
-        let mut out = vec![0i16; FADE * 2 + 20];
-        fade_out_from(&mut out, [10_000, -10_000]);
-        assert_eq!(out[..2], [10_000, -10_000]);
-        for w in out.chunks(2).collect::<Vec<_>>().windows(2) {
-            assert!((i32::from(w[0][0]) - i32::from(w[1][0])).abs() <= 10_000 / FADE as i32 + 1);
-        }
-        assert!(out[FADE * 2..].iter().all(|v| *v == 0));
-        let mut up = vec![8_000i16; FADE * 2];
-        ramp(&mut up, true);
-        assert_eq!(up[0], 0);
-        assert!(up[FADE * 2 - 1] > 7_900);
-        let mut down = vec![8_000i16; FADE * 2];
-        ramp(&mut down, false);
-        assert_eq!(down[0], 8_000);
-        assert!(down[FADE * 2 - 1] < 100);
-    }
+    use crate::audio::FRAME_VALUES;
 
     #[test]
     fn without_a_device_frames_are_still_recorded() {

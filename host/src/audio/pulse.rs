@@ -1,30 +1,33 @@
 //! One playback stream on the desktop's sound server, in PulseAudio's native protocol:
 //! PulseAudio itself, or PipeWire's PulseAudio service (what desktops run today).
 //!
-//! The protocol is spoken by the pure-Rust `pulseaudio` crate over the server's Unix socket,
-//! so Cartbox needs no system audio library, neither to build nor to run. The server clocks
-//! the stream: it asks for bytes as it plays them ([`ServerEvent::Request`]); a reader
-//! thread turns what the server sends into events, and the owner of the [`Stream`] writes
-//! samples whenever it likes (see `super::output`).
+//! The pure-Rust `pulseaudio` crate encodes what we send (its protocol module, used
+//! synchronously), over the server's Unix socket, so Cartbox needs no system audio library,
+//! neither to build nor to run. The server clocks the stream: it asks for bytes as it plays
+//! them ([`ServerEvent::Request`]); a reader thread turns what the server sends into events,
+//! and the owner of the [`Stream`] writes samples whenever it likes (see `super::output`).
 //!
-//! The server is another program: every length it sends is bounded before anything is
-//! allocated, and a server that stops reading or answering fails the stream after a timeout
-//! rather than stopping its caller.
+//! The server is another program, so what it sends is read with care: a message is at most
+//! 1 MiB, read whole before it is looked at, and only the few fields we use are decoded
+//! here (fixed-size integers, a NUL-terminated name inside that message), never a length
+//! the server chose. Connecting, setting up and every write have a deadline: a server that
+//! stops answering or reading fails the stream (the cart then plays silently) instead of
+//! holding the audio thread.
 
 use std::ffi::CString;
-use std::io::{BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use pulseaudio::protocol::{self, Command, Prop, Props};
+use pulseaudio::protocol::{self, Command, CommandTag, Prop, Props, TagStructReader};
 
 use super::synth::SAMPLE_RATE;
 
 /// Bytes per stereo sample (two signed 16-bit values).
 pub const BYTES_PER_SAMPLE: u32 = 4;
-/// How long setting up a stream, or one write, may take before the server counts as gone.
+/// How long connecting and setting up a stream may take, and one write.
 const IO_TIMEOUT: Duration = Duration::from_secs(1);
 /// Largest message accepted from the server (its replies are a few hundred bytes).
 const MESSAGE_LIMIT: u32 = 1 << 20;
@@ -72,6 +75,15 @@ pub struct Stream {
 /// Sequence number of the drain request (replies are matched by it).
 const DRAIN_SEQ: u32 = 100;
 
+/// What the setup needs of the server's reply to `CREATE_PLAYBACK_STREAM`.
+struct Created {
+    channel: u32,
+    requested: u32,
+    target: u32,
+    min_request: u32,
+    sink: String,
+}
+
 impl Stream {
     /// Connects to the server (at `server`, a `PULSE_SERVER`-style address, or where
     /// PulseAudio's clients look for it) and opens a stream named `name`. Events arrive on
@@ -82,14 +94,10 @@ impl Stream {
         want: Buffering,
     ) -> Result<(Stream, Receiver<ServerEvent>), String> {
         let path = socket_path(server)?;
-        let socket = UnixStream::connect(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let fail = |e: protocol::ProtocolError| format!("{}: {e}", path.display());
-        socket
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .and_then(|()| socket.set_write_timeout(Some(IO_TIMEOUT)))
-            .map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + IO_TIMEOUT;
+        let socket = connect(&path, deadline).map_err(|e| format!("{}: {e}", path.display()))?;
+        let fail = |e: String| format!("{}: {e}", path.display());
         let mut reader = BufReader::new(socket.try_clone().map_err(|e| e.to_string())?);
-        let mut writer = socket.try_clone().map_err(|e| e.to_string())?;
 
         let auth = protocol::AuthParams {
             version: protocol::MAX_VERSION,
@@ -97,22 +105,33 @@ impl Stream {
             supports_memfd: false,
             cookie: cookie(),
         };
-        protocol::write_command_message(
-            &mut writer,
+        send(
+            &socket,
             0,
             &Command::Auth(auth),
             protocol::MAX_VERSION,
+            deadline,
         )
         .map_err(fail)?;
-        let (_, reply) =
-            read_reply::<protocol::AuthReply>(&mut reader, protocol::MAX_VERSION).map_err(fail)?;
-        let version = protocol::MAX_VERSION.min(reply.version);
+        // The auth reply is one integer: the server's version in its low 16 bits.
+        let server_version =
+            reply(&mut reader, &socket, deadline, |ts| ts.read_u32()).map_err(fail)? & 0xffff;
+        let version = protocol::MAX_VERSION.min(server_version as u16);
+        if version < protocol::MIN_VERSION {
+            return Err(fail(format!("protocol version {version} is too old")));
+        }
 
         let mut props = Props::new();
         props.set(Prop::ApplicationName, CString::from(c"Cartbox"));
-        protocol::write_command_message(&mut writer, 1, &Command::SetClientName(props), version)
-            .map_err(fail)?;
-        read_reply::<protocol::SetClientNameReply>(&mut reader, version).map_err(fail)?;
+        send(
+            &socket,
+            1,
+            &Command::SetClientName(props),
+            version,
+            deadline,
+        )
+        .map_err(fail)?;
+        reply(&mut reader, &socket, deadline, |ts| ts.read_u32()).map_err(fail)?;
 
         let mut props = Props::new();
         let media = CString::new(name.replace('\0', " ")).unwrap_or_default();
@@ -144,61 +163,93 @@ impl Stream {
             },
             ..Default::default()
         };
-        protocol::write_command_message(
-            &mut writer,
+        send(
+            &socket,
             2,
             &Command::CreatePlaybackStream(params),
             version,
+            deadline,
         )
         .map_err(fail)?;
-        let (_, created) = read_reply::<protocol::CreatePlaybackStreamReply>(&mut reader, version)
-            .map_err(fail)?;
-        // Past setup, reads wait as long as the stream lives; writes keep their timeout.
+        let created = reply(&mut reader, &socket, deadline, |ts| {
+            // channel, stream index, requested bytes, then the granted buffer (max length,
+            // target, pre-buffering, minimum request), the sample spec, the channel map,
+            // the sink's index and name; what follows is not needed.
+            let channel = ts.read_u32()?;
+            let _index = ts.read_u32()?;
+            let requested = ts.read_u32()?;
+            let _max = ts.read_u32()?;
+            let target = ts.read_u32()?;
+            let _prebuf = ts.read_u32()?;
+            let min_request = ts.read_u32()?;
+            let _spec: protocol::SampleSpec = ts.read()?;
+            let _map: protocol::ChannelMap = ts.read()?;
+            let _sink_index = ts.read_u32()?;
+            let sink = ts
+                .read_string()?
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "the default sink".into());
+            Ok(Created {
+                channel,
+                requested,
+                target,
+                min_request,
+                sink,
+            })
+        })
+        .map_err(fail)?;
+        // Past setup, reads wait as long as the stream lives.
         socket.set_read_timeout(None).map_err(|e| e.to_string())?;
 
-        let attr = created.buffer_attr;
         let stream = Stream {
             socket,
             version,
             channel: created.channel,
             buffering: Buffering {
-                target: attr.target_length.clamp(BYTES_PER_SAMPLE, 1 << 24),
-                min_request: attr.minimum_request_length.clamp(BYTES_PER_SAMPLE, 1 << 24),
+                target: created.target.clamp(BYTES_PER_SAMPLE, 1 << 24),
+                min_request: created.min_request.clamp(BYTES_PER_SAMPLE, 1 << 24),
             },
-            initial_request: created.requested_bytes.min(1 << 24),
-            sink: created
-                .sink_name
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "the default sink".into()),
+            initial_request: created.requested.min(1 << 24),
+            sink: created.sink,
         };
         let (tx, rx) = crossbeam_channel::bounded(256);
         let channel = stream.channel;
         std::thread::Builder::new()
             .name("cartbox-audio-rx".into())
-            .spawn(move || read_events(reader, version, channel, &tx))
+            .spawn(move || read_events(reader, channel, &tx))
             .map_err(|e| e.to_string())?;
         Ok((stream, rx))
     }
 
-    /// Sends interleaved left/right samples to the server.
+    /// Sends interleaved left/right samples to the server (within the write deadline).
     pub fn write(&mut self, samples: &[i16]) -> Result<(), String> {
-        let mut bytes = Vec::with_capacity(samples.len() * 2);
-        for s in samples {
-            bytes.extend_from_slice(&s.to_le_bytes());
+        let mut bytes = vec![0u8; protocol::DESCRIPTOR_SIZE + samples.len() * 2];
+        let descriptor = protocol::Descriptor {
+            length: (samples.len() * 2) as u32,
+            channel: self.channel,
+            offset: 0,
+            flags: protocol::DescriptorFlags::empty(),
+        };
+        let (head, body) = bytes.split_at_mut(protocol::DESCRIPTOR_SIZE);
+        if let Ok(head) = <&mut [u8; protocol::DESCRIPTOR_SIZE]>::try_from(head) {
+            protocol::encode_descriptor(head, &descriptor);
         }
-        protocol::write_memblock(&mut self.socket, self.channel, &bytes, 0)
+        for (b, s) in body.chunks_exact_mut(2).zip(samples) {
+            b.copy_from_slice(&s.to_le_bytes());
+        }
+        write_by(&self.socket, &bytes, Instant::now() + IO_TIMEOUT)
             .map_err(|e| format!("writing to the sound server: {e}"))
     }
 
     /// Asks the server to play what it has and say so ([`ServerEvent::Drained`]).
     pub fn drain(&mut self) -> Result<(), String> {
-        protocol::write_command_message(
-            &mut self.socket,
+        send(
+            &self.socket,
             DRAIN_SEQ,
             &Command::DrainPlaybackStream(self.channel),
             self.version,
+            Instant::now() + IO_TIMEOUT,
         )
-        .map_err(|e| e.to_string())
     }
 }
 
@@ -209,10 +260,101 @@ impl Drop for Stream {
     }
 }
 
-/// Reads one whole message (descriptor and payload, bounded) from the server.
-fn read_message(r: &mut impl Read) -> Result<(protocol::Descriptor, Vec<u8>), String> {
+/// Connects to a Unix socket by `deadline` (a server whose queue of connections is full
+/// makes a blocking connect wait with no limit).
+fn connect(path: &Path, deadline: Instant) -> std::io::Result<UnixStream> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, UnixAddr, socket};
+    let addr = UnixAddr::new(path).map_err(std::io::Error::from)?;
+    loop {
+        let fd = socket(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(std::io::Error::from)?;
+        match nix::sys::socket::connect(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr) {
+            Ok(()) => {
+                let stream = UnixStream::from(fd);
+                stream.set_nonblocking(false)?;
+                return Ok(stream);
+            }
+            Err(nix::errno::Errno::EAGAIN) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Writes all of `bytes` by `deadline`, however slowly the server reads.
+fn write_by(mut socket: &UnixStream, mut bytes: &[u8], deadline: Instant) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        socket.set_write_timeout(Some(left))?;
+        match socket.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Sends a command message by `deadline`.
+fn send(
+    socket: &UnixStream,
+    seq: u32,
+    command: &Command,
+    version: u16,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut buf = Vec::new();
+    let n = protocol::encode_command_message(&mut buf, seq, command, version)
+        .map_err(|e| e.to_string())?;
+    write_by(socket, &buf[..n.min(buf.len())], deadline).map_err(|e| e.to_string())
+}
+
+/// Reads one whole message (descriptor and payload, bounded); with a deadline, all of it
+/// must come by then.
+fn read_message(
+    r: &mut impl Read,
+    socket: Option<(&UnixStream, Instant)>,
+) -> Result<(protocol::Descriptor, Vec<u8>), String> {
+    let mut read_exact = |buf: &mut [u8]| -> Result<(), String> {
+        let mut got = 0;
+        while got < buf.len() {
+            if let Some((s, deadline)) = socket {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err("the sound server did not answer in time".into());
+                }
+                s.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+            }
+            match r.read(&mut buf[got..]) {
+                Ok(0) => return Err("the connection closed".into()),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if socket.is_some()
+                        && matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                {
+                    return Err("the sound server did not answer in time".into());
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    };
     let mut raw = [0u8; protocol::DESCRIPTOR_SIZE];
-    r.read_exact(&mut raw).map_err(|e| e.to_string())?;
+    read_exact(&mut raw)?;
     let desc = protocol::read_descriptor(&mut Cursor::new(&raw[..])).map_err(|e| e.to_string())?;
     if desc.length > MESSAGE_LIMIT {
         return Err(format!(
@@ -221,30 +363,40 @@ fn read_message(r: &mut impl Read) -> Result<(protocol::Descriptor, Vec<u8>), St
         ));
     }
     let mut payload = vec![0u8; desc.length as usize];
-    r.read_exact(&mut payload).map_err(|e| e.to_string())?;
+    read_exact(&mut payload)?;
     Ok((desc, payload))
 }
 
-/// Reads the reply to a setup command (waiting up to the read timeout).
-fn read_reply<T: protocol::CommandReply>(
+/// Reads the reply to a setup command by `deadline` and decodes it with `fields`.
+fn reply<T>(
     r: &mut impl Read,
-    version: u16,
-) -> Result<(u32, T), protocol::ProtocolError> {
-    let (_, payload) = read_message(r).map_err(protocol::ProtocolError::Invalid)?;
+    socket: &UnixStream,
+    deadline: Instant,
+    fields: impl FnOnce(&mut TagStructReader<'_>) -> Result<T, protocol::ProtocolError>,
+) -> Result<T, String> {
+    let (_, payload) = read_message(r, Some((socket, deadline)))?;
     let mut payload = Cursor::new(payload);
-    let mut ts = protocol::TagStructReader::new(&mut payload, version);
-    let (cmd, seq): (protocol::CommandTag, u32) = (ts.read_enum()?, ts.read_u32()?);
-    match cmd {
-        protocol::CommandTag::Error => Err(protocol::ProtocolError::ServerError(ts.read_enum()?)),
-        protocol::CommandTag::Reply => Ok((seq, T::read(&mut ts, version)?)),
-        other => Err(protocol::ProtocolError::UnexpectedCommand(other)),
+    let mut ts = TagStructReader::new(&mut payload, protocol::MAX_VERSION);
+    let (tag, _seq) = header(&mut ts).map_err(|e| e.to_string())?;
+    if tag == CommandTag::Error as u32 {
+        let code = ts.read_u32().unwrap_or(0);
+        return Err(format!("the sound server refused (error {code})"));
     }
+    if tag != CommandTag::Reply as u32 {
+        return Err(format!("the sound server answered with command {tag}"));
+    }
+    fields(&mut ts).map_err(|e| format!("an unreadable reply ({e})"))
+}
+
+/// A message's command tag and sequence number.
+fn header(ts: &mut TagStructReader<'_>) -> Result<(u32, u32), protocol::ProtocolError> {
+    Ok((ts.read_u32()?, ts.read_u32()?))
 }
 
 /// The reader thread: server messages become events until the connection ends.
-fn read_events(mut r: BufReader<UnixStream>, version: u16, channel: u32, tx: &Sender<ServerEvent>) {
+fn read_events(mut r: BufReader<UnixStream>, channel: u32, tx: &Sender<ServerEvent>) {
     let gone = loop {
-        let (desc, payload) = match read_message(&mut r) {
+        let (desc, payload) = match read_message(&mut r, None) {
             Ok(m) => m,
             Err(e) => break format!("the sound server closed the connection ({e})"),
         };
@@ -252,20 +404,35 @@ fn read_events(mut r: BufReader<UnixStream>, version: u16, channel: u32, tx: &Se
             // Sample data for a record stream: we have none.
             continue;
         }
-        let parsed = Command::read_tag_prefixed(&mut Cursor::new(payload), version);
-        let event = match parsed {
-            Ok((_, Command::Request(req))) if req.channel == channel => {
-                Some(ServerEvent::Request(req.length))
+        let mut payload = Cursor::new(payload);
+        let mut ts = TagStructReader::new(&mut payload, protocol::MAX_VERSION);
+        let Ok((tag, seq)) = header(&mut ts) else {
+            break "the sound server sent an unreadable message".into();
+        };
+        // Only integers are decoded, and only for the commands we act on.
+        let ours = |ts: &mut TagStructReader<'_>| ts.read_u32().is_ok_and(|c| c == channel);
+        let event = if tag == CommandTag::Request as u32 {
+            match (ts.read_u32(), ts.read_u32()) {
+                (Ok(c), Ok(n)) if c == channel => Some(ServerEvent::Request(n)),
+                _ => None,
             }
-            Ok((_, Command::Underflow(u))) if u.channel == channel => Some(ServerEvent::Underflow),
-            Ok((DRAIN_SEQ, Command::Reply)) => Some(ServerEvent::Drained),
-            Ok((_, Command::PlaybackStreamKilled(c))) if c == channel => {
+        } else if tag == CommandTag::Underflow as u32 {
+            ours(&mut ts).then_some(ServerEvent::Underflow)
+        } else if tag == CommandTag::Reply as u32 && seq == DRAIN_SEQ {
+            Some(ServerEvent::Drained)
+        } else if tag == CommandTag::PlaybackStreamKilled as u32 {
+            if ours(&mut ts) {
                 break "the sound server ended the stream".into();
             }
-            Ok((_, Command::Error(e))) => break format!("the sound server reported {e:?}"),
+            None
+        } else if tag == CommandTag::Error as u32 {
+            break format!(
+                "the sound server reported error {}",
+                ts.read_u32().unwrap_or(0)
+            );
+        } else {
             // Started, moved, suspended, other replies: nothing to do.
-            Ok(_) => None,
-            Err(e) => break format!("the sound server sent an unreadable message ({e})"),
+            None
         };
         if let Some(event) = event
             && tx.send(event).is_err()

@@ -185,16 +185,18 @@ impl Synth {
             voices: [Voice::default(); CHANNELS],
             blips: [blip(), blip()],
             ring: Box::new([0; RING * ENTRY]),
-            // TIC-80's first frame reads the last entry, still empty.
-            entry: RING - 1,
+            // TIC-80's first frame reads the last entry, still empty (the entry moves on
+            // before each frame).
+            entry: RING - 2,
         }
     }
 
     /// Sample `step` of channel `c`'s waveform in the current ring entry. Right after
     /// noise the step is still the noise generator's state, far past 32, and TIC-80 reads
     /// that far past the waveform: through the later registers and stereo bytes, the
-    /// silent PCM buffer, the older snapshots after this one in its ring and the ring's two
-    /// indices, then state we cannot know (read as zero). This reproduces those bytes, so
+    /// silent PCM buffer, the entries after this one in its ring (the next frame's
+    /// registers, then those of eleven frames before, ten, ...) and the ring's two indices,
+    /// then state we cannot know (read as zero). This reproduces those bytes, so
     /// that the one step after noise has TIC-80's level as often as can be.
     fn nibble(&self, c: usize, step: u32) -> u8 {
         let at = (self.entry * ENTRY + c * 18 + 2).saturating_add((step / 2) as usize);
@@ -219,9 +221,25 @@ impl Synth {
 
     /// Synthesises one frame of `regs` into `out`: 735 interleaved left/right samples.
     pub fn frame(&mut self, regs: &SoundRegisters, out: &mut [i16; FRAME_VALUES]) {
+        self.frame_before(regs, None, out);
+    }
+
+    /// As [`Synth::frame`], when the registers of the frame after are known already, as
+    /// they are in TIC-80 (its ring holds them, right after the entry it synthesises, when
+    /// it synthesises: see [`Synth::nibble`]).
+    pub fn frame_before(
+        &mut self,
+        regs: &SoundRegisters,
+        next: Option<&SoundRegisters>,
+        out: &mut [i16; FRAME_VALUES],
+    ) {
         self.entry = (self.entry + 1) % RING;
         let at = self.entry * ENTRY;
         self.ring[at..at + SOUND_SIZE].copy_from_slice(&regs.0);
+        if let Some(next) = next {
+            let at = (self.entry + 1) % RING * ENTRY;
+            self.ring[at..at + SOUND_SIZE].copy_from_slice(&next.0);
+        }
         for c in 0..CHANNELS {
             let mut voice = self.voices[c];
             let wave = regs.waveform(c);

@@ -195,7 +195,8 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     if let Some(stats) = stats {
         eprintln!("{}", stats.summary());
         if let Some(sound) = sound_summary {
-            eprintln!("{sound}");
+            // It names the sink, which the sound server chose.
+            eprintln!("{}", super::headless::terminal_safe(&sound));
         }
     }
     Ok(match shown {
