@@ -141,7 +141,8 @@ fn synthesis() {
 }
 
 /// Four tones, and every three seconds one of: a late frame (120 ms), a hang in Lua (stopped
-/// at the budget), a hang in C (killed at budget + grace).
+/// at the budget), a hang in C (killed at budget + grace). Which one follows the wall clock
+/// (a restarted cart counts its frames from 1 again).
 const TROUBLE: &str = "
 local t={0x10,0x32,0x54,0x76,0x98,0xba,0xdc,0xfe,0xef,0xcd,0xab,0x89,0x67,0x45,0x23,0x01}
 for i=1,16 do poke(0xFFE4+15+i,t[i]) end
@@ -152,7 +153,7 @@ function TIC()
  f=f+1
  local k=f%180
  if k==0 then
-  local m=(f//180)%3
+  local m=(tstamp()//3)%3
   if m==0 then local s=time() while time()-s<120 do end
   elseif m==1 then while true do end
   else string.find(string.rep('a',40),string.rep('a*',40)..'b') end
@@ -183,11 +184,12 @@ fn live(seconds: u64, p: &pulse::Pulse) {
     s.play_sound(Some(audio.sender()));
     s.load(Cart::from_code("trouble.lua", TROUBLE));
     let start = Instant::now();
-    let (mut stops, mut restarts_due) = (0, None);
+    let (mut stops, mut kills, mut restarts_due) = (0, 0, None);
     while start.elapsed() < Duration::from_secs(seconds) {
         while let Some(e) = s.try_event() {
-            if let Event::Stopped(_) = e {
+            if let Event::Stopped(stop) = e {
                 stops += 1;
+                kills += usize::from(stop.runner_killed());
                 restarts_due = Some(Instant::now() + Duration::from_millis(100));
             }
         }
@@ -205,8 +207,8 @@ fn live(seconds: u64, p: &pulse::Pulse) {
     drop(audio);
     let mut l: Vec<Duration> = std::mem::take(&mut stats.latencies).into();
     println!(
-        "{} frames synthesised, {stops} stops and restarts; {} underruns (goal 0), {} gaps \
-         filled with silence, {} frames dropped, {} skipped",
+        "{} frames synthesised, {stops} stops ({kills} of them kills) and restarts; {} \
+         underruns (goal 0), {} gaps filled with silence, {} frames dropped, {} skipped",
         stats.frames, stats.underruns, stats.gaps, stats.dropped, stats.skipped
     );
     if !l.is_empty() {
