@@ -189,3 +189,36 @@ fn sandbox_check_command_reports_every_probe_blocked() {
     );
     assert!(stdout.contains("the sandbox works"));
 }
+
+#[test]
+fn a_runner_that_cannot_go_on_says_why() {
+    // A frame before any cart: the runner cannot serve it, tells the host why and exits
+    // with its setup code, which the host names.
+    use cartbox_host::runner::{Deadline, RunnerProcess, RunnerStop, describe_exit};
+    use cartbox_protocol::message::EXIT_SETUP;
+    use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
+    let _serial = serial();
+    let mut console = console(1000, 1000);
+    let zygote = console.zygote();
+    let mut runner = RunnerProcess::spawn(
+        zygote,
+        RunnerProgram::Lua,
+        RunnerLimits::default(),
+        std::time::Duration::from_secs(5),
+    )
+    .expect("a runner starts");
+    let deadline = Deadline {
+        budget: std::time::Duration::from_secs(1),
+        grace: std::time::Duration::from_secs(1),
+    };
+    match runner.frame(zygote, None, false, deadline, &mut |_| {}) {
+        Err(RunnerStop::Failed(why)) => assert_eq!(why, "expected a cart to load"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        describe_exit(Some(ExitStatus::Code(EXIT_SETUP)), None),
+        "could not set itself up (exit code 70)"
+    );
+    // The signal both sides use for soft stops is the one the runner handles.
+    assert_eq!(cartbox_protocol::message::SOFT_STOP_SIGNAL, libc::SIGUSR1);
+}

@@ -176,6 +176,7 @@ impl From<RunnerStop> for Stop {
             RunnerStop::CompileTimeout { waited } => Stop::CompileTimeout { waited },
             RunnerStop::Died { status, syscall } => Stop::Crashed { status, syscall },
             RunnerStop::Protocol(p) => Stop::Misbehaved(p),
+            RunnerStop::Failed(why) => Stop::Host(format!("the runner could not go on: {why}")),
             RunnerStop::Host(h) => Stop::Host(h),
         }
     }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{
-    CartFault, FrameRequest, HOST_MESSAGE_LIMIT, HostMessage, LoadCart, RUNNER_MESSAGE_LIMIT,
-    RunnerMessage, RunnerReady,
+    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, FrameRequest, HOST_MESSAGE_LIMIT, HostMessage,
+    LoadCart, RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady,
 };
 use cartbox_protocol::shm;
 use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
@@ -23,8 +23,7 @@ use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use crate::sys::{self, SharedMapping};
 use crate::zygote::Zygote;
 
-/// The signal that asks a runner to stop the current request inside its VM.
-pub const SOFT_STOP_SIGNAL: i32 = libc::SIGUSR1;
+pub use cartbox_protocol::message::SOFT_STOP_SIGNAL;
 
 /// Most messages a runner may send while serving one request.
 pub const MAX_MESSAGES_PER_REQUEST: usize = 10_000;
@@ -74,6 +73,8 @@ pub enum RunnerStop {
     },
     /// It broke the protocol: killed.
     Protocol(String),
+    /// It could not go on and said why (its lockdown failed, most likely); it exits.
+    Failed(String),
     /// The host could not talk to it or start it.
     Host(String),
 }
@@ -163,6 +164,11 @@ impl RunnerProcess {
         let start = Instant::now();
         match runner.next_message(zygote, None, start + timeout, start)? {
             RunnerMessage::Ready(r) => runner.ready = r,
+            RunnerMessage::Failed(why) => {
+                runner.ended = true;
+                zygote.forget(runner.id);
+                return Err(RunnerStop::Failed(why));
+            }
             other => return Err(runner.violation(format!("expected Ready, got {}", kind(&other)))),
         }
         Ok(runner)
@@ -320,6 +326,11 @@ impl RunnerProcess {
                     self.ended = true;
                     zygote.forget(self.id);
                     return Err(RunnerStop::Fault(f));
+                }
+                RunnerMessage::Failed(why) => {
+                    self.ended = true;
+                    zygote.forget(self.id);
+                    return Err(RunnerStop::Failed(why));
                 }
                 other => {
                     return Err(self.violation(format!(
@@ -565,6 +576,7 @@ fn kind(m: &RunnerMessage) -> &'static str {
         RunnerMessage::MenuDone { .. } => "MenuDone",
         RunnerMessage::Trace { .. } => "Trace",
         RunnerMessage::Fault(_) => "Fault",
+        RunnerMessage::Failed(_) => "Failed",
     }
 }
 
@@ -579,6 +591,12 @@ pub fn describe_exit(status: Option<ExitStatus>, syscall: Option<u32>) -> String
     match status {
         None => "ended without saying why".into(),
         Some(ExitStatus::Code(0)) => "exited without finishing its request".into(),
+        Some(ExitStatus::Code(EXIT_SETUP)) => {
+            format!("could not set itself up (exit code {EXIT_SETUP})")
+        }
+        Some(ExitStatus::Code(EXIT_PROBE_PASSED)) => format!(
+            "let a forbidden operation through (a sandbox probe's exit code {EXIT_PROBE_PASSED})"
+        ),
         Some(ExitStatus::Code(c)) => format!("exited with code {c}"),
         Some(ExitStatus::Signal(s)) => match s {
             libc::SIGSYS => "killed by the sandbox (SIGSYS: a forbidden system call)".into(),

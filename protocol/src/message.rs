@@ -20,6 +20,15 @@ pub const MODULE_LIMIT: usize = 3 << 20;
 /// Longest text a runner puts in one message (trace output, error messages).
 pub const TEXT_LIMIT: usize = 16 << 10;
 
+/// The signal the host sends a runner (with `pidfd_send_signal`, the request's number as
+/// its value) to stop the request in progress inside its VM: `SIGUSR1` on Linux.
+pub const SOFT_STOP_SIGNAL: i32 = 10;
+/// Exit code of a runner that could not set itself up, or whose host broke the protocol
+/// (it says why in [`RunnerMessage::Failed`] when its channel works).
+pub const EXIT_SETUP: i32 = 70;
+/// Exit code of a sandbox probe whose forbidden operation was let through.
+pub const EXIT_PROBE_PASSED: i32 = 71;
+
 /// From the host to a runner.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum HostMessage {
@@ -123,6 +132,9 @@ pub enum RunnerMessage {
     },
     /// The cart stopped with an error; this answers the pending request and the runner exits.
     Fault(CartFault),
+    /// The runner itself cannot go on (its lockdown failed, the request made no sense); it
+    /// exits with [`EXIT_SETUP`]. The text, at most [`TEXT_LIMIT`] bytes, says why.
+    Failed(String),
 }
 
 /// What a runner reports about its own lockdown.

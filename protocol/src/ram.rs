@@ -96,6 +96,9 @@ pub const FONT_SIZE: usize = 0x400;
 pub const FONT_PARAMS: usize = 0x3F8;
 /// Key code for each of the 32 gamepad buttons.
 pub const BUTTON_MAPPING: usize = 0x14E04;
+/// TIC-80's key codes are 1..=94 (0 is no key): arrays indexed by key code have this many
+/// entries.
+pub const KEY_COUNT: usize = 95;
 
 /// Key codes that press each gamepad button: player 1 on the arrows, Z, X, A, S. TIC-80's
 /// studio writes its configured mapping into RAM every frame; this is its default.

@@ -5,7 +5,8 @@ use std::os::fd::OwnedFd;
 
 use cartbox_protocol::cart::CartImage;
 use cartbox_protocol::message::{
-    CartFault, FaultKind, HostMessage, LoadCart, RunnerMessage, RunnerReady, TEXT_LIMIT,
+    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, FaultKind, HostMessage, LoadCart, RunnerMessage,
+    RunnerReady, TEXT_LIMIT,
 };
 use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
 
@@ -17,11 +18,6 @@ use crate::probe;
 use crate::seccomp::Profile;
 use crate::shm::SharedMemory;
 use crate::wasm::{self, WasmCart};
-
-/// Exit code of a runner that could not set itself up or broke the protocol.
-pub const EXIT_SETUP: i32 = 70;
-/// Exit code of a probe whose forbidden operation was let through.
-pub const EXIT_PROBE_PASSED: i32 = 71;
 
 /// Runs a freshly forked runner to its end.
 pub fn run(
@@ -51,6 +47,22 @@ fn serve(
     drop(shm);
     let channel = lockdown::close_fds(channel)?;
     let mut channel = Channel::new(channel);
+    let result = serve_on(&mut channel, mem, program, limits, parent);
+    if let Err(e) = &result {
+        // The host hears why (the runner then exits with EXIT_SETUP).
+        let _ = channel.send(&RunnerMessage::Failed(truncate(e.to_string())));
+    }
+    result
+}
+
+/// The runner's life once its channel is in place.
+fn serve_on(
+    channel: &mut Channel,
+    mem: SharedMemory,
+    program: RunnerProgram,
+    limits: RunnerLimits,
+    parent: i32,
+) -> Result<(), Box<dyn std::error::Error>> {
     install_panic_hook();
     guard::install_handler()?;
     crate::trap::install(&mem)?;
@@ -69,8 +81,8 @@ fn serve(
             // SAFETY: see `run`.
             unsafe { libc::_exit(EXIT_PROBE_PASSED) }
         }
-        RunnerProgram::Lua => serve_lua(&mut channel, mem),
-        RunnerProgram::Wasm => serve_wasm(&mut channel, mem),
+        RunnerProgram::Lua => serve_lua(channel, mem),
+        RunnerProgram::Wasm => serve_wasm(channel, mem),
     }
 }
 

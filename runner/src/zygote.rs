@@ -115,8 +115,8 @@ fn run(body: RunnerBody) -> Result<(), Error> {
 /// Work every runner would otherwise repeat, done once before any fork.
 fn warm_up() {
     crate::wasm::warm_up();
-    let _ = crate::machine::font::regular();
-    let _ = crate::machine::font::small();
+    let _ = cartbox_protocol::font::regular();
+    let _ = cartbox_protocol::font::small();
 }
 
 impl Zygote {

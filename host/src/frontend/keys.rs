@@ -8,7 +8,7 @@
 use cartbox_protocol::ram::DEFAULT_BUTTON_MAPPING as DEFAULT_MAPPING;
 
 /// Number of key codes (`tic_keys_count`); code 0 is "no key".
-pub const KEY_COUNT: usize = 95;
+pub use cartbox_protocol::ram::KEY_COUNT;
 
 /// TIC-80's key names, by code (index 0 is unused). The names are the ones TIC-80 prints
 /// in its keyboard settings.

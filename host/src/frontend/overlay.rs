@@ -52,7 +52,7 @@ impl Canvas<'_> {
     /// Draws text with the console's font; characters outside ASCII show as '?'. Returns
     /// the x after the text.
     pub fn text(&mut self, x: usize, y: usize, text: &str, c: u32) -> usize {
-        let font = cartbox_runner::machine::font::regular();
+        let font = cartbox_protocol::font::regular();
         let mut x = x;
         for ch in text.chars() {
             let code = if ch.is_ascii() && !ch.is_ascii_control() {

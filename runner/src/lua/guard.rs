@@ -23,7 +23,7 @@ use std::sync::atomic::{
 use mlua::ffi::{self, lua_Debug, lua_State};
 
 /// The signal the host sends when a request's budget is spent.
-pub const SOFT_STOP_SIGNAL: c_int = libc::SIGUSR1;
+pub const SOFT_STOP_SIGNAL: c_int = cartbox_protocol::message::SOFT_STOP_SIGNAL;
 
 static MAIN: AtomicPtr<lua_State> = AtomicPtr::new(ptr::null_mut());
 static CURRENT: AtomicPtr<lua_State> = AtomicPtr::new(ptr::null_mut());

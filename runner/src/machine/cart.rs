@@ -4,7 +4,8 @@
 use cartbox_protocol::cart::{BANKS, Section};
 use cartbox_protocol::ram::{self, SCREEN_SIZE};
 
-use super::{Machine, font};
+use super::Machine;
+use cartbox_protocol::font;
 
 /// `sync` mask bits, in TIC-80's order.
 const SYNC_SECTIONS: [(u32, &[Section]); 8] = [

@@ -12,8 +12,7 @@ use super::Machine;
 /// S), as TIC-80's studio does.
 pub const DEFAULT_MAPPING: [u8; 32] = ram::DEFAULT_BUTTON_MAPPING;
 
-/// Number of key codes (`tic_keys_count`).
-pub const KEY_COUNT: usize = 95;
+pub use cartbox_protocol::ram::KEY_COUNT;
 
 /// Input history: snapshots and hold counters.
 #[derive(Debug, Clone)]

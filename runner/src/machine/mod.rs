@@ -9,7 +9,6 @@
 mod blit;
 mod cart;
 mod draw;
-pub mod font;
 mod input;
 mod memory;
 mod sound;
@@ -28,6 +27,7 @@ use cartbox_protocol::cart::{BANKS, Bank, CartImage, Section};
 use cartbox_protocol::ram::{self, HEIGHT, RAM_SIZE, VRAM_SIZE, WIDTH};
 
 use crate::shm::SharedMemory;
+use cartbox_protocol::font;
 use input::Input;
 pub use input::{KEY_COUNT, Mouse};
 

@@ -1,4 +1,5 @@
-//! Cartbox's own system fonts.
+//! Cartbox's own system fonts: runners load them into RAM, and the host draws its overlays
+//! with them.
 //!
 //! The glyphs are original. Their metrics follow TIC-80 so layouts match: an 8x8 slot per
 //! character with a 6x6 cell (regular) or 4x6 cell (small), and for every printable
@@ -6,7 +7,7 @@
 //! returns the same widths. TIC-80's `print` draws from the copy of these fonts in RAM
 //! (0x14604 and 0x14A04); a cart may overwrite them.
 
-use cartbox_protocol::ram::{FONT_PARAMS, FONT_SIZE};
+use crate::ram::{FONT_PARAMS, FONT_SIZE};
 
 /// Regular font, characters 32..=126, one glyph per line: the character, then six rows of
 /// five columns ('#' set).
