@@ -24,7 +24,7 @@ use lexopt::prelude::*;
 use crate::cart::{Cart, CartError};
 use crate::console::{Console, ConsoleConfig, Stop};
 use crate::frontend::headless::{self, Outcome, terminal_safe};
-use crate::input_script::InputScript;
+use crate::input_script::{InputError, InputScript};
 use crate::sandbox_check;
 
 /// Exit codes.
@@ -301,12 +301,11 @@ pub fn run(args: RunArgs) -> i32 {
         None => InputScript::default(),
         Some(path) => match InputScript::load(path) {
             Ok(s) => s,
-            Err(msg) => {
-                eprintln!("cartbox: {msg}");
-                return if path.exists() {
-                    exit::DATA
-                } else {
-                    exit::NO_INPUT
+            Err(e) => {
+                eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
+                return match e {
+                    InputError::Io { .. } => exit::NO_INPUT,
+                    InputError::Malformed { .. } => exit::DATA,
                 };
             }
         },

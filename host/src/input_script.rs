@@ -13,9 +13,37 @@
 //! y`, for player 1 unless prefixed with `p1:` to `p4:`. Ranges may overlap; their buttons
 //! add up.
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use cartbox_protocol::ram::button;
+
+/// Largest input script read (a script is a few lines; a larger file is not one).
+const MAX_SCRIPT: u64 = 1 << 20;
+
+/// An input script that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not a frame range with buttons.
+    #[error("{}:{line}: {message}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
 
 /// A parsed input script.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,9 +53,25 @@ pub struct InputScript {
 
 impl InputScript {
     /// Reads and parses `path`. Errors name the file and line.
-    pub fn load(path: &Path) -> Result<InputScript, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        InputScript::parse(&text).map_err(|(line, msg)| format!("{}:{line}: {msg}", path.display()))
+    pub fn load(path: &Path) -> Result<InputScript, InputError> {
+        let io = |source| InputError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SCRIPT + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        let malformed = |line, message| InputError::Malformed {
+            path: path.to_owned(),
+            line,
+            message,
+        };
+        if bytes.len() as u64 > MAX_SCRIPT {
+            return Err(malformed(0, format!("larger than {MAX_SCRIPT} bytes")));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| malformed(0, "not UTF-8 text".into()))?;
+        InputScript::parse(&text).map_err(|(line, message)| malformed(line, message))
     }
 
     /// Parses script text; errors carry the line number.

@@ -53,6 +53,34 @@ pub fn pidfd_queue(pidfd: BorrowedFd<'_>, signal: i32, value: u64) -> io::Result
     }
 }
 
+/// Receives one packet without waiting, with the descriptors that came with it
+/// (`SCM_RIGHTS`, close-on-exec), which are ours from then on. `EAGAIN` when none is there.
+pub fn recv_with_fds(socket: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usize, Vec<OwnedFd>)> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut cmsg = nix::cmsg_space!([std::os::fd::RawFd; 4]);
+    let mut iov = [std::io::IoSliceMut::new(buf)];
+    let msg = recvmsg::<()>(
+        socket.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_DONTWAIT,
+    )?;
+    let mut fds = Vec::new();
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            if let ControlMessageOwned::ScmRights(list) = c {
+                // SAFETY: descriptors the kernel installed in this process for this
+                // message; nothing else refers to them.
+                fds.extend(
+                    list.into_iter()
+                        .map(|fd| unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }),
+                );
+            }
+        }
+    }
+    Ok((msg.bytes, fds))
+}
+
 /// A pidfd for `pid`, which must be our own unreaped child (so the pid cannot be reused).
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
     // SAFETY: no memory arguments.

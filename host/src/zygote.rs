@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -18,8 +18,7 @@ use cartbox_protocol::zygote::{
 };
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{
-    AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg,
-    sendmsg, socketpair,
+    AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
 };
 use thiserror::Error;
 
@@ -250,33 +249,11 @@ impl Zygote {
     pub fn pump(&mut self) -> Result<(), ZygoteError> {
         loop {
             let mut buf = [0u8; CONTROL_LIMIT];
-            let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-            let (bytes, fds) = {
-                let mut iov = [IoSliceMut::new(&mut buf)];
-                let msg = match recvmsg::<()>(
-                    self.control.as_raw_fd(),
-                    &mut iov,
-                    Some(&mut cmsg),
-                    MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_DONTWAIT,
-                ) {
-                    Ok(m) => m,
-                    Err(nix::errno::Errno::EAGAIN) => return Ok(()),
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    Err(e) => return Err(ZygoteError::Gone(e.to_string())),
-                };
-                let mut fds = Vec::new();
-                if let Ok(cmsgs) = msg.cmsgs() {
-                    for c in cmsgs {
-                        if let ControlMessageOwned::ScmRights(list) = c {
-                            // SAFETY: descriptors the kernel just installed for us.
-                            fds.extend(
-                                list.into_iter()
-                                    .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
-                            );
-                        }
-                    }
-                }
-                (msg.bytes, fds)
+            let (bytes, fds) = match crate::sys::recv_with_fds(self.control.as_fd(), &mut buf) {
+                Ok(r) => r,
+                Err(nix::errno::Errno::EAGAIN) => return Ok(()),
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(ZygoteError::Gone(e.to_string())),
             };
             if bytes == 0 {
                 return Err(ZygoteError::Gone("it closed its control socket".into()));

@@ -21,26 +21,34 @@ pub const MAX_CODE_SIZE: usize = 512 << 10;
 pub const MAX_MODULE_SIZE: usize = cartbox_protocol::message::MODULE_LIMIT;
 
 /// A cart file that cannot be played.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CartError {
     /// The file could not be read.
+    #[error("{}: {}", path.display(), describe_io(source))]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
+        #[source]
         source: std::io::Error,
     },
     /// The path is not a regular file.
+    #[error("{}: not a cart file (it is a directory or a device)", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
     },
     /// The extension is not a cart format we know.
+    #[error(
+        "{}: unknown cart format (expected a .lua, .tic, .png, .wasm, .wasmp or .wat cart)",
+        path.display()
+    )]
     UnknownFormat {
         /// The file.
         path: PathBuf,
     },
     /// The file is larger than any cart.
+    #[error("{}: {size} bytes is larger than any cart ({MAX_FILE_SIZE} at most)", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -48,6 +56,10 @@ pub enum CartError {
         size: u64,
     },
     /// The cart is written in a language Cartbox does not run.
+    #[error(
+        "{}: the cart is written in '{language}'; Cartbox plays Lua and WebAssembly carts",
+        path.display()
+    )]
     Language {
         /// The file.
         path: PathBuf,
@@ -55,6 +67,7 @@ pub enum CartError {
         language: String,
     },
     /// A WebAssembly cart without its module.
+    #[error("{}: a WebAssembly cart needs its module: {expected}", path.display())]
     NoModule {
         /// The file.
         path: PathBuf,
@@ -62,6 +75,7 @@ pub enum CartError {
         expected: String,
     },
     /// Something inside the file is malformed.
+    #[error("{}:{place}: {message}", path.display())]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -71,50 +85,6 @@ pub enum CartError {
         message: String,
     },
 }
-
-impl fmt::Display for CartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CartError::Io { path, source } => {
-                write!(f, "{}: {}", path.display(), describe_io(source))
-            }
-            CartError::NotAFile { path } => write!(
-                f,
-                "{}: not a cart file (it is a directory or a device)",
-                path.display()
-            ),
-            CartError::UnknownFormat { path } => write!(
-                f,
-                "{}: unknown cart format (expected a .lua, .tic, .png, .wasm, .wasmp or .wat cart)",
-                path.display()
-            ),
-            CartError::TooLarge { path, size } => {
-                write!(
-                    f,
-                    "{}: {size} bytes is larger than any cart ({MAX_FILE_SIZE} at most)",
-                    path.display()
-                )
-            }
-            CartError::Language { path, language } => write!(
-                f,
-                "{}: the cart is written in '{language}'; Cartbox plays Lua and WebAssembly carts",
-                path.display()
-            ),
-            CartError::NoModule { path, expected } => write!(
-                f,
-                "{}: a WebAssembly cart needs its module: {expected}",
-                path.display()
-            ),
-            CartError::Malformed {
-                path,
-                place,
-                message,
-            } => write!(f, "{}:{place}: {message}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for CartError {}
 
 fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
