@@ -2,14 +2,21 @@
 //!
 //! The runner trusts the host, but still refuses anything over the protocol's limit rather
 //! than allocate it.
+//!
+//! This module owns the channel's descriptor number: the lockdown moves the channel there
+//! (`crate::lockdown`), and the seccomp filters allow reads and writes on it alone
+//! (`crate::seccomp`). Both use this module; it uses neither.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 
 use cartbox_protocol::framing::{self, PREFIX};
 use cartbox_protocol::message::{
     HOST_MESSAGE_LIMIT, HostMessage, RUNNER_MESSAGE_LIMIT, RunnerMessage,
 };
+
+/// Where the runner's channel lives after lockdown: the only descriptor it keeps.
+pub(crate) const CHANNEL_FD: RawFd = 3;
 
 /// A blocking message channel.
 #[derive(Debug)]

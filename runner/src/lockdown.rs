@@ -1,6 +1,7 @@
 //! A runner locks itself down before it reads a byte of its cart, in this order:
 //!
-//! 1. every file descriptor closed but its channel, which moves to [`CHANNEL_FD`];
+//! 1. every file descriptor closed but its channel, which moves to descriptor 3
+//!    (`crate::channel::CHANNEL_FD`);
 //! 2. resource limits: no new fds, no file writes, no core dumps, a cap on address space,
 //!    a CPU-time backstop, no new processes;
 //! 3. `PR_SET_NO_NEW_PRIVS`;
@@ -11,9 +12,13 @@
 //!    into [`crate::trap`], which records the call and lets the process die of `SIGSYS`.
 //!
 //! The shared memory is mapped before this starts; its descriptor is closed in step 1.
+//!
+//! The arrows go one way: this module uses `crate::seccomp` (whose [`Profile`] says which
+//! filter to install) and `crate::channel` (which owns the channel's number), and neither
+//! of them uses it. What the lockdown achieved, [`LockdownReport`], is this module's own.
 
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use cartbox_protocol::zygote::RunnerLimits;
 use landlock::{
@@ -23,10 +28,8 @@ use landlock::{
 use nix::sys::resource::{Resource, setrlimit};
 use thiserror::Error;
 
+use crate::channel::CHANNEL_FD;
 use crate::seccomp::{self, Profile};
-
-/// Where the runner's channel lives after lockdown.
-pub const CHANNEL_FD: RawFd = 3;
 
 /// The newest Landlock ABI we ask for; the kernel may grant less.
 const LANDLOCK_ABI: ABI = ABI::V6;
@@ -60,7 +63,7 @@ pub struct LockdownReport {
     pub landlock_full: bool,
 }
 
-/// Moves `channel` to [`CHANNEL_FD`] and closes every other descriptor.
+/// Moves `channel` to descriptor 3 (`CHANNEL_FD`) and closes every other descriptor.
 pub fn close_fds(channel: OwnedFd) -> Result<OwnedFd, LockdownError> {
     let raw = channel.as_raw_fd();
     let channel = if raw == CHANNEL_FD {
@@ -95,7 +98,7 @@ pub fn close_fds(channel: OwnedFd) -> Result<OwnedFd, LockdownError> {
     Ok(channel)
 }
 
-/// Steps 2 to 6, for a runner whose channel is at [`CHANNEL_FD`] and whose other
+/// Steps 2 to 6, for a runner whose channel is at descriptor 3 (`CHANNEL_FD`) and whose other
 /// descriptors are closed.
 pub fn apply(limits: &RunnerLimits, profile: Profile) -> Result<LockdownReport, LockdownError> {
     let rl = |name, res, v: u64| setrlimit(res, v, v).map_err(|e| LockdownError::Rlimit(name, e));

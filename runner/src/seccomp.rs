@@ -7,6 +7,10 @@
 //! runner itself (for `abort`). Lua runners never get executable memory; WebAssembly
 //! runners get it for their compiled code, but never memory that is writable and
 //! executable at once.
+//!
+//! This module sits below `crate::lockdown`, which installs its filter as its last step:
+//! the lockdown uses it, never the other way round. The one thing the rules need from
+//! elsewhere, the channel's descriptor number, comes from `crate::channel`, which owns it.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +19,7 @@ use seccompiler::{
     SeccompRule,
 };
 
-use crate::lockdown::CHANNEL_FD;
+use crate::channel::CHANNEL_FD;
 
 /// Which runtime the filter is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

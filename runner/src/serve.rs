@@ -10,7 +10,7 @@ use cartbox_protocol::message::{
 };
 use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
 
-use crate::channel::Channel;
+use crate::channel::{CHANNEL_FD, Channel};
 use crate::lockdown::{self, LockdownReport};
 use crate::lua::{LuaCart, guard};
 use crate::machine::Machine;
@@ -204,7 +204,7 @@ fn install_panic_hook() {
         let mut ch = Channel::new(
             // SAFETY: borrowing the channel descriptor for a last message; the process
             // exits right after, so it is never closed twice.
-            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(lockdown::CHANNEL_FD) },
+            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(CHANNEL_FD) },
         );
         let _ = ch.send(&RunnerMessage::Fault(fault));
         std::mem::forget(ch);

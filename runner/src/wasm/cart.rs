@@ -4,19 +4,13 @@
 use cartbox_protocol::message::{CartFault, FaultKind};
 use cartbox_protocol::ram;
 use wasmtime::{
-    Engine, Extern, ExternType, Linker, Memory, MemoryType, Module, Store, StoreLimits,
-    StoreLimitsBuilder, Trap, TypedFunc,
+    Engine, Extern, ExternType, Linker, Memory, MemoryType, Module, Store, StoreLimitsBuilder,
+    Trap, TypedFunc,
 };
 
+use super::state::State;
 use crate::lua::guard::{self, Callback};
 use crate::machine::Machine;
-
-/// What the store holds: the console, and the cart's memory once it exists.
-pub struct State {
-    pub(super) machine: Machine,
-    pub(super) memory: Option<Memory>,
-    limits: StoreLimits,
-}
 
 /// A compiled, instantiated cart.
 pub struct WasmCart {

@@ -5,10 +5,16 @@
 //! calling thread only (wasmtime's parallel compilation is not built in), so no thread
 //! exists across a fork. Linear memory reservations are sized to the cart's memory cap so
 //! that the runner's address-space limit holds.
+//!
+//! The parts, whose arrows go one way: `cart` (a cart on a console: linking, instantiating,
+//! its callbacks and traps) uses `api` (TIC-80's import table) and `ram` (the console RAM
+//! bound into linear memory); `cart` and `api` both use `state` (what a cart's store holds),
+//! which uses neither.
 
 mod api;
 mod cart;
 mod ram;
+mod state;
 
 pub use api::PROVIDED;
 pub use cart::{WasmCart, compile as compile_cart};
@@ -144,49 +150,4 @@ pub fn unknown_import(module: &Module, provided: &[&str]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compiles_text_and_names_unknown_imports() {
-        let engine = engine(1 << 20).unwrap();
-        let module = compile(
-            &engine,
-            br#"(module
-                  (import "env" "memory" (memory 4 4))
-                  (import "env" "cls" (func (param i32)))
-                  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
-                  (func (export "TIC")))"#,
-        )
-        .unwrap();
-        assert_eq!(
-            unknown_import(&module, &["cls"]).as_deref(),
-            Some(
-                "the cart imports function wasi_snapshot_preview1.fd_write, which Cartbox does \
-                 not provide"
-            )
-        );
-        let err = compile(&engine, b"\0asm\x01\0\0\0\x01").unwrap_err();
-        assert!(!err.is_empty());
-        // No threads: a shared memory does not compile.
-        assert!(compile(&engine, b"(module (memory 1 1 shared))").is_err());
-    }
-
-    #[test]
-    fn tic80_demo_modules_compile() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tic80-demos/wasm");
-        if !dir.is_dir() {
-            eprintln!("skipped: {} is not here", dir.display());
-            return;
-        }
-        let engine = engine(1 << 20).unwrap();
-        for name in ["wasmdemo.wasm", "wasmmark.wasm"] {
-            let bytes = std::fs::read(dir.join(name)).unwrap();
-            let module = compile(&engine, &bytes).unwrap();
-            let provided = ["btn", "cls", "spr", "print", "rect", "time", "music"];
-            assert_eq!(unknown_import(&module, &provided), None, "{name}");
-            assert!(module.get_export("TIC").is_some(), "{name} exports TIC");
-        }
-    }
-}
+mod tests;
