@@ -4,9 +4,11 @@
 use cartbox_protocol::message::{CartFault, FaultKind};
 use cartbox_protocol::ram;
 use wasmtime::{
-    Engine, Extern, ExternType, Linker, Memory, MemoryType, Module, Store, StoreLimitsBuilder,
-    Trap, TypedFunc,
+    Extern, ExternType, Linker, Memory, MemoryType, Module, Store, StoreLimitsBuilder, Trap,
+    TypedFunc,
 };
+
+use super::CartEngine;
 
 use super::state::State;
 use crate::lua::guard::{self, Callback};
@@ -154,7 +156,7 @@ fn wrong_import_type(
 }
 
 /// Compiles a module, with the compiler's message as a load fault.
-pub fn compile(engine: &Engine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
+pub fn compile(engine: &CartEngine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
     super::compile(engine, bytes).map_err(|m| load_fault(FaultKind::Syntax, name, m))
 }
 
@@ -164,7 +166,17 @@ fn bind(store: &mut Store<State>) -> Result<(), String> {
         return Err("the cart has no memory for the console RAM (import env.memory)".into());
     };
     let (base, size) = (memory.data_ptr(&*store), memory.data_size(&*store));
-    if super::ram::bind(&mut store.data_mut().machine, base, size) {
+    // SAFETY: `base` and `size` are the cart's linear memory as wasmtime reports it:
+    // readable and writable, and wasmtime's own allocation, not the shared mapping. It
+    // belongs to `store`, which also owns the machine (the cart keeps both until it is
+    // dropped), so it lives as long as the machine uses it. The store's engine is a
+    // `CartEngine`, which only `engine_with` makes: it reserves the whole cap and sets
+    // `memory_may_move(false)`, so growing the memory never moves it, and wasm memories
+    // never shrink. Wasm code and the machine take turns (wasm runs only while no host
+    // function is in the machine), and the host functions in `api` copy cart data out of
+    // the memory (`bytes`, `c_string`) or write into it (`mouse`) without holding a slice
+    // of it across a call into the machine.
+    if unsafe { super::ram::bind(&mut store.data_mut().machine, base, size) } {
         Ok(())
     } else {
         Err("the cart's memory is smaller than the 96 KiB console RAM".into())
@@ -175,7 +187,7 @@ impl WasmCart {
     /// Compiles `bytes` and instantiates them (see [`WasmCart::instantiate`]), for tests
     /// and benchmarks; a runner compiles first and reports that it did.
     pub fn load(
-        engine: &Engine,
+        engine: &CartEngine,
         machine: Machine,
         name: &str,
         bytes: &[u8],
@@ -188,7 +200,7 @@ impl WasmCart {
     /// Links TIC-80's imports and the console RAM, runs the start function and `BOOT`, as
     /// request `seq` (which the soft stop may interrupt).
     pub fn instantiate(
-        engine: &Engine,
+        engine: &CartEngine,
         module: &Module,
         machine: Machine,
         name: &str,
@@ -202,7 +214,7 @@ impl WasmCart {
     }
 
     fn instantiate_armed(
-        engine: &Engine,
+        engine: &CartEngine,
         module: &Module,
         machine: Machine,
         name: &str,
@@ -220,7 +232,7 @@ impl WasmCart {
             .memories(1)
             .build();
         let mut store = Store::new(
-            engine,
+            &engine.0,
             State {
                 machine,
                 memory: None,
@@ -231,7 +243,7 @@ impl WasmCart {
         // The epoch moves only when the host's soft stop arrives: one tick ends the request.
         store.set_epoch_deadline(1);
         store.epoch_deadline_trap();
-        let mut linker = Linker::new(engine);
+        let mut linker = Linker::new(&engine.0);
         super::api::link(&mut linker, super::api::wide_pmem(module))
             .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
         if let Some(m) = wrong_import_type(module, &linker, &mut store) {
@@ -303,7 +315,8 @@ impl WasmCart {
         Ok(cart)
     }
 
-    /// The console.
+    /// The console. Its RAM lives in the cart's memory: it must stay in this cart (not be
+    /// swapped or replaced with `std::mem`), as the cart's memory goes when the cart does.
     pub fn machine(&mut self) -> &mut Machine {
         &mut self.store.data_mut().machine
     }

@@ -37,19 +37,26 @@ pub const MAX_WASM_STACK: usize = 512 << 10;
 /// Most frames a trap's backtrace records.
 pub const BACKTRACE_FRAMES: usize = 64;
 
+/// A wasmtime engine for carts, made by [`engine`] or [`engine_unguarded`] and by nothing
+/// else: a cart's linear memory in it never moves (its whole cap is reserved up front, see
+/// `engine_with`), which binding the console RAM into that memory relies on. Carts load
+/// only with one of these.
+#[derive(Debug, Clone)]
+pub struct CartEngine(Engine);
+
 /// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
 /// soft stop (epoch interruption) compiled into cart code.
-pub fn engine(memory_cap: u64) -> Result<Engine, String> {
+pub fn engine(memory_cap: u64) -> Result<CartEngine, String> {
     engine_with(memory_cap, true)
 }
 
 /// An engine whose cart code has no soft-stop checks: only the hard kill stops it. For
 /// measuring what the checks cost.
-pub fn engine_unguarded(memory_cap: u64) -> Result<Engine, String> {
+pub fn engine_unguarded(memory_cap: u64) -> Result<CartEngine, String> {
     engine_with(memory_cap, false)
 }
 
-fn engine_with(memory_cap: u64, guarded: bool) -> Result<Engine, String> {
+fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, String> {
     let mut config = Config::new();
     config
         .epoch_interruption(guarded)
@@ -65,15 +72,17 @@ fn engine_with(memory_cap: u64, guarded: bool) -> Result<Engine, String> {
         .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES))
         .wasm_multi_memory(false)
         .wasm_memory64(false);
-    Engine::new(&config).map_err(|e| format!("cannot start WebAssembly: {e:#}"))
+    Engine::new(&config)
+        .map(CartEngine)
+        .map_err(|e| format!("cannot start WebAssembly: {e:#}"))
 }
 
 /// The engine the soft-stop signal interrupts.
 static STOP_ENGINE: OnceLock<Engine> = OnceLock::new();
 
 /// Makes the soft-stop signal interrupt code running in `engine` (one engine per runner).
-pub fn guard_engine(engine: &Engine) {
-    if STOP_ENGINE.set(engine.clone()).is_ok() {
+pub fn guard_engine(engine: &CartEngine) {
+    if STOP_ENGINE.set(engine.0.clone()).is_ok() {
         crate::lua::guard::on_stop(bump_epoch);
     }
 }
@@ -88,7 +97,7 @@ fn bump_epoch() {
 /// An engine made before the fork, by the zygote, for the default memory cap: every
 /// runner forked afterwards starts with it (and with wasmtime's trap handlers installed)
 /// instead of making its own.
-static WARM: OnceLock<(u64, Engine)> = OnceLock::new();
+static WARM: OnceLock<(u64, CartEngine)> = OnceLock::new();
 
 /// Done once in the zygote, before any fork: an engine for the default memory cap (no
 /// code is compiled there).
@@ -101,7 +110,7 @@ pub fn warm_up() {
 
 /// The engine for a cart whose memory may grow to `memory_cap` bytes: the warm one if the
 /// cap is the default, else a new one.
-pub fn engine_for(memory_cap: u64) -> Result<Engine, String> {
+pub fn engine_for(memory_cap: u64) -> Result<CartEngine, String> {
     match WARM.get() {
         Some((cap, engine)) if *cap == memory_cap => Ok(engine.clone()),
         _ => engine(memory_cap),
@@ -119,8 +128,8 @@ pub fn prepare() -> Result<(), String> {
 }
 
 /// Compiles a module (binary, or text), with the compiler's message if it cannot be.
-pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, String> {
-    Module::new(engine, bytes).map_err(|e| format!("{e:#}"))
+pub fn compile(engine: &CartEngine, bytes: &[u8]) -> Result<Module, String> {
+    Module::new(&engine.0, bytes).map_err(|e| format!("{e:#}"))
 }
 
 /// An import the console does not provide, as the message a cart author reads.
