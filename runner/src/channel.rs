@@ -20,14 +20,14 @@ pub(crate) const CHANNEL_FD: RawFd = 3;
 
 /// A blocking message channel.
 #[derive(Debug)]
-pub struct Channel {
+pub(crate) struct Channel {
     fd: OwnedFd,
     out: Vec<u8>,
 }
 
 impl Channel {
     /// Wraps the channel descriptor.
-    pub fn new(fd: OwnedFd) -> Channel {
+    pub(crate) fn new(fd: OwnedFd) -> Channel {
         Channel {
             fd,
             out: Vec::with_capacity(4096),
@@ -49,7 +49,7 @@ impl Channel {
     }
 
     /// The next message; `None` when the host closed the channel.
-    pub fn recv(&mut self) -> io::Result<Option<HostMessage>> {
+    pub(crate) fn recv(&mut self) -> io::Result<Option<HostMessage>> {
         let mut prefix = [0u8; PREFIX];
         if !self.read_exact(&mut prefix)? {
             return Ok(None);
@@ -66,7 +66,10 @@ impl Channel {
 
     /// Like [`Channel::recv`], but first polls without blocking for up to `spin`: the next
     /// request of back-to-back frames then arrives without a cross-core wake-up.
-    pub fn recv_spinning(&mut self, spin: std::time::Duration) -> io::Result<Option<HostMessage>> {
+    pub(crate) fn recv_spinning(
+        &mut self,
+        spin: std::time::Duration,
+    ) -> io::Result<Option<HostMessage>> {
         if !spin.is_zero() {
             let start = std::time::Instant::now();
             loop {
@@ -86,12 +89,12 @@ impl Channel {
     }
 
     /// Queues a message; [`Channel::flush`] sends everything queued in one write.
-    pub fn queue(&mut self, msg: &RunnerMessage) -> io::Result<()> {
+    pub(crate) fn queue(&mut self, msg: &RunnerMessage) -> io::Result<()> {
         framing::encode::<_, RUNNER_MESSAGE_LIMIT>(msg, &mut self.out).map_err(io::Error::other)
     }
 
     /// Sends everything queued.
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         let mut at = 0;
         while at < self.out.len() {
             match nix::unistd::write(&self.fd, &self.out[at..]) {
@@ -108,7 +111,7 @@ impl Channel {
     }
 
     /// Queues and sends one message.
-    pub fn send(&mut self, msg: &RunnerMessage) -> io::Result<()> {
+    pub(crate) fn send(&mut self, msg: &RunnerMessage) -> io::Result<()> {
         self.queue(msg)?;
         self.flush()
     }

@@ -1,17 +1,27 @@
 //! The sandboxed side of Cartbox.
 //!
 //! A runner is a process forked by the [`zygote`] for one cart. Before it reads a byte of
-//! the cart it locks itself down ([`lockdown`]); then it serves the frame protocol
-//! ([`serve`]) with a console ([`machine`]) driven by a script runtime ([`lua`], or [`wasm`] for WebAssembly carts). The host
-//! treats everything a runner says as hostile; the runner treats the host as trusted.
+//! the cart it locks itself down ([`lockdown`], whose last step installs a [`seccomp`]
+//! filter); then it serves the frame protocol over its channel with a console
+//! ([`machine`]) driven by a script runtime ([`lua`], or [`wasm`] for WebAssembly carts).
+//! The host treats everything a runner says as hostile; the runner treats the host as
+//! trusted.
+//!
+//! The public modules are what the host's binary and benchmarks use: the [`zygote`]'s
+//! entry points, the console and its runtimes in-process ([`machine`], [`lua`], [`wasm`],
+//! [`shm`]), and the seccomp filters ([`seccomp`]). [`lockdown`] and [`trap`] are public
+//! only for the hostile-runner tests, whose rogue runners lock themselves down exactly as a
+//! real one does. Serving the protocol, the channel and the sandbox probes are the
+//! runner's own business.
+#![warn(unreachable_pub)]
 
-pub mod channel;
+mod channel;
 pub mod lockdown;
 pub mod lua;
 pub mod machine;
-pub mod probe;
+mod probe;
 pub mod seccomp;
-pub mod serve;
+mod serve;
 pub mod shm;
 pub mod trap;
 pub mod wasm;

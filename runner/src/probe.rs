@@ -7,7 +7,7 @@ use std::ptr;
 use cartbox_protocol::zygote::Probe;
 
 /// Attempts `probe`; returns only if the operation was not stopped.
-pub fn run(probe: Probe, parent: libc::pid_t) {
+pub(crate) fn run(probe: Probe, parent: libc::pid_t) {
     // SAFETY: each call is a plain system call with valid (or deliberately harmless)
     // arguments; the point is that seccomp kills the process before it completes.
     unsafe {

@@ -20,7 +20,7 @@ use crate::shm::SharedMemory;
 use crate::wasm::{self, WasmCart};
 
 /// Runs a freshly forked runner to its end.
-pub fn run(
+pub(crate) fn run(
     channel: OwnedFd,
     shm: OwnedFd,
     program: RunnerProgram,

@@ -1,5 +1,5 @@
-//! The Lua 5.3 runtime: one VM per cart, with TIC-80's environment (see [`sandbox`]), the
-//! console API ([`api`]) and the soft stop ([`guard`]).
+//! The Lua 5.3 runtime: one VM per cart, with TIC-80's environment (see `sandbox`), the
+//! console API (`api`) and the soft stop ([`guard`]).
 
 mod api;
 pub mod guard;

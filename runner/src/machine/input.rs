@@ -10,13 +10,13 @@ use super::Machine;
 
 /// Key codes that press each gamepad button by default (player 1 on the arrows, Z, X, A,
 /// S), as TIC-80's studio does.
-pub const DEFAULT_MAPPING: [u8; 32] = ram::DEFAULT_BUTTON_MAPPING;
+pub(crate) const DEFAULT_MAPPING: [u8; 32] = ram::DEFAULT_BUTTON_MAPPING;
 
 pub use cartbox_protocol::ram::KEY_COUNT;
 
 /// Input history: snapshots and hold counters.
 #[derive(Debug, Clone)]
-pub struct Input {
+pub(crate) struct Input {
     now: u32,
     previous: u32,
     holds: [u32; 32],

@@ -365,14 +365,14 @@ pub(crate) mod testing {
     use super::*;
 
     /// A machine on private memory with a SWEETIE-16 cart.
-    pub fn machine() -> Machine {
+    pub(crate) fn machine() -> Machine {
         let mut cart = CartImage::default();
         cart.banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&ram::SWEETIE16);
         Machine::new(SharedMemory::anonymous().expect("anonymous mapping"), &cart)
     }
 
     /// The screen as one hex digit per pixel, rows separated by newlines, cropped.
-    pub fn screen(m: &mut Machine, w: usize, h: usize) -> String {
+    pub(crate) fn screen(m: &mut Machine, w: usize, h: usize) -> String {
         let mut s = String::new();
         for y in 0..h {
             for x in 0..w {

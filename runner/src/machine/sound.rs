@@ -75,7 +75,7 @@ struct Effects {
 
 /// The sequencer's state outside RAM.
 #[derive(Debug, Clone, Default)]
-pub struct Sound {
+pub(crate) struct Sound {
     sfx: [Channel; CHANNELS],
     music: [Channel; CHANNELS],
     effects: [Effects; CHANNELS],
@@ -255,7 +255,7 @@ fn step_channel(ram: &mut [u8; RAM_SIZE], c: &mut Channel, note: i32, pitch: i32
 
 impl Sound {
     /// The state after a console reset: every channel idle, music stopped.
-    pub fn reset(&mut self, ram: &mut [u8; RAM_SIZE]) {
+    pub(crate) fn reset(&mut self, ram: &mut [u8; RAM_SIZE]) {
         *self = Sound::default();
         ram[ram::SFX_STATE..ram::SFX_STATE + 16].fill(0xff);
         ram[ram::SOUND_REGISTERS..ram::SOUND_REGISTERS + REGISTER_SIZE * CHANNELS].fill(0);
@@ -272,7 +272,7 @@ impl Sound {
 
     /// `sfx(...)` after argument parsing: takes effect at once.
     #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
-    pub fn sfx(
+    pub(crate) fn sfx(
         &mut self,
         ram: &mut [u8; RAM_SIZE],
         index: i32,
@@ -300,7 +300,7 @@ impl Sound {
 
     /// `music(...)` after argument parsing; a negative track stops.
     #[allow(clippy::too_many_arguments)] // TIC-80's own signature.
-    pub fn music(
+    pub(crate) fn music(
         &mut self,
         ram: &mut [u8; RAM_SIZE],
         track: i32,
@@ -401,7 +401,7 @@ impl Sound {
     }
 
     /// One tick: the music, then the sfx channels. Registers and stereo are reset first.
-    pub fn tick(&mut self, ram: &mut [u8; RAM_SIZE]) {
+    pub(crate) fn tick(&mut self, ram: &mut [u8; RAM_SIZE]) {
         ram[ram::SOUND_REGISTERS..ram::SOUND_REGISTERS + REGISTER_SIZE * CHANNELS].fill(0);
         ram[ram::STEREO_VOLUME..ram::STEREO_VOLUME + 4].fill(0xff);
         self.music_step(ram);
@@ -562,7 +562,7 @@ impl Sound {
 }
 
 /// The note, octave and speed sample `id` plays by default.
-pub fn sample_defaults(ram: &[u8; RAM_SIZE], id: i32) -> (i32, i32, i32) {
+pub(crate) fn sample_defaults(ram: &[u8; RAM_SIZE], id: i32) -> (i32, i32, i32) {
     let s = Sample::at(ram, id);
     (s.note(), s.octave(), i32::from(s.speed()))
 }

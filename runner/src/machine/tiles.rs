@@ -24,7 +24,7 @@ pub(super) struct Segment {
 
 impl Segment {
     /// The layout of blit segment `seg` (low nibble of 0x3FFC).
-    pub fn of(seg: u8) -> Segment {
+    pub(crate) fn of(seg: u8) -> Segment {
         let seg = u32::from(seg & 0x0f);
         let (bpp, pages) = match seg {
             0..=3 => (if seg < 2 { 1 } else { 4 }, 1),
@@ -65,7 +65,7 @@ impl Segment {
 
     /// Tile `index` of the sheet: `local` addressing (map, font, print) stays in this
     /// segment's bank and page; `spr` addressing runs on through banks and pages.
-    pub fn tile(&self, index: i32, local: bool) -> Tile {
+    pub(crate) fn tile(&self, index: i32, local: bool) -> Tile {
         let (bank, page, ix, iy);
         if local {
             let index = (index & 255) as u32;
@@ -92,7 +92,7 @@ impl Segment {
     }
 
     /// Pixel (x, y) of the sheet seen as one image (`ttri` texture source 0).
-    pub fn sheet_pixel(&self, ram: &[u8], x: u32, y: u32) -> u8 {
+    pub(crate) fn sheet_pixel(&self, ram: &[u8], x: u32, y: u32) -> u8 {
         let slot = (y >> 3) * 16 + x / self.tile_width;
         let at = self.base + (slot * self.bytes_per_slot) as usize;
         element(
@@ -116,7 +116,7 @@ pub(super) struct Tile {
 impl Tile {
     /// The tile's 8 rows, each as 8 colour nibbles (pixel k in bits 4k..4k+4).
     #[inline]
-    pub fn rows(&self, ram: &[u8]) -> [u32; 8] {
+    pub(crate) fn rows(&self, ram: &[u8]) -> [u32; 8] {
         let mut out = [0u32; 8];
         if self.bpp == 4
             && self.offset == 0
@@ -138,7 +138,7 @@ impl Tile {
 
     /// Pixel (x, y), both 0..8.
     #[inline]
-    pub fn pixel(&self, ram: &[u8], x: u32, y: u32) -> u8 {
+    pub(crate) fn pixel(&self, ram: &[u8], x: u32, y: u32) -> u8 {
         element(
             ram,
             self.at,
@@ -206,7 +206,7 @@ pub(super) struct Ink {
 }
 
 impl Ink {
-    pub fn new(table: &ColorTable) -> Ink {
+    pub(crate) fn new(table: &ColorTable) -> Ink {
         let mut ink = Ink {
             table: *table,
             drawn: [0; 16],

@@ -525,7 +525,7 @@ fn sound_and_system(linker: &mut Linker<State>) -> Result<()> {
 }
 
 /// Defines every function of the table; `wide_pmem` picks pmem's i64-value signature.
-pub fn link(linker: &mut Linker<State>, wide_pmem: bool) -> Result<()> {
+pub(crate) fn link(linker: &mut Linker<State>, wide_pmem: bool) -> Result<()> {
     input(linker)?;
     shapes(linker)?;
     ttri(linker)?;
@@ -536,7 +536,7 @@ pub fn link(linker: &mut Linker<State>, wide_pmem: bool) -> Result<()> {
 }
 
 /// Whether a module imports `env.pmem` with an i64 value (the post-1.1 signature).
-pub fn wide_pmem(module: &wasmtime::Module) -> bool {
+pub(crate) fn wide_pmem(module: &wasmtime::Module) -> bool {
     module.imports().any(|i| {
         i.module() == "env"
             && i.name() == "pmem"
