@@ -3,7 +3,7 @@
 use nix::sys::signal::{SigSet, Signal};
 use winit::event_loop::EventLoopProxy;
 
-use super::window::Wake;
+use super::Wake;
 
 /// SIGUSR1, blocked in the calling thread and so in every thread it starts later.
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use winit::event_loop::EventLoopProxy;
 
-use super::window::Wake;
+use super::Wake;
 
 /// How long the file must stay quiet after a change before it is read (an editor that
 /// truncates and writes sends several events in a row).
