@@ -1,6 +1,11 @@
 //! A runner's life after the fork: map the shared memory, lock down, then serve the frame
 //! protocol for one cart (or run a sandbox probe).
+//!
+//! A step that fails ends the runner with `EXIT_SETUP`, and, once its channel is in place,
+//! tells the host which step it was ([`SetupError`], in `RunnerMessage::Failed`). A cart's
+//! own failures are not setup errors: they go to the host as a `CartFault`.
 
+use std::io;
 use std::os::fd::OwnedFd;
 
 use cartbox_protocol::cart::CartImage;
@@ -9,15 +14,60 @@ use cartbox_protocol::message::{
     RunnerReady, TEXT_LIMIT,
 };
 use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
+use thiserror::Error;
 
 use crate::channel::{CHANNEL_FD, Channel};
-use crate::lockdown::{self, LockdownReport};
+use crate::lockdown::{self, LockdownError, LockdownReport};
 use crate::lua::{LuaCart, guard};
 use crate::machine::Machine;
 use crate::probe;
 use crate::seccomp::Profile;
 use crate::shm::SharedMemory;
-use crate::wasm::{self, WasmCart};
+use crate::wasm::{self, WasmCart, WasmError};
+
+/// The step of a runner's life that failed, one variant per step. Its message is what the
+/// host hears in `RunnerMessage::Failed` (those before the channel is in place are never
+/// sent: the host sees only the exit code).
+#[derive(Debug, Error)]
+enum SetupError {
+    /// The host's shared memory could not be mapped, or is not the layout this runner
+    /// knows (its size or header).
+    #[error("mapping the shared memory: {0}")]
+    MapMemory(io::Error),
+    /// The channel could not be moved into place, or the other descriptors closed
+    /// (lockdown, step 1).
+    #[error("lockdown: {0}")]
+    CloseFds(LockdownError),
+    /// The soft-stop signal's handler could not be installed.
+    #[error("installing the soft-stop signal handler: {0}")]
+    SoftStopHandler(io::Error),
+    /// The `SIGSYS` handler, which names a call the sandbox denied, could not be installed.
+    #[error("installing the SIGSYS handler: {0}")]
+    SigsysHandler(io::Error),
+    /// wasmtime could not be prepared (its trap handlers, with a first engine) before
+    /// lockdown; the message says "cannot start WebAssembly".
+    #[error("{0}")]
+    PrepareWasm(WasmError),
+    /// A step of the lockdown proper failed (limits, prctl, Landlock, seccomp).
+    #[error("lockdown: {0}")]
+    Lockdown(LockdownError),
+    /// Reading from or writing to the channel failed, or the host sent bytes that are not
+    /// a message.
+    #[error("the channel to the host: {0}")]
+    Channel(io::Error),
+    /// The host's first request was not a cart to load (or it closed the channel).
+    #[error("expected a cart to load")]
+    NoCart,
+    /// The cart's data sections did not make a cart image.
+    #[error("malformed cart image")]
+    MalformedCart,
+    /// A WebAssembly runner was sent a cart without a module.
+    #[error("a WebAssembly runner needs a module")]
+    NoModule,
+    /// The host sent a second cart to a runner that is playing one.
+    #[error("a runner plays one cart")]
+    SecondCart,
+}
 
 /// Runs a freshly forked runner to its end.
 pub(crate) fn run(
@@ -42,10 +92,10 @@ fn serve(
     program: RunnerProgram,
     limits: RunnerLimits,
     parent: i32,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let mem = SharedMemory::map(&shm)?;
+) -> Result<(), SetupError> {
+    let mem = SharedMemory::map(&shm).map_err(SetupError::MapMemory)?;
     drop(shm);
-    let channel = lockdown::close_fds(channel)?;
+    let channel = lockdown::close_fds(channel).map_err(SetupError::CloseFds)?;
     let mut channel = Channel::new(channel);
     let result = serve_on(&mut channel, mem, program, limits, parent);
     if let Err(e) = &result {
@@ -62,19 +112,19 @@ fn serve_on(
     program: RunnerProgram,
     limits: RunnerLimits,
     parent: i32,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), SetupError> {
     install_panic_hook();
-    guard::install_handler()?;
-    crate::trap::install(&mem)?;
+    guard::install_handler().map_err(SetupError::SoftStopHandler)?;
+    crate::trap::install(&mem).map_err(SetupError::SigsysHandler)?;
     let profile = match program {
         RunnerProgram::Wasm | RunnerProgram::WasmProbe(_) => {
-            wasm::prepare()?;
+            wasm::prepare().map_err(SetupError::PrepareWasm)?;
             Profile::Wasm
         }
         RunnerProgram::Lua | RunnerProgram::Probe(_) => Profile::Lua,
     };
-    let report = lockdown::apply(&limits, profile)?;
-    channel.send(&RunnerMessage::Ready(ready(report)))?;
+    let report = lockdown::apply(&limits, profile).map_err(SetupError::Lockdown)?;
+    send(channel, &RunnerMessage::Ready(ready(report)))?;
     match program {
         RunnerProgram::Probe(p) | RunnerProgram::WasmProbe(p) => {
             probe::run(p, parent);
@@ -124,12 +174,12 @@ impl Playing for WasmCart {
 fn receive_cart(
     channel: &mut Channel,
     mem: SharedMemory,
-) -> Result<(Box<LoadCart>, Machine), Box<dyn std::error::Error>> {
-    let Some(HostMessage::Load(load)) = channel.recv()? else {
-        return Err("expected a cart to load".into());
+) -> Result<(Box<LoadCart>, Machine), SetupError> {
+    let Some(HostMessage::Load(load)) = channel.recv().map_err(SetupError::Channel)? else {
+        return Err(SetupError::NoCart);
     };
     let Some(banks) = CartImage::banks_from_wire(&load.sections) else {
-        return Err("malformed cart image".into());
+        return Err(SetupError::MalformedCart);
     };
     let image = CartImage {
         code: String::new(),
@@ -139,10 +189,10 @@ fn receive_cart(
     Ok((load, machine))
 }
 
-fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std::error::Error>> {
+fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError> {
     let (load, machine) = receive_cart(channel, mem)?;
     let Some(bytes) = load.module.as_deref() else {
-        return Err("a WebAssembly runner needs a module".into());
+        return Err(SetupError::NoModule);
     };
     let at_load = |message: String| CartFault {
         kind: FaultKind::Runtime,
@@ -154,7 +204,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn st
     let memory_limit = load.settings.memory_limit;
     let engine = match wasm::engine_for(memory_limit) {
         Ok(e) => e,
-        Err(m) => return report_fault(channel, at_load(m)),
+        Err(e) => return report_fault(channel, at_load(e.to_string())),
     };
     wasm::guard_engine(&engine);
     guard::set_budget(load.settings.budget_ms);
@@ -164,7 +214,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn st
         Ok(m) => m,
         Err(f) => return report_fault(channel, f),
     };
-    channel.send(&RunnerMessage::Compiled { seq: load.seq })?;
+    send(channel, &RunnerMessage::Compiled { seq: load.seq })?;
     let loaded = WasmCart::instantiate(
         &engine,
         &module,
@@ -179,7 +229,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn st
         Err(f) => return report_fault(channel, f),
     };
     flush_trace(channel, cart.machine())?;
-    channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
+    send(channel, &RunnerMessage::Loaded { seq: load.seq })?;
     serve_requests(channel, &mut cart, load.settings.spin_us)
 }
 
@@ -224,7 +274,7 @@ fn truncate(mut s: String) -> String {
     s
 }
 
-fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std::error::Error>> {
+fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError> {
     let (load, machine) = receive_cart(channel, mem)?;
     let mut cart = match LuaCart::new(machine, &load.name, load.settings.memory_limit) {
         Ok(c) => c,
@@ -236,7 +286,7 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), Box<dyn std
     if let Err(f) = booted {
         return report_fault(channel, f);
     }
-    channel.send(&RunnerMessage::Loaded { seq: load.seq })?;
+    send(channel, &RunnerMessage::Loaded { seq: load.seq })?;
     serve_requests(channel, &mut cart, load.settings.spin_us)
 }
 
@@ -245,16 +295,16 @@ fn serve_requests(
     channel: &mut Channel,
     cart: &mut dyn Playing,
     spin_us: u32,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), SetupError> {
     let spin = std::time::Duration::from_micros(u64::from(spin_us));
     loop {
-        match channel.recv_spinning(spin)? {
+        match channel.recv_spinning(spin).map_err(SetupError::Channel)? {
             None => return Ok(()),
             Some(HostMessage::Frame(req)) => {
                 let done = cart.frame(req.seq, req.time_ms, req.pixels);
                 flush_trace(channel, cart.machine())?;
                 match done {
-                    Ok(exit) => channel.send(&RunnerMessage::FrameDone { seq: req.seq, exit })?,
+                    Ok(exit) => send(channel, &RunnerMessage::FrameDone { seq: req.seq, exit })?,
                     Err(f) => return report_fault(channel, f),
                 }
             }
@@ -262,38 +312,68 @@ fn serve_requests(
                 let done = cart.menu(seq, index);
                 flush_trace(channel, cart.machine())?;
                 match done {
-                    Ok(()) => channel.send(&RunnerMessage::MenuDone { seq })?,
+                    Ok(()) => send(channel, &RunnerMessage::MenuDone { seq })?,
                     Err(f) => return report_fault(channel, f),
                 }
             }
-            Some(HostMessage::Load(_)) => return Err("a runner plays one cart".into()),
+            Some(HostMessage::Load(_)) => return Err(SetupError::SecondCart),
         }
     }
 }
 
 /// Sends the fault and ends the runner (the VM is not closed: see `run`).
-fn report_fault(channel: &mut Channel, mut f: CartFault) -> Result<(), Box<dyn std::error::Error>> {
+fn report_fault(channel: &mut Channel, mut f: CartFault) -> Result<(), SetupError> {
     f.message = truncate(f.message);
     f.traceback = truncate(f.traceback);
-    channel.send(&RunnerMessage::Fault(f))?;
+    send(channel, &RunnerMessage::Fault(f))?;
     // SAFETY: see `run`.
     unsafe { libc::_exit(0) }
 }
 
-fn flush_trace(channel: &mut Channel, machine: &mut Machine) -> std::io::Result<()> {
+/// Sends one message to the host.
+fn send(channel: &mut Channel, msg: &RunnerMessage) -> Result<(), SetupError> {
+    channel.send(msg).map_err(SetupError::Channel)
+}
+
+/// Sends the cart's pending trace output to the host.
+fn flush_trace(channel: &mut Channel, machine: &mut Machine) -> Result<(), SetupError> {
     let trace = machine.take_trace();
     for (text, color) in trace.lines {
-        channel.queue(&RunnerMessage::Trace {
-            text: truncate(text),
-            color,
-        })?;
+        channel
+            .queue(&RunnerMessage::Trace {
+                text: truncate(text),
+                color,
+            })
+            .map_err(SetupError::Channel)?;
     }
     if trace.dropped > 0 {
         let text = format!(
             "[{} bytes of trace output dropped this frame]",
             trace.dropped
         );
-        channel.queue(&RunnerMessage::Trace { text, color: 2 })?;
+        channel
+            .queue(&RunnerMessage::Trace { text, color: 2 })
+            .map_err(SetupError::Channel)?;
     }
-    channel.flush()
+    channel.flush().map_err(SetupError::Channel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetupError;
+
+    #[test]
+    fn nonsense_requests_keep_their_words() {
+        // The host reports these as they are ("the runner could not go on: ..."), and
+        // tests/sandbox.rs checks the first one.
+        let words = [
+            (SetupError::NoCart, "expected a cart to load"),
+            (SetupError::MalformedCart, "malformed cart image"),
+            (SetupError::NoModule, "a WebAssembly runner needs a module"),
+            (SetupError::SecondCart, "a runner plays one cart"),
+        ];
+        for (e, text) in words {
+            assert_eq!(e.to_string(), text);
+        }
+    }
 }

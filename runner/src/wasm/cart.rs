@@ -8,9 +8,8 @@ use wasmtime::{
     TypedFunc,
 };
 
-use super::CartEngine;
-
 use super::state::State;
+use super::{CartEngine, WasmError};
 use crate::lua::guard::{self, Callback};
 use crate::machine::Machine;
 
@@ -49,6 +48,18 @@ fn load_fault(kind: FaultKind, name: &str, message: String) -> CartFault {
     let mut f = fault(kind, Callback::TopLevel, name, message);
     f.callback.clear();
     f
+}
+
+/// A load fault for what the runtime refused: a module that does not compile is the cart's
+/// syntax error, anything else a runtime error at load.
+fn wasm_fault(e: WasmError, name: &str) -> CartFault {
+    let kind = match e {
+        WasmError::Compile(_) => FaultKind::Syntax,
+        WasmError::Engine(_) | WasmError::NoMemory | WasmError::MemoryTooSmall => {
+            FaultKind::Runtime
+        }
+    };
+    load_fault(kind, name, e.to_string())
 }
 
 /// Most frames a traceback lists; deep recursion repeats one frame thousands of times.
@@ -157,13 +168,13 @@ fn wrong_import_type(
 
 /// Compiles a module, with the compiler's message as a load fault.
 pub fn compile(engine: &CartEngine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
-    super::compile(engine, bytes).map_err(|m| load_fault(FaultKind::Syntax, name, m))
+    super::compile(engine, bytes).map_err(|e| wasm_fault(e, name))
 }
 
 /// Binds the console RAM to the start of the cart's memory.
-fn bind(store: &mut Store<State>) -> Result<(), String> {
+fn bind(store: &mut Store<State>) -> Result<(), WasmError> {
     let Some(memory) = store.data().memory else {
-        return Err("the cart has no memory for the console RAM (import env.memory)".into());
+        return Err(WasmError::NoMemory);
     };
     let (base, size) = (memory.data_ptr(&*store), memory.data_size(&*store));
     // SAFETY: `base` and `size` are the cart's linear memory as wasmtime reports it:
@@ -179,7 +190,7 @@ fn bind(store: &mut Store<State>) -> Result<(), String> {
     if unsafe { super::ram::bind(&mut store.data_mut().machine, base, size) } {
         Ok(())
     } else {
-        Err("the cart's memory is smaller than the 96 KiB console RAM".into())
+        Err(WasmError::MemoryTooSmall)
     }
 }
 
@@ -274,7 +285,7 @@ impl WasmCart {
             store.data_mut().memory = Some(memory);
             // The RAM goes in before instantiation, as in TIC-80: the module's data segments
             // may overwrite it (and its start function already sees the console RAM).
-            bind(&mut store).map_err(|m| at_load(FaultKind::Runtime, m))?;
+            bind(&mut store).map_err(|e| wasm_fault(e, name))?;
         }
         let imported = store.data().memory.is_some();
         let instance = linker
@@ -286,7 +297,7 @@ impl WasmCart {
                 Some(Extern::Memory(m)) => Some(m),
                 _ => None,
             };
-            bind(&mut store).map_err(|m| at_load(FaultKind::Runtime, m))?;
+            bind(&mut store).map_err(|e| wasm_fault(e, name))?;
         }
         let get0 =
             |store: &mut Store<State>, n: &str| instance.get_typed_func::<(), ()>(store, n).ok();

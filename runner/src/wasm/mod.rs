@@ -19,6 +19,7 @@ mod state;
 pub use api::PROVIDED;
 pub use cart::{WasmCart, compile as compile_cart};
 use std::sync::OnceLock;
+use thiserror::Error;
 use wasmtime::{Config, Engine, ExternType, Module, OptLevel};
 
 /// The module carts import everything from.
@@ -37,6 +38,27 @@ pub const MAX_WASM_STACK: usize = 512 << 10;
 /// Most frames a trap's backtrace records.
 pub const BACKTRACE_FRAMES: usize = 64;
 
+/// Why the WebAssembly runtime could not start, or could not take a cart's module or
+/// memory. The messages reach cart authors (in a cart's fault) and the host as they are.
+#[derive(Debug, Error)]
+pub enum WasmError {
+    /// wasmtime refused to make an engine (its configuration for this memory cap, or the
+    /// platform): no cart can run with it.
+    #[error("cannot start WebAssembly: {0:#}")]
+    Engine(wasmtime::Error),
+    /// The module is not WebAssembly (binary or text), is invalid, or uses a feature that
+    /// is not built in (threads, shared memory...): the cart's syntax error.
+    #[error("{0:#}")]
+    Compile(wasmtime::Error),
+    /// The cart neither imports `env.memory` nor exports a memory: the console RAM has
+    /// nowhere to live.
+    #[error("the cart has no memory for the console RAM (import env.memory)")]
+    NoMemory,
+    /// The cart's memory cannot hold the console RAM.
+    #[error("the cart's memory is smaller than the 96 KiB console RAM")]
+    MemoryTooSmall,
+}
+
 /// A wasmtime engine for carts, made by [`engine`] or [`engine_unguarded`] and by nothing
 /// else: a cart's linear memory in it never moves (its whole cap is reserved up front, see
 /// `engine_with`), which binding the console RAM into that memory relies on. Carts load
@@ -46,17 +68,17 @@ pub struct CartEngine(Engine);
 
 /// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
 /// soft stop (epoch interruption) compiled into cart code.
-pub fn engine(memory_cap: u64) -> Result<CartEngine, String> {
+pub fn engine(memory_cap: u64) -> Result<CartEngine, WasmError> {
     engine_with(memory_cap, true)
 }
 
 /// An engine whose cart code has no soft-stop checks: only the hard kill stops it. For
 /// measuring what the checks cost.
-pub fn engine_unguarded(memory_cap: u64) -> Result<CartEngine, String> {
+pub fn engine_unguarded(memory_cap: u64) -> Result<CartEngine, WasmError> {
     engine_with(memory_cap, false)
 }
 
-fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, String> {
+fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, WasmError> {
     let mut config = Config::new();
     config
         .epoch_interruption(guarded)
@@ -74,7 +96,7 @@ fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, String> {
         .wasm_memory64(false);
     Engine::new(&config)
         .map(CartEngine)
-        .map_err(|e| format!("cannot start WebAssembly: {e:#}"))
+        .map_err(WasmError::Engine)
 }
 
 /// The engine the soft-stop signal interrupts.
@@ -110,7 +132,7 @@ pub fn warm_up() {
 
 /// The engine for a cart whose memory may grow to `memory_cap` bytes: the warm one if the
 /// cap is the default, else a new one.
-pub fn engine_for(memory_cap: u64) -> Result<CartEngine, String> {
+pub fn engine_for(memory_cap: u64) -> Result<CartEngine, WasmError> {
     match WARM.get() {
         Some((cap, engine)) if *cap == memory_cap => Ok(engine.clone()),
         _ => engine(memory_cap),
@@ -120,7 +142,7 @@ pub fn engine_for(memory_cap: u64) -> Result<CartEngine, String> {
 /// What must happen before lockdown in a runner that will play a wasm cart: wasmtime
 /// installs its trap handlers (`rt_sigaction`, not allowed afterwards) with its first
 /// engine, which the zygote has normally made already.
-pub fn prepare() -> Result<(), String> {
+pub fn prepare() -> Result<(), WasmError> {
     if WARM.get().is_some() {
         return Ok(());
     }
@@ -128,8 +150,8 @@ pub fn prepare() -> Result<(), String> {
 }
 
 /// Compiles a module (binary, or text), with the compiler's message if it cannot be.
-pub fn compile(engine: &CartEngine, bytes: &[u8]) -> Result<Module, String> {
-    Module::new(&engine.0, bytes).map_err(|e| format!("{e:#}"))
+pub fn compile(engine: &CartEngine, bytes: &[u8]) -> Result<Module, WasmError> {
+    Module::new(&engine.0, bytes).map_err(WasmError::Compile)
 }
 
 /// An import the console does not provide, as the message a cart author reads.

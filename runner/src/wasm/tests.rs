@@ -27,9 +27,42 @@ fn compiles_text_and_names_unknown_imports() {
         )
     );
     let err = compile(&engine, b"\0asm\x01\0\0\0\x01").unwrap_err();
-    assert!(!err.is_empty());
+    assert!(matches!(err, WasmError::Compile(_)), "{err:?}");
+    assert!(!err.to_string().is_empty());
     // No threads: a shared memory does not compile.
     assert!(compile(&engine, b"(module (memory 1 1 shared))").is_err());
+}
+
+#[test]
+fn load_errors_keep_their_words_and_kinds() {
+    use cartbox_protocol::message::FaultKind;
+    let engine = engine(LIMIT).unwrap();
+    let load = |wat: &str| {
+        WasmCart::load(&engine, machine(), "t.wat", wat.as_bytes(), LIMIT)
+            .err()
+            .expect("refused")
+    };
+    // What cart authors read: the variants' messages are the ones carts always got.
+    let f = load(r#"(module (func (export "TIC")))"#);
+    assert_eq!(
+        (f.kind, f.message.as_str()),
+        (
+            FaultKind::Runtime,
+            "t.wat: the cart has no memory for the console RAM (import env.memory)"
+        )
+    );
+    let f = load(r#"(module (memory (export "memory") 1) (func (export "TIC")))"#);
+    assert_eq!(
+        (f.kind, f.message.as_str()),
+        (
+            FaultKind::Runtime,
+            "t.wat: the cart's memory is smaller than the 96 KiB console RAM"
+        )
+    );
+    // A module that does not compile is the cart's syntax error.
+    let f = load("(module (func (export \"TIC\")");
+    assert_eq!(f.kind, FaultKind::Syntax, "{}", f.message);
+    assert!(f.message.starts_with("t.wat: "), "{}", f.message);
 }
 
 #[test]
