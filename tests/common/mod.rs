@@ -36,6 +36,27 @@ pub fn cartbox(args: &[&str]) -> Output {
         .expect("run cartbox")
 }
 
+/// Runs `cartbox ARGS` from the repository root and checks that it exits with `code`;
+/// returns its stdout and stderr (both shown, with the arguments, if the code differs).
+pub fn run_expect(args: &[&str], code: i32) -> (String, String) {
+    let out = cartbox(args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "cartbox {}\nstdout: {stdout}\nstderr: {stderr}",
+        args.join(" ")
+    );
+    (stdout, stderr)
+}
+
+/// Asserts that `text` contains every one of `parts`, showing `text` if not.
+pub fn assert_contains(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "expected {part:?} in:\n{text}");
+    }
+}
+
 /// Stdout and stderr as text.
 pub fn text(out: &Output) -> (String, String) {
     (

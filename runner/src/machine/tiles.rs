@@ -614,7 +614,7 @@ mod tests {
 
     #[test]
     fn tiles_far_off_screen_draw_nothing_and_do_not_overflow() {
-        // Found by tests/attacks.rs: spr at x = i32::MIN overflowed the clip arithmetic.
+        // Found by tests/all/attacks.rs: spr at x = i32::MIN overflowed the clip arithmetic.
         let mut m = machine();
         for (x, y) in [
             (i32::MIN, i32::MIN),

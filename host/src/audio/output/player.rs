@@ -244,7 +244,9 @@ impl Player {
     /// before a fade-in of what follows.
     fn skip(&mut self, n: usize) {
         let keep = (FADE * 2).min(self.queue.len());
-        let n = n.min(self.queue.len() - keep);
+        // Never cut to the end: the fade-in needs what follows the cut (a frame appended
+        // right after would otherwise start at full level after the fade-out: a click).
+        let n = n.min(self.queue.len().saturating_sub(keep + FADE * 2));
         let mut head: Vec<i16> = self.queue.drain(..keep).collect();
         ramp(&mut head, false);
         self.queue.drain(..n);
@@ -494,6 +496,56 @@ fn ramp(samples: &mut [i16], up: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn player() -> Player {
+        let shared = Arc::new(Shared {
+            muted: std::sync::atomic::AtomicBool::new(false),
+            dropped: std::sync::atomic::AtomicU64::new(0),
+            first_pending: std::sync::atomic::AtomicBool::new(false),
+            stats: std::sync::Mutex::new(Default::default()),
+            notices: std::sync::Mutex::new(Vec::new()),
+        });
+        Player::new(AudioConfig::default(), shared)
+    }
+
+    /// The largest step between neighbouring samples of one side.
+    fn largest_step(v: &[i16]) -> i32 {
+        (0..2)
+            .flat_map(|s| {
+                let side: Vec<i32> = v.iter().skip(s).step_by(2).map(|x| i32::from(*x)).collect();
+                side.windows(2)
+                    .map(|w| (w[1] - w[0]).abs())
+                    .collect::<Vec<_>>()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn skips_fade_out_and_in_whatever_is_queued() {
+        // A loud, constant level: any step in what is queued is the skip's own.
+        for queued in [
+            FRAME_VALUES + 2,
+            FRAME_VALUES + 600,
+            2 * FRAME_VALUES,
+            3 * FRAME_VALUES,
+        ] {
+            let mut p = player();
+            p.queue.extend(std::iter::repeat_n(20_000i16, queued));
+            p.skip(FRAME_VALUES);
+            p.queue.extend(std::iter::repeat_n(20_000i16, FRAME_VALUES));
+            let all: Vec<i16> = p.queue.iter().copied().collect();
+            let step = largest_step(&all);
+            assert!(
+                step <= 20_000 / FADE as i32 + 1,
+                "{queued} queued: a step of {step}"
+            );
+            assert!(
+                all.len() < queued + FRAME_VALUES,
+                "{queued} queued: nothing was cut"
+            );
+        }
+    }
 
     #[test]
     fn fades_are_smooth() {

@@ -1,25 +1,24 @@
 //! The `cartbox` command line, run as a user runs it: real binary, real zygote, real
 //! runners behind a real seccomp filter, real cart files.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn hello_renders_the_reviewed_frame() {
     let dir = scratch("hello");
     let shot = dir.join("hello.png");
-    let out = cartbox(&[
-        "run",
-        "carts/hello.lua",
-        "--headless",
-        "--frames",
-        "1",
-        "--screenshot",
-        shot.to_str().unwrap(),
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    run_expect(
+        &[
+            "run",
+            "carts/hello.lua",
+            "--headless",
+            "--frames",
+            "1",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+        0,
+    );
     let (w, h, got) = read_png(&shot);
     assert_eq!((w, h), (240, 136));
     let (_, _, want) = read_png(&root().join("tests/golden/hello_1.png"));
@@ -93,39 +92,41 @@ fn runs_are_repeatable_byte_for_byte() {
 
 #[test]
 fn runtime_error_names_file_and_line() {
-    let out = cartbox(&[
-        "run",
-        &test_cart("runtime_error.lua"),
-        "--headless",
-        "--frames",
-        "3",
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(
-        err.contains(
-            "tests/carts/runtime_error.lua:5: attempt to index a nil value (local 'player')"
-        ),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("runtime_error.lua"),
+            "--headless",
+            "--frames",
+            "3",
+        ],
+        1,
     );
-    assert!(err.contains("in TIC"), "stderr: {err}");
-    assert!(err.contains("stack traceback:"), "stderr: {err}");
+    assert_contains(
+        &err,
+        &[
+            "tests/carts/runtime_error.lua:5: attempt to index a nil value (local 'player')",
+            "in TIC",
+            "stack traceback:",
+        ],
+    );
 }
 
 #[test]
 fn syntax_error_names_file_and_line() {
-    let out = cartbox(&[
-        "run",
-        &test_cart("syntax_error.lua"),
-        "--headless",
-        "--frames",
-        "1",
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(
-        err.contains("syntax error: tests/carts/syntax_error.lua:3: unexpected symbol near '='"),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("syntax_error.lua"),
+            "--headless",
+            "--frames",
+            "1",
+        ],
+        1,
+    );
+    assert_contains(
+        &err,
+        &["syntax error: tests/carts/syntax_error.lua:3: unexpected symbol near '='"],
     );
 }
 
@@ -139,22 +140,19 @@ fn endless_loops_are_stopped_in_the_vm_naming_the_line() {
         ("loop_coroutine.lua", 5, "TIC"),
     ] {
         let started = std::time::Instant::now();
-        let out = cartbox(&[
-            "run",
-            &test_cart(cart),
-            "--headless",
-            "--frames",
-            "5",
-            "--budget-ms",
-            "150",
-            "--grace-ms",
-            "2000",
-        ]);
-        let (_, err) = text(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{cart}: soft stop expected; stderr: {err}"
+        let (_, err) = run_expect(
+            &[
+                "run",
+                &test_cart(cart),
+                "--headless",
+                "--frames",
+                "5",
+                "--budget-ms",
+                "150",
+                "--grace-ms",
+                "2000",
+            ],
+            1,
         );
         let want = format!(
             "stopped: tests/carts/{cart}:{line}: ran past its budget of 150 ms and was stopped"
@@ -174,51 +172,47 @@ fn endless_loops_are_stopped_in_the_vm_naming_the_line() {
 
 #[test]
 fn stuck_in_c_is_killed_at_the_hard_deadline() {
-    let out = cartbox(&[
-        "run",
-        &test_cart("pattern.lua"),
-        "--headless",
-        "--frames",
-        "2",
-        "--budget-ms",
-        "100",
-        "--grace-ms",
-        "200",
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(
-        err.contains("tests/carts/pattern.lua: not responding for 300 ms; killed"),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("pattern.lua"),
+            "--headless",
+            "--frames",
+            "2",
+            "--budget-ms",
+            "100",
+            "--grace-ms",
+            "200",
+        ],
+        2,
+    );
+    assert_contains(
+        &err,
+        &["tests/carts/pattern.lua: not responding for 300 ms; killed"],
     );
     // A __gc finalizer runs with hooks off: the same backstop.
-    let out = cartbox(&[
-        "run",
-        &test_cart("gc_loop.lua"),
-        "--headless",
-        "--frames",
-        "2",
-        "--budget-ms",
-        "100",
-        "--grace-ms",
-        "200",
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(
-        err.contains("not responding for 300 ms; killed"),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("gc_loop.lua"),
+            "--headless",
+            "--frames",
+            "2",
+            "--budget-ms",
+            "100",
+            "--grace-ms",
+            "200",
+        ],
+        2,
     );
+    assert_contains(&err, &["not responding for 300 ms; killed"]);
 }
 
 #[test]
 fn trace_prints_with_virtual_time_and_escapes_control_characters() {
-    let out = cartbox(&["run", &test_cart("trace.lua"), "--headless", "--trace"]);
-    let (stdout, err) = text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "exit() ends the run cleanly; stderr: {err}"
+    let (stdout, _) = run_expect(
+        &["run", &test_cart("trace.lua"), "--headless", "--trace"],
+        0,
     );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
@@ -244,34 +238,33 @@ fn input_file_holds_buttons_per_frame() {
         "# right for two frames, then A with player 2's up\n1-2 right\n3 a p2:up\n",
     )
     .unwrap();
-    let out = cartbox(&[
-        "run",
-        &test_cart("input.lua"),
-        "--headless",
-        "--frames",
-        "4",
-        "--trace",
-        "--input",
-        script.to_str().unwrap(),
-    ]);
-    let (stdout, err) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    let (stdout, _) = run_expect(
+        &[
+            "run",
+            &test_cart("input.lua"),
+            "--headless",
+            "--frames",
+            "4",
+            "--trace",
+            "--input",
+            script.to_str().unwrap(),
+        ],
+        0,
+    );
     let want = ["8 8", "8 0", "272 272", "0 0"];
     assert_eq!(stdout.lines().collect::<Vec<_>>(), want);
     std::fs::write(&script, "1 right\n2-x left\n").unwrap();
-    let out = cartbox(&[
-        "run",
-        &test_cart("input.lua"),
-        "--headless",
-        "--input",
-        script.to_str().unwrap(),
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(65));
-    assert!(
-        err.contains("in.txt:2: 'x' is not a frame number"),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("input.lua"),
+            "--headless",
+            "--input",
+            script.to_str().unwrap(),
+        ],
+        65,
     );
+    assert_contains(&err, &["in.txt:2: 'x' is not a frame number"]);
 }
 
 #[test]
@@ -379,9 +372,10 @@ fn the_cart_file_is_never_written() {
 
 #[test]
 fn lua_ways_out_are_closed() {
-    let out = cartbox(&["run", &test_cart("escape.lua"), "--headless", "--trace"]);
-    let (stdout, err) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    let (stdout, _) = run_expect(
+        &["run", &test_cart("escape.lua"), "--headless", "--trace"],
+        0,
+    );
     assert_eq!(
         stdout.trim(),
         "io=closed os=closed require=closed dofile=closed loadfile=closed package=closed debug=closed bytecode=closed"
@@ -390,20 +384,21 @@ fn lua_ways_out_are_closed() {
 
 #[test]
 fn out_of_memory_is_a_clean_cart_error() {
-    let out = cartbox(&[
-        "run",
-        &test_cart("memory_hog.lua"),
-        "--headless",
-        "--frames",
-        "100",
-        "--memory-mb",
-        "16",
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(
-        err.contains("out of memory: the cart's Lua heap reached its limit of 16 MiB"),
-        "stderr: {err}"
+    let (_, err) = run_expect(
+        &[
+            "run",
+            &test_cart("memory_hog.lua"),
+            "--headless",
+            "--frames",
+            "100",
+            "--memory-mb",
+            "16",
+        ],
+        1,
+    );
+    assert_contains(
+        &err,
+        &["out of memory: the cart's Lua heap reached its limit of 16 MiB"],
     );
 }
 
@@ -452,22 +447,21 @@ fn broken_binary_carts_name_chunk_and_offset() {
     let mut bytes = std::fs::read(root().join("carts/hello.tic")).unwrap();
     bytes.truncate(bytes.len() - 10);
     std::fs::write(&tic, &bytes).unwrap();
-    let out = cartbox(&["run", tic.to_str().unwrap(), "--headless", "--frames", "1"]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(65), "{err}");
+    let (_, err) = run_expect(
+        &["run", tic.to_str().unwrap(), "--headless", "--frames", "1"],
+        65,
+    );
     assert!(
         err.contains("cut.tic:chunk ") && err.contains("but the file ends after"),
         "{err}"
     );
     let png = dir.join("plain.png");
     std::fs::copy(root().join("tests/golden/hello_1.png"), &png).unwrap();
-    let out = cartbox(&["run", png.to_str().unwrap(), "--headless", "--frames", "1"]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(65), "{err}");
-    assert!(
-        err.contains("plain.png:image: no cart inside this PNG"),
-        "{err}"
+    let (_, err) = run_expect(
+        &["run", png.to_str().unwrap(), "--headless", "--frames", "1"],
+        65,
     );
+    assert_contains(&err, &["plain.png:image: no cart inside this PNG"]);
 }
 
 #[test]

@@ -6,9 +6,7 @@
 //! To review a deliberate change, render the cart again:
 //! `cartbox run tests/carts/golden/NAME.lua --headless --frames 1 --border --screenshot OUT.png`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn render(name: &str) -> (u32, u32, Vec<u8>) {
     let dir = scratch(&format!("golden-{name}"));

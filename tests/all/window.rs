@@ -4,17 +4,14 @@
 //! Needs `Xvfb` (Debian package `xvfb`). Without it these tests say so and pass, unless
 //! `CARTBOX_REQUIRE_XVFB` is set, as `.ci/run` sets it: there a missing Xvfb fails.
 
-mod common;
-mod xvfb;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
+use crate::xvfb::*;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt as _, MapState};
-use xvfb::*;
 
 /// The cart under test (as an absolute path, since cartbox runs in a scratch folder).
 fn cart(name: &str) -> String {

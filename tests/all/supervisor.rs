@@ -1,15 +1,13 @@
 //! The supervisor: a console on its own thread, as a window uses it. The UI side never
 //! waits on a runner, even one that hangs until it is killed.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use cartbox_host::supervisor::{Event, Status, Supervisor};
 use cartbox_host::zygote::ZygoteCommand;
 use cartbox_host::{Cart, ConsoleConfig, Input, Stop};
 use cartbox_protocol::shm::FRAME_PIXELS;
-use common::*;
 
 fn supervisor(budget_ms: u64, grace_ms: u64) -> Supervisor {
     Supervisor::start(ConsoleConfig {

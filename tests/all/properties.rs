@@ -3,16 +3,14 @@
 //! an error, never a panic, and what the host encodes decodes back the same. The fuzz
 //! targets in fuzz/ drive the same entry points for longer.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::root;
 use cartbox_host::Cart;
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{
     CartFault, FaultKind, HostMessage, RUNNER_MESSAGE_LIMIT, RunnerMessage,
 };
-use common::root;
 use proptest::prelude::*;
 
 fn runner_message() -> impl Strategy<Value = RunnerMessage> {

@@ -2,13 +2,11 @@
 //! runner that locks itself down with the wasm seccomp profile, compiles the module inside
 //! the sandbox and plays it.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use cartbox_host::{Cart, Console, ConsoleConfig, Input, Stop};
 use cartbox_protocol::message::{CartFault, FaultKind};
-use common::*;
 
 /// A console with short deadlines and a 16 MiB memory cap.
 fn wasm_console(budget_ms: u64, grace_ms: u64) -> Console {

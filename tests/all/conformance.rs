@@ -1,11 +1,9 @@
 //! Conformance against TIC-80 itself (`cartbox conformance`), when the folder of TIC-80's
 //! demo carts and reference frames is present (it is on CI: `../shared/tic80-demos`).
 
-mod common;
-
+use crate::common::*;
 use cartbox_host::conformance;
 use cartbox_host::zygote::ZygoteCommand;
-use common::*;
 
 /// Where each demo's text is drawn in its reference frames: our glyphs are our own, so
 /// these are the only pixels allowed to differ. Carts without an entry must match exactly.

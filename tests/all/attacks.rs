@@ -3,14 +3,12 @@
 //! compiler bombs, absurd API arguments), with the exact outcome asserted. After every
 //! case the same console plays a well-behaved cart, so the host is shown still drawing.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use cartbox_host::zygote::ZygoteCommand;
 use cartbox_host::{Cart, Console, ConsoleConfig, Input, Stop};
 use cartbox_protocol::message::FaultKind;
-use common::*;
 
 /// How a hostile cart must end.
 #[derive(Debug)]

@@ -1,12 +1,10 @@
 //! The `Console` library API on real runners: restarts, hangs, and recovery.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use cartbox_host::{Cart, Input, Stop};
 use cartbox_protocol::message::FaultKind;
-use common::*;
 
 #[test]
 fn a_killed_runner_is_replaced_and_the_next_cart_runs() {

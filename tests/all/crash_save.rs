@@ -3,12 +3,10 @@
 //! after round. The file on disk must always be a whole version, old or new: 1 KiB whose
 //! 256 slots agree, never going backwards.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 
 /// A small xorshift generator; the seed is printed so a failure can be replayed.
 struct Rng(u64);
@@ -131,7 +129,12 @@ fn a_killed_writer_leaves_a_whole_file() {
     let (mut last, mut temps_seen) = (0u32, 0);
     for round in 0..100 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "writer_loop", "--test-threads=1"])
+            .args([
+                "--ignored",
+                "--exact",
+                "crash_save::writer_loop",
+                "--test-threads=1",
+            ])
             .env(WRITER_ENV, &path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

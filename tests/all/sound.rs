@@ -2,13 +2,13 @@
 //! synthesised for the same carts (`tests/carts/sound/`, and TIC-80's demo recordings
 //! when `../shared/tic80-demos` is here), and the options around it.
 
-mod common;
-
+use crate::common::*;
+use crate::pulse;
+use crate::xvfb;
 use cartbox_host::audio::compare::compare;
 use cartbox_host::audio::wav;
 use cartbox_host::conformance;
 use cartbox_host::zygote::ZygoteCommand;
-use common::*;
 
 /// Our sound test carts and the frames TIC-80 rendered for each.
 const CARTS: &[(&str, u32)] = &[
@@ -192,9 +192,6 @@ fn a_cart_that_fails_leaves_the_sound_it_made() {
 // ---------------------------------------------------------------------------------------
 // The real output path: a window under Xvfb playing through a PulseAudio daemon of the
 // test's own, whose null sink's monitor is recorded with parec.
-
-mod pulse;
-mod xvfb;
 
 use std::time::Duration;
 

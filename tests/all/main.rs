@@ -1,0 +1,24 @@
+//! The end-to-end tests, in one binary (it links the host, and with it wasmtime, once): a
+//! module per area, each running the real `cartbox` binary, real zygotes and real runners
+//! behind their real seccomp filters. Two areas are binaries of their own: `sandbox.rs`
+//! counts this process's descriptors, which tests running beside it would change, and
+//! `hostile_runner.rs` is its own harness (it plays hostile runners itself).
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../pulse/mod.rs"]
+mod pulse;
+#[path = "../xvfb/mod.rs"]
+mod xvfb;
+
+mod attacks;
+mod cli;
+mod conformance;
+mod console;
+mod crash_save;
+mod golden;
+mod properties;
+mod sound;
+mod supervisor;
+mod wasm;
+mod window;
