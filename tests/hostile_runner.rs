@@ -154,12 +154,11 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
 
 /// A runner compromised after its real lockdown: it tries to open a file.
 fn forbidden_syscall(channel: OwnedFd, shm: OwnedFd) -> ! {
-    use cartbox_runner::{lockdown, seccomp::Profile, shm::SharedMemory, trap};
+    use cartbox_runner::{lock_down, seccomp::Profile, shm::SharedMemory};
     let mem = SharedMemory::map(&shm).expect("map");
     drop(shm);
-    trap::install(&mem).expect("SIGSYS handler");
-    let channel = lockdown::close_fds(channel).expect("fds");
-    lockdown::apply(&Default::default(), Profile::Lua).expect("lockdown");
+    let (channel, _) =
+        lock_down(channel, &mem, &Default::default(), Profile::Lua).expect("lockdown");
     // Plain read and write, as the real runner's channel does (a socket's send is sendto).
     let mut s = std::fs::File::from(channel);
     let _ = s.write_all(&ready());

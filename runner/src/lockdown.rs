@@ -63,8 +63,25 @@ pub struct LockdownReport {
     pub landlock_full: bool,
 }
 
+/// The whole lockdown of a runner whose shared memory `mem` is mapped: the `SIGSYS`
+/// reporter installed, every descriptor but `channel` closed (it moves to descriptor 3),
+/// then steps 2 to 6. Returns the channel and what the lockdown achieved. For programs that
+/// run their own code in a runner (the hostile-runner tests lock their rogue runners down
+/// exactly as a real one is).
+pub fn lock_down(
+    channel: OwnedFd,
+    mem: &crate::shm::SharedMemory,
+    limits: &RunnerLimits,
+    profile: Profile,
+) -> Result<(OwnedFd, LockdownReport), LockdownError> {
+    crate::trap::install(mem).map_err(LockdownError::Fds)?;
+    let channel = close_fds(channel)?;
+    let report = apply(limits, profile)?;
+    Ok((channel, report))
+}
+
 /// Moves `channel` to descriptor 3 (`CHANNEL_FD`) and closes every other descriptor.
-pub fn close_fds(channel: OwnedFd) -> Result<OwnedFd, LockdownError> {
+pub(crate) fn close_fds(channel: OwnedFd) -> Result<OwnedFd, LockdownError> {
     let raw = channel.as_raw_fd();
     let channel = if raw == CHANNEL_FD {
         channel
@@ -100,7 +117,10 @@ pub fn close_fds(channel: OwnedFd) -> Result<OwnedFd, LockdownError> {
 
 /// Steps 2 to 6, for a runner whose channel is at descriptor 3 (`CHANNEL_FD`) and whose other
 /// descriptors are closed.
-pub fn apply(limits: &RunnerLimits, profile: Profile) -> Result<LockdownReport, LockdownError> {
+pub(crate) fn apply(
+    limits: &RunnerLimits,
+    profile: Profile,
+) -> Result<LockdownReport, LockdownError> {
     let rl = |name, res, v: u64| setrlimit(res, v, v).map_err(|e| LockdownError::Rlimit(name, e));
     rl(
         "RLIMIT_NOFILE",

@@ -1,6 +1,6 @@
 //! The seccomp allowlists. Anything not listed traps (`SECCOMP_RET_TRAP`): the runner's
-//! `SIGSYS` handler ([`crate::trap`]) records which call it was, and the process dies of
-//! `SIGSYS`.
+//! `SIGSYS` handler (its `trap` module) records which call it was, and the process dies
+//! of `SIGSYS`.
 //!
 //! Each entry says why a running cart needs it. Arguments are checked where a call could
 //! reach beyond the runner: reads and writes only on the channel, `tgkill` only on the

@@ -24,7 +24,7 @@ static SLOT: AtomicPtr<u32> = AtomicPtr::new(std::ptr::null_mut());
 /// Installs the `SIGSYS` handler, which reports into `mem`'s header. Call before lockdown
 /// (`rt_sigaction` is not allowed afterwards). A runner keeps its mapping for its whole
 /// life; were it unmapped, the handler's store would fault and the runner die all the same.
-pub fn install(mem: &SharedMemory) -> std::io::Result<()> {
+pub(crate) fn install(mem: &SharedMemory) -> std::io::Result<()> {
     // SAFETY: the header page starts the mapping; BLOCKED_SYSCALL_OFFSET + 4 lies inside it
     // and is 4-aligned.
     let slot = unsafe { mem.header_ptr().add(BLOCKED_SYSCALL_OFFSET) }.cast::<u32>();

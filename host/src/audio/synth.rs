@@ -226,7 +226,7 @@ impl Synth {
 
     /// As [`Synth::frame`], when the registers of the frame after are known already, as
     /// they are in TIC-80 (its ring holds them, right after the entry it synthesises, when
-    /// it synthesises: see [`Synth::nibble`]).
+    /// it synthesises; what TIC-80 reads there is in the research notes, §10.2).
     pub fn frame_before(
         &mut self,
         regs: &SoundRegisters,

@@ -79,7 +79,7 @@ pub enum CartError {
     Malformed {
         /// The file.
         path: PathBuf,
-        /// Where: "line 12", "section <TILES>, line 40", "chunk 3 at offset 120".
+        /// Where: "line 12", "section `<TILES>`, line 40", "chunk 3 at offset 120".
         place: String,
         /// What is wrong.
         message: String,
