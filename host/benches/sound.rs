@@ -161,6 +161,17 @@ function TIC()
 end
 ";
 
+/// Sound output to the bench's own sound server.
+fn audio(p: &pulse::Pulse) -> Audio {
+    Audio::start(AudioConfig {
+        volume: 15,
+        name: "bench".into(),
+        server: Some(p.server.clone()),
+        ..AudioConfig::default()
+    })
+    .expect("audio")
+}
+
 fn live(seconds: u64, p: &pulse::Pulse) {
     println!(
         "2. {seconds} s of four tones through PulseAudio (null sink) from a Supervisor; every \
@@ -174,13 +185,7 @@ fn live(seconds: u64, p: &pulse::Pulse) {
         ..ConsoleConfig::default()
     })
     .expect("supervisor");
-    let audio = Audio::start(AudioConfig {
-        volume: 15,
-        name: "bench".into(),
-        server: Some(p.server.clone()),
-        ..AudioConfig::default()
-    })
-    .expect("audio");
+    let audio = audio(p);
     s.play_sound(Some(audio.sender()));
     s.load(Cart::from_code("trouble.lua", TROUBLE));
     let start = Instant::now();
@@ -276,13 +281,7 @@ fn bunnies(console: &mut Console, audio: Option<&Audio>, frames: usize) -> Vec<D
 
 fn on_off(p: &pulse::Pulse) {
     println!("3. Sound on against sound off (interleaved rounds)\n");
-    let audio = Audio::start(AudioConfig {
-        volume: 15,
-        name: "bench".into(),
-        server: Some(p.server.clone()),
-        ..AudioConfig::default()
-    })
-    .expect("audio");
+    let audio = audio(p);
     let music = demo("music.lua");
     let cart = if music.exists() {
         Cart::load(&music).expect("music.lua")

@@ -98,6 +98,22 @@ pub fn read_png_pixels(path: &Path) -> Result<(u32, u32, Vec<u32>), String> {
     Ok((info.width, info.height, px))
 }
 
+/// A console with `cart_path` loaded, on the virtual clock; the error says why not.
+fn start(cart_path: &Path, zygote: Option<ZygoteCommand>) -> Result<(Cart, Console), String> {
+    let cart = Cart::load(cart_path).map_err(|e| e.to_string())?;
+    let mut console = Console::new(ConsoleConfig {
+        virtual_time: true,
+        budget: Duration::from_secs(5),
+        zygote,
+        ..ConsoleConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    console
+        .load(cart.clone())
+        .map_err(|s| s.describe(&cart.name))?;
+    Ok((cart, console))
+}
+
 /// Plays one cart and compares its frames.
 pub fn run_cart(dir: &Path, cart_path: &Path, zygote: Option<ZygoteCommand>) -> CartResult {
     let name = cart_path
@@ -111,31 +127,14 @@ pub fn run_cart(dir: &Path, cart_path: &Path, zygote: Option<ZygoteCommand>) -> 
         matches: Vec::new(),
     };
     let refs = references(dir, &name);
-    let cart = match Cart::load(cart_path) {
+    let (cart, mut console) = match start(cart_path, zygote) {
         Ok(c) => c,
         Err(e) => {
-            result.error = Some(e.to_string());
-            return result;
-        }
-    };
-    let config = ConsoleConfig {
-        virtual_time: true,
-        budget: Duration::from_secs(5),
-        zygote,
-        ..ConsoleConfig::default()
-    };
-    let mut console = match Console::new(config) {
-        Ok(c) => c,
-        Err(e) => {
-            result.error = Some(e.to_string());
+            result.error = Some(e);
             return result;
         }
     };
     let describe = |s: &Stop| s.describe(&cart.name);
-    if let Err(s) = console.load(cart.clone()) {
-        result.error = Some(describe(&s));
-        return result;
-    }
     let mut frame = Box::new([0u32; FULL_WIDTH * FULL_HEIGHT]);
     for n in 1..=FRAMES {
         let reference = refs.iter().find(|(k, _)| *k == n);
@@ -233,30 +232,13 @@ pub fn sound_cart(
         }
     };
     let frames = (want.len() / FRAME_VALUES) as u64;
-    let cart = match Cart::load(cart_path) {
+    let (cart, mut console) = match start(cart_path, zygote) {
         Ok(c) => c,
         Err(e) => {
-            result.error = Some(e.to_string());
+            result.error = Some(e);
             return result;
         }
     };
-    let config = ConsoleConfig {
-        virtual_time: true,
-        budget: Duration::from_secs(5),
-        zygote,
-        ..ConsoleConfig::default()
-    };
-    let mut console = match Console::new(config) {
-        Ok(c) => c,
-        Err(e) => {
-            result.error = Some(e.to_string());
-            return result;
-        }
-    };
-    if let Err(s) = console.load(cart.clone()) {
-        result.error = Some(s.describe(&cart.name));
-        return result;
-    }
     let mut stream = Stream::new(15);
     let mut got = Vec::with_capacity(want.len());
     let mut buf = [0i16; FRAME_VALUES];

@@ -377,11 +377,7 @@ fn hangs_kills_and_restarts_are_silent_without_clicks_on_one_stream() {
     let conn = x.connect();
     let w = xvfb::find_window(&conn);
     // Playing: one stream on the server.
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while p.sink_inputs().is_empty() && std::time::Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let streams = p.sink_inputs();
+    let streams = p.wait_streams(1);
     assert_eq!(streams.len(), 1);
     // Frame 90 hangs in C: killed at budget + grace (the tone stops, in silence).
     err.wait_for("not responding");
@@ -522,11 +518,7 @@ fn watch_keeps_the_sound_stream_across_reloads() {
     );
     let conn = x.connect();
     let w = xvfb::find_window(&conn);
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while p.sink_inputs().is_empty() && std::time::Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let streams = p.sink_inputs();
+    let streams = p.wait_streams(1);
     assert_eq!(streams.len(), 1);
     std::thread::sleep(Duration::from_millis(500));
     // Save a new note twice, as an editor does.

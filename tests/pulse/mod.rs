@@ -94,6 +94,18 @@ impl Pulse {
             .collect()
     }
 
+    /// Waits (up to 10 s) until `n` streams play, and returns their ids.
+    pub fn wait_streams(&self, n: usize) -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.sink_inputs();
+            if s.len() == n || Instant::now() > end {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Records the null sink's monitor (44,100 Hz stereo s16le, raw) into `path` until the
     /// returned child is stopped with [`stop_recording`].
     pub fn record(&self, path: &Path) -> Child {
