@@ -250,9 +250,12 @@ impl Audio {
     fn shutdown(&mut self) {
         let _ = self.control.try_send(Control::Stop);
         if let Some(t) = self.thread.take() {
-            // The thread ends by itself within its deadlines; if it somehow does not, it is
-            // left behind rather than holding whoever stops it.
-            if self.done.recv_timeout(STOP_WAIT).is_err() && !t.is_finished() {
+            // The thread ends by itself within its deadlines (its end drops the sender of
+            // `done`, which this wait then sees); if it somehow does not, it is left behind
+            // rather than holding whoever stops it.
+            if let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                self.done.recv_timeout(STOP_WAIT)
+            {
                 lock(&self.shared.notices).push("the sound thread did not stop in time".into());
                 return;
             }
