@@ -13,6 +13,9 @@ mod xvfb;
 
 mod attacks;
 mod cli;
+mod community_api;
+mod community_carts;
+mod community_draw;
 mod conformance;
 mod console;
 mod crash_save;
