@@ -319,6 +319,7 @@ impl Console {
                 memory_limit: self.config.memory_limit,
                 budget_ms: self.config.budget.as_millis().min(u32::MAX as u128) as u32,
                 spin_us: self.config.spin.as_micros().min(u32::MAX as u128) as u32,
+                virtual_time: self.config.virtual_time,
             },
         };
         let program = if cart.module.is_some() {

@@ -78,6 +78,9 @@ pub struct CartSettings {
     /// wake-up across cores costs tens of microseconds on some machines; back-to-back frames
     /// (headless runs) avoid it this way. 0 on a single CPU, where spinning only hurts.
     pub spin_us: u32,
+    /// `time()` follows the host's virtual clock: 0 while the cart loads (its top-level
+    /// code and `BOOT` run inside TIC-80's first tick), then what each frame request says.
+    pub virtual_time: bool,
 }
 
 /// Run one frame.

@@ -185,7 +185,10 @@ fn receive_cart(
         code: String::new(),
         banks,
     };
-    let machine = Machine::new(mem, &image);
+    let mut machine = Machine::new(mem, &image);
+    if load.settings.virtual_time {
+        machine.set_virtual_time(0.0);
+    }
     Ok((load, machine))
 }
 

@@ -16,6 +16,7 @@ mod cli;
 mod community_api;
 mod community_carts;
 mod community_draw;
+mod community_runtime;
 mod conformance;
 mod console;
 mod crash_save;

@@ -418,8 +418,19 @@ impl LuaCart {
         }
     }
 
-    /// Turns a raw failure into the report for the host.
+    /// Turns a raw failure into the report for the host, naming the cart by its whole
+    /// name: Lua shortens a long one to "...<its last 56 characters>" in messages and
+    /// tracebacks.
     fn finish_fault(&mut self, raw: RawFault, stopped: Option<(String, String)>) -> CartFault {
+        let mut f = self.classify_fault(raw, stopped);
+        if self.display != self.name {
+            f.message = f.message.replace(&self.display, &self.name);
+            f.traceback = f.traceback.replace(&self.display, &self.name);
+        }
+        f
+    }
+
+    fn classify_fault(&mut self, raw: RawFault, stopped: Option<(String, String)>) -> CartFault {
         let callback = guard::callback();
         if let Some((message, traceback)) = stopped {
             return fault(
@@ -482,10 +493,12 @@ enum RawFault {
 
 /// Drops the frames of our own plumbing from the end of a traceback.
 fn tidy_traceback(tb: &str) -> String {
+    // The host adds the "stack traceback:" heading; a traceback taken with
+    // `luaL_traceback` (the soft stop's) comes with its own.
     let lines: Vec<&str> = tb
         .lines()
         .map(str::trim_end)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && *l != "stack traceback:")
         .collect();
     let mut end = lines.len();
     while end > 0 && lines[end - 1].trim() == "[C]: in ?" {

@@ -261,6 +261,12 @@ impl Machine {
         }
     }
 
+    /// Makes `time()` return `ms` until a frame says otherwise (a virtual clock: the cart's
+    /// top-level code and `BOOT` run at 0, inside TIC-80's first tick).
+    pub fn set_virtual_time(&mut self, ms: f64) {
+        self.clock = Clock::Virtual(ms);
+    }
+
     /// Starts the real clock at zero (when a cart is loaded).
     pub fn start_clock(&mut self) {
         if let Clock::Real(_) = self.clock {
