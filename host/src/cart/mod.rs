@@ -3,6 +3,7 @@
 //! The host reads and checks cart files; it never compiles or runs their code (that only
 //! happens in a locked runner). A file is only ever read, never written.
 
+mod language;
 mod png;
 mod text;
 mod tic;
@@ -101,7 +102,9 @@ pub struct Metadata {
     pub title: Option<String>,
     /// `author`.
     pub author: Option<String>,
-    /// `script`.
+    /// The language the cart is written in (`lua`, `wasm`, `js`...), found as TIC-80 finds
+    /// it: its language byte (a LANG chunk or section), else a `script:` tag written in that
+    /// language's comment style. `None` when nothing names one: TIC-80 plays it as Lua.
     pub script: Option<String>,
     /// `saveid`.
     pub saveid: Option<String>,
@@ -146,12 +149,12 @@ impl Cart {
             });
         }
         if let Some(lang) = cart.meta.script.as_deref()
-            && !lang.eq_ignore_ascii_case("lua")
-            && !lang.eq_ignore_ascii_case("wasm")
+            && lang != "lua"
+            && lang != "wasm"
         {
             return Err(CartError::Language {
                 path: path.to_owned(),
-                language: lang.to_ascii_lowercase(),
+                language: lang.to_owned(),
             });
         }
         Ok(cart)
@@ -172,6 +175,7 @@ impl Cart {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
+        refuse_other_text_carts(path, ext.as_deref())?;
         if !matches!(
             ext.as_deref(),
             Some("lua" | "tic" | "png" | "wasm" | "wasmp" | "wat")
@@ -235,9 +239,12 @@ impl Cart {
     /// a `.tic` or PNG cart (a WebAssembly cart's module comes from its BINARY chunks).
     /// Never touches the filesystem: what the fuzzers and property tests drive.
     pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
-        let is_lua = path
+        let ext = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("lua"));
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        refuse_other_text_carts(path, ext.as_deref())?;
+        let is_lua = ext.as_deref() == Some("lua");
         let mut cart = if is_lua {
             text::parse(path, bytes)?
         } else {
@@ -308,6 +315,17 @@ impl Cart {
     }
 }
 
+/// Refuses a text cart in a language we do not play, by its extension (`.js`, `.fnl`...).
+fn refuse_other_text_carts(path: &Path, ext: Option<&str>) -> Result<(), CartError> {
+    match ext.and_then(language::of_extension) {
+        Some(l) if l.name != "lua" && l.name != "wasm" => Err(CartError::Language {
+            path: path.to_owned(),
+            language: l.name.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a whole file of at most `max` bytes.
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, CartError> {
     let io = |source| CartError::Io {
@@ -343,16 +361,18 @@ fn binary(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         bytes.to_vec()
     };
     let parsed = tic::parse(path, &tic)?;
-    let meta = metadata(&parsed.image.code);
+    let meta = metadata(&parsed.image.code, parsed.lang);
     let mut cart = Cart {
         name: path.display().to_string(),
         image: parsed.image,
         meta,
         module: None,
     };
-    let wasm = parsed.lang == Some(tic::LANG_WASM)
-        || (parsed.lang.is_none() && cart.meta.script.as_deref() == Some("wasm"))
-        || (parsed.lang.is_none() && !parsed.binary.is_empty());
+    // A cart that names no language but carries a module is a WebAssembly cart.
+    let wasm = match cart.meta.script.as_deref() {
+        Some(lang) => lang == "wasm",
+        None => !parsed.binary.is_empty(),
+    };
     if wasm {
         if parsed.binary.is_empty() {
             return Err(CartError::NoModule {
@@ -362,8 +382,6 @@ fn binary(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         }
         cart.module = Some(check_module(path, parsed.binary)?);
         cart.meta.script = Some("wasm".into());
-    } else if let Some(l) = parsed.lang.filter(|l| *l != LANG_LUA) {
-        cart.meta.script = Some(language_name(l).to_owned());
     }
     Ok(cart)
 }
@@ -415,26 +433,6 @@ fn check_module(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
     Ok(bytes)
 }
 
-/// TIC-80's language ids (the LANG chunk).
-const LANG_LUA: u8 = 10;
-
-fn language_name(id: u8) -> &'static str {
-    match id {
-        10 => "lua",
-        11 => "ruby",
-        12 => "js",
-        13 => "moon",
-        14 => "fennel",
-        15 => "squirrel",
-        16 => "wren",
-        17 => "wasm",
-        18 => "janet",
-        19 => "scheme",
-        20 => "python",
-        _ => "an unknown language",
-    }
-}
-
 /// TIC-80's loader gives a cart whose bank-0 palette is all zero the legacy DB16 palette
 /// (old carts saved before SWEETIE-16 became the default rely on it).
 fn apply_fallbacks(image: &mut CartImage) {
@@ -454,11 +452,12 @@ fn metatag(code: &str, tag: &str) -> Option<String> {
     Some(rest[..end].trim().to_owned())
 }
 
-fn metadata(code: &str) -> Metadata {
+/// A cart's metadata, from its code and its language byte (LANG chunk or section).
+fn metadata(code: &str, lang: Option<u8>) -> Metadata {
     Metadata {
         title: metatag(code, "title"),
         author: metatag(code, "author"),
-        script: metatag(code, "script"),
+        script: language::of_cart(lang, code).map(|l| l.name.to_owned()),
         saveid: metatag(code, "saveid"),
         menu: metatag(code, "menu")
             .map(|m| m.split_whitespace().map(str::to_owned).collect())

@@ -42,11 +42,22 @@ pub fn extract(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CartError> {
             })?
         }
     };
+    // Unlike a .tic's compressed code, TIC-80 takes the cart only if zlib inflates it
+    // whole, checksum included.
     let tic = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&payload, MAX_TIC).map_err(
         |e| {
+            use miniz_oxide::inflate::TINFLStatus;
+            let why = match e.status {
+                TINFLStatus::HasMoreOutput => "it inflates to more than any cart",
+                TINFLStatus::Adler32Mismatch => "its checksum is wrong",
+                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                    "it is cut short"
+                }
+                _ => "it is not valid zlib data",
+            };
             bad(
                 "cart data",
-                format!("the compressed cart does not inflate: {e:?}"),
+                format!("the compressed cart does not inflate ({why})"),
             )
         },
     )?;
@@ -227,9 +238,26 @@ mod tests {
         assert!(e.starts_with("p.png:image: "), "{e}");
         let bad = png_bytes(8, 8, &[0; 256], Some(b"not zlib"));
         let e = extract(Path::new("p.png"), &bad).unwrap_err().to_string();
-        assert!(
-            e.starts_with("p.png:cart data: the compressed cart does not inflate"),
-            "{e}"
+        assert_eq!(
+            e,
+            "p.png:cart data: the compressed cart does not inflate (it is not valid zlib data)"
         );
+        // TIC-80 wants the whole zlib stream here: without its checksum, or with a wrong
+        // one, the picture holds no cart (it says "the code is empty").
+        let tic = crate::cart::tic::tests::chunk(5, 0, b"function TIC() end");
+        let z = miniz_oxide::deflate::compress_to_vec_zlib(&tic, 9);
+        let mut wrong = z.clone();
+        *wrong.last_mut().unwrap() ^= 1;
+        for (payload, why) in [
+            (&z[..z.len() - 4], "it is cut short"),
+            (&wrong[..], "its checksum is wrong"),
+        ] {
+            let bad = png_bytes(8, 8, &[0; 256], Some(payload));
+            let e = extract(Path::new("p.png"), &bad).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("p.png:cart data: the compressed cart does not inflate ({why})")
+            );
+        }
     }
 }

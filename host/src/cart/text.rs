@@ -169,6 +169,8 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
     let mut seen: Vec<String> = Vec::new();
     // An unknown section being skipped: its closing line and where it opened.
     let mut skipping: Option<(String, usize)> = None;
+    // The `<LANG>` section's byte: TIC-80's language id.
+    let mut lang = None;
     for (n, line) in data.lines().enumerate() {
         let lineno = data_line + n;
         let trimmed = line.trim_end();
@@ -197,7 +199,10 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
                 .split_once(':')
                 .ok_or_else(|| place("a data row needs 'NNN:' before its data".into()))?;
             if index.len() != 3 || !index.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(place(format!("'{index}' is not a 3-digit row number")));
+                return Err(place(format!(
+                    "'{}' is not a 3-digit row number",
+                    quoted(index)
+                )));
             }
             let index: usize = index.parse().map_err(|_| place("bad row number".into()))?;
             if index >= layout.rows {
@@ -214,26 +219,31 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
                     layout.bytes * 2
                 )));
             }
+            if let Some(c) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
+                return Err(place(format!(
+                    "'{}' is not a hex digit",
+                    quoted(&c.to_string())
+                )));
+            }
             let mut row_bytes = Vec::with_capacity(layout.bytes);
             for pair in hex.as_bytes().chunks_exact(2) {
-                let digit = |c: u8| {
-                    (c as char)
-                        .to_digit(16)
-                        .map(|d| d as u8)
-                        .ok_or_else(|| place(format!("'{}' is not a hex digit", c as char)))
-                };
-                let (a, b) = (digit(pair[0])?, digit(pair[1])?);
+                // Only hex digits are left.
+                let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                let (a, b) = (digit(pair[0]), digit(pair[1]));
                 row_bytes.push(if layout.swapped {
                     a | (b << 4)
                 } else {
                     (a << 4) | b
                 });
             }
-            // LANG has no section: the `-- script:` metadata decides the language.
-            if let Some(section) = layout.section {
-                let dst = image.banks[*bank].section_mut(section);
-                let at = index * layout.bytes;
-                dst[at..at + layout.bytes].copy_from_slice(&row_bytes);
+            match layout.section {
+                Some(section) => {
+                    let dst = image.banks[*bank].section_mut(section);
+                    let at = index * layout.bytes;
+                    dst[at..at + layout.bytes].copy_from_slice(&row_bytes);
+                }
+                // LANG is the cart's language byte.
+                None => lang = row_bytes.first().copied(),
             }
             continue;
         }
@@ -250,11 +260,14 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         if tag.starts_with('/') {
             return Err(malformed(
                 lineno,
-                format!("<{tag}> closes a section that is not open"),
+                format!("<{}> closes a section that is not open", quoted(tag)),
             ));
         }
         if seen.iter().any(|s| s == tag) {
-            return Err(malformed(lineno, format!("section <{tag}> appears twice")));
+            return Err(malformed(
+                lineno,
+                format!("section <{}> appears twice", quoted(tag)),
+            ));
         }
         seen.push(tag.to_owned());
         match layout_of(tag) {
@@ -266,7 +279,10 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
     if let Some((end, opened_at)) = skipping {
         return Err(malformed(
             opened_at,
-            format!("section opened here is never closed (missing {end})"),
+            format!(
+                "section opened here is never closed (missing {})",
+                quoted(&end)
+            ),
         ));
     }
     if let Some((_, _, tag, opened_at)) = open {
@@ -281,13 +297,28 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         image.banks[0].section_mut(Section::Palette)[..48]
             .copy_from_slice(&cartbox_protocol::ram::SWEETIE16);
     }
-    let meta = metadata(&image.code);
+    let meta = metadata(&image.code, lang);
     Ok(Cart {
         name: path.display().to_string(),
         image,
         meta,
         module: None,
     })
+}
+
+/// Text from a cart file, for a message: escaped (no control character reaches a terminal)
+/// and cut short.
+fn quoted(text: &str) -> String {
+    const MAX: usize = 24;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push_str("...");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -381,5 +412,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "b.lua:2: the file is not valid UTF-8 text");
+    }
+
+    #[test]
+    fn the_lang_section_names_the_language() {
+        let cart = parse_str("x=1\n-- <LANG>\n-- 000:14\n-- </LANG>\n").unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("python"));
+        let cart = parse_str("// script: js\nx=1\n").unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("js"));
+        // A name TIC-80 does not know: it plays the cart as Lua.
+        let cart = parse_str("-- script: LUA5\nx=1\n").unwrap();
+        assert_eq!(cart.meta.script, None);
+    }
+
+    #[test]
+    fn text_from_the_file_is_escaped_in_messages() {
+        let row = "0".repeat(64);
+        assert_eq!(
+            err(&format!("x=1\n-- <TILES>\n-- \x1b[2J:{row}\n-- </TILES>\n")),
+            "t.lua:3: section <TILES>: '\\u{1b}[2J' is not a 3-digit row number"
+        );
+        assert_eq!(
+            err(&format!(
+                "x=1\n-- <TILES>\n-- 001:{}\u{9b}\n-- </TILES>\n",
+                "0".repeat(62)
+            )),
+            "t.lua:3: section <TILES>: '\\u{9b}' is not a hex digit"
+        );
+        let long = "A".repeat(100);
+        assert_eq!(
+            err(&format!("x=1\n-- <{long}>\n")),
+            "t.lua:2: section opened here is never closed (missing -- </AAAAAAAAAAAAAAAAAAA...)"
+        );
+        assert_eq!(
+            err("x=1\n-- </\x07>\n"),
+            "t.lua:2: </\\u{7}> closes a section that is not open"
+        );
     }
 }

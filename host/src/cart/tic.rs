@@ -4,8 +4,10 @@
 //! Loading follows TIC-80 1.1: palettes and DEFAULT chunks first (then the DB16 fallback),
 //! everything else second; code chunks joined from bank 7 down to bank 0; the deprecated
 //! chunks old carts carry (zlib-compressed code, a GIF cover, the old pattern format)
-//! converted. Unknown chunk types are skipped. A chunk that runs past the end of the file is
-//! refused with its number and offset: TIC-80 would read past its buffer there.
+//! converted. Unknown chunk types are skipped. A chunk whose data TIC-80 reads and that runs
+//! past the end of the file is refused with its number and offset: TIC-80 would read past
+//! its buffer there. One whose data it never reads (DEFAULT, an unknown type) may: TIC-80
+//! takes it and stops, and sizecoding packers end their carts with a lone DEFAULT type byte.
 
 use std::path::Path;
 
@@ -60,9 +62,15 @@ pub struct Parsed {
 struct Chunk<'a> {
     kind: u8,
     bank: usize,
-    /// The header's size field, as written.
-    size: usize,
+    /// Where its header starts in the file.
+    at: usize,
     data: &'a [u8],
+}
+
+/// Whether TIC-80's loader never reads a chunk type's data: DUMMY, the reserved TEMP
+/// types, DEFAULT (its content is implied) and the types it does not know.
+fn dataless(kind: u8) -> bool {
+    matches!(kind, 0 | 7 | 8 | 11 | chunk::DEFAULT | 21..=31)
 }
 
 /// Splits `bytes` into chunks, checking every length against the file.
@@ -77,17 +85,29 @@ fn chunks<'a>(path: &Path, bytes: &'a [u8]) -> Result<Vec<Chunk<'a>>, CartError>
             place: place.clone(),
             message,
         };
+        let b0 = bytes[at];
+        let (kind, bank) = (b0 & 0x1f, usize::from(b0 >> 5));
+        // A chunk whose data TIC-80 never reads may end the file, header cut short or size
+        // past the end: TIC-80 takes its type from the first byte and stops there.
+        let last = |out: &mut Vec<Chunk<'a>>| {
+            out.push(Chunk {
+                kind,
+                bank,
+                at,
+                data: &[],
+            })
+        };
         if bytes.len() - at < 4 {
+            if dataless(kind) {
+                last(&mut out);
+                break;
+            }
             return Err(bad(format!(
                 "{} stray bytes where a chunk header should be",
                 bytes.len() - at
             )));
         }
-        let (b0, size) = (
-            bytes[at],
-            usize::from(u16::from_le_bytes([bytes[at + 1], bytes[at + 2]])),
-        );
-        let kind = b0 & 0x1f;
+        let size = usize::from(u16::from_le_bytes([bytes[at + 1], bytes[at + 2]]));
         // Code and binary chunks of a full 64 KiB write their size as 0.
         let len = if size == 0 && (kind == chunk::CODE || kind == chunk::BINARY) {
             CODE_BANK_SIZE
@@ -96,6 +116,10 @@ fn chunks<'a>(path: &Path, bytes: &'a [u8]) -> Result<Vec<Chunk<'a>>, CartError>
         };
         let start = at + 4;
         let Some(data) = bytes.get(start..start + len) else {
+            if dataless(kind) {
+                last(&mut out);
+                break;
+            }
             return Err(bad(format!(
                 "says it holds {len} bytes but the file ends after {}",
                 bytes.len() - start
@@ -103,8 +127,8 @@ fn chunks<'a>(path: &Path, bytes: &'a [u8]) -> Result<Vec<Chunk<'a>>, CartError>
         };
         out.push(Chunk {
             kind,
-            bank: usize::from(b0 >> 5),
-            size,
+            bank,
+            at,
             data,
         });
         at = start + len;
@@ -145,7 +169,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
     let mut binary: [Option<&[u8]>; 4] = [None; 4];
     let mut zipped: Option<Vec<u8>> = None;
     for (n, c) in list.iter().enumerate() {
-        let place = || format!("chunk {} ({})", n + 1, name(c.kind));
+        let place = || format!("chunk {} ({}) at offset {}", n + 1, name(c.kind), c.at);
         let section = match c.kind {
             chunk::TILES => Some(Section::Tiles),
             chunk::SPRITES => Some(Section::Sprites),
@@ -180,16 +204,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
                     });
                 }
             },
-            chunk::LANG => p.lang = c.data.first().copied(),
+            chunk::LANG => {
+                if let Some(lang) = c.data.first() {
+                    p.lang = Some(*lang);
+                }
+            }
             chunk::CODE_ZIP => {
-                let text =
-                    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(c.data, MAX_CODE_SIZE)
-                        .map_err(|e| CartError::Malformed {
-                            path: path.to_owned(),
-                            place: place(),
-                            message: format!("compressed code does not inflate: {e:?}"),
-                        })?;
-                zipped = Some(text);
+                zipped = Some(
+                    inflate_code(c.data).map_err(|message| CartError::Malformed {
+                        path: path.to_owned(),
+                        place: place(),
+                        message,
+                    })?,
+                );
             }
             chunk::COVER_DEP => {
                 // An undecodable or odd-sized cover is no cover, as in TIC-80.
@@ -202,7 +229,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
             }
             _ => {}
         }
-        let _ = c.size;
     }
     // Compressed code wins over plain code chunks.
     let text: Vec<u8> = match zipped.filter(|z| z.first().is_some_and(|b| *b != 0)) {
@@ -241,6 +267,39 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
         .flat_map(|b| b.iter().copied())
         .collect();
     Ok(p)
+}
+
+/// Inflates a CODE_ZIP chunk: a zlib stream whose Adler-32 trailer is not looked at.
+///
+/// TIC-80 inflates it with zlib's `uncompress` into the code buffer and ignores the result,
+/// so it runs whatever inflated: a stream without its trailer (what sizecoding packers
+/// write, to save 4 bytes) or with a wrong one plays. We check the header as zlib does and
+/// inflate the deflate data to its last block; a stream that is corrupt or cut short
+/// before its end is refused (TIC-80 would run the part that inflated), as is one that
+/// inflates to more than TIC-80's code holds.
+fn inflate_code(z: &[u8]) -> Result<Vec<u8>, String> {
+    use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
+    let [cmf, flg, ..] = *z else {
+        return Err("the compressed code is too short to be a zlib stream".into());
+    };
+    // zlib's checks: the header checksum, method 8 (deflate), a window of 32 KiB at most,
+    // no preset dictionary.
+    if (u16::from(cmf) << 8 | u16::from(flg)) % 31 != 0
+        || cmf & 0x0f != 8
+        || cmf >> 4 > 7
+        || flg & 0x20 != 0
+    {
+        return Err("the compressed code is not a zlib stream (bad header)".into());
+    }
+    decompress_to_vec_with_limit(&z[2..], MAX_CODE_SIZE).map_err(|e| match e.status {
+        TINFLStatus::HasMoreOutput => {
+            format!("the compressed code inflates to more than TIC-80's {MAX_CODE_SIZE} bytes")
+        }
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+            "the compressed code is cut short (its deflate data ends before its last block)".into()
+        }
+        _ => "the compressed code is corrupt (invalid deflate data)".into(),
+    })
 }
 
 /// Most bytes of WebAssembly a `.tic` holds: four BINARY chunks of 64 KiB.
@@ -499,9 +558,10 @@ pub(crate) mod tests {
         let e = parse_bytes(&chunk(chunk::CODE_ZIP, 0, b"not zlib"))
             .unwrap_err()
             .to_string();
-        assert!(
-            e.starts_with("t.tic:chunk 1 (CODE (compressed)): compressed code does not inflate"),
-            "{e}"
+        assert_eq!(
+            e,
+            "t.tic:chunk 1 (CODE (compressed)) at offset 0: the compressed code is not a zlib \
+             stream (bad header)"
         );
         let e = parse_bytes(&chunk(chunk::BINARY, 5, b"\0asm"))
             .unwrap_err()
@@ -530,5 +590,143 @@ pub(crate) mod tests {
         let p = parse_bytes(&b).unwrap();
         // Pixel 1 is SWEETIE-16 colour 4 (ffcd75), pixel 0 black is nearest to colour 0.
         assert_eq!(p.image.banks[0].section(Section::Screen)[0], 0x40);
+    }
+
+    /// Zlib-compressed `code`, as TIC-80 writes it.
+    fn zlib(code: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(code, 9)
+    }
+
+    /// Issue 13 item 4: what sizecoding packers write. The zlib stream without its
+    /// Adler-32, then a lone DEFAULT type byte for a header. TIC-80 plays it with
+    /// SWEETIE-16 and the default waveforms.
+    #[test]
+    fn packed_carts_load_as_in_tic80() {
+        let code = b"function TIC() cls(2) end";
+        let z = zlib(code);
+        let mut packed = chunk(chunk::CODE_ZIP, 0, &z[..z.len() - 4]);
+        packed.push(chunk::DEFAULT);
+        let p = parse_bytes(&packed).unwrap();
+        assert_eq!(p.image.code.as_bytes(), code);
+        assert_eq!(
+            &p.image.banks[0].section(Section::Palette)[..48],
+            &ram::SWEETIE16
+        );
+        assert_eq!(
+            &p.image.banks[0].section(Section::Waveforms)[..48],
+            &DEFAULT_WAVES
+        );
+        // A wrong checksum, or part of one, is not looked at either (TIC-80 ignores what
+        // zlib says of it); bytes after the stream's end neither.
+        for trailer in [
+            &b"\0\0\0\0"[..],
+            b"\x12",
+            b"\x12\x34\x56",
+            b"\xff\xff\xff\xff\xff",
+        ] {
+            let mut z2 = z[..z.len() - 4].to_vec();
+            z2.extend_from_slice(trailer);
+            let p = parse_bytes(&chunk(chunk::CODE_ZIP, 0, &z2)).unwrap();
+            assert_eq!(p.image.code.as_bytes(), code, "{trailer:?}");
+        }
+        // The DEFAULT header cut short anywhere, or saying it holds more than is left, and
+        // in another bank (type byte 0x31: bank 1).
+        for tail in [&[0x11][..], &[0x11, 0], &[0x11, 5, 0], &[0x11, 9, 0, 0, 1]] {
+            let mut b = chunk(chunk::CODE, 0, code);
+            b.extend_from_slice(tail);
+            let p = parse_bytes(&b).unwrap();
+            assert_eq!(
+                &p.image.banks[0].section(Section::Palette)[..48],
+                &ram::SWEETIE16,
+                "{tail:?}"
+            );
+        }
+        let mut b = chunk(chunk::CODE, 0, code);
+        b.push(0x31);
+        let p = parse_bytes(&b).unwrap();
+        assert_eq!(
+            &p.image.banks[0].section(Section::Palette)[..48],
+            &ram::DB16
+        );
+        assert_eq!(
+            &p.image.banks[1].section(Section::Palette)[..48],
+            &ram::SWEETIE16
+        );
+        // Other chunks TIC-80 never reads may end the file the same way.
+        for tail in [&[0][..], &[31, 1], &[7, 200, 0, 0, 1, 2]] {
+            let mut b = chunk(chunk::CODE, 0, code);
+            b.extend_from_slice(tail);
+            assert_eq!(parse_bytes(&b).unwrap().image.code.as_bytes(), code);
+        }
+    }
+
+    #[test]
+    fn chunks_whose_data_tic80_reads_stay_whole() {
+        let code = chunk(chunk::CODE, 0, b"x=1");
+        for (tail, want) in [
+            (
+                &[chunk::TILES][..],
+                "t.tic:chunk 2 at offset 7: 1 stray bytes where a chunk header should be",
+            ),
+            (
+                &[chunk::LANG, 1, 0],
+                "t.tic:chunk 2 at offset 7: 3 stray bytes where a chunk header should be",
+            ),
+            (
+                &[chunk::CODE, 0, 0, 0],
+                "t.tic:chunk 2 at offset 7: says it holds 65536 bytes but the file ends after 0",
+            ),
+            (
+                &[chunk::PALETTE, 48, 0, 0, 1],
+                "t.tic:chunk 2 at offset 7: says it holds 48 bytes but the file ends after 1",
+            ),
+        ] {
+            let mut b = code.clone();
+            b.extend_from_slice(tail);
+            assert_eq!(parse_bytes(&b).unwrap_err().to_string(), want);
+        }
+    }
+
+    #[test]
+    fn broken_compressed_code_is_one_short_line() {
+        let code = "function TIC() cls(2) end -- ".repeat(40);
+        let z = zlib(code.as_bytes());
+        let mut b = chunk(chunk::DEFAULT, 0, &[]);
+        // Cut inside the deflate data: TIC-80 would run the part that inflated.
+        b.extend(chunk(chunk::CODE_ZIP, 0, &z[..z.len() - 9]));
+        let e = parse_bytes(&b).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.tic:chunk 2 (CODE (compressed)) at offset 4: the compressed code is cut short \
+             (its deflate data ends before its last block)"
+        );
+        // Garbage after a valid header.
+        let e = parse_bytes(&chunk(chunk::CODE_ZIP, 0, &[0x78, 0xda, 0xff, 0xff, 0xff]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.tic:chunk 1 (CODE (compressed)) at offset 0: the compressed code is corrupt \
+             (invalid deflate data)"
+        );
+        // More than TIC-80's code holds: refused, without inflating past the bound.
+        let big = zlib(&vec![b' '; MAX_CODE_SIZE + 1]);
+        let e = parse_bytes(&chunk(chunk::CODE_ZIP, 0, &big))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.tic:chunk 1 (CODE (compressed)) at offset 0: the compressed code inflates to \
+             more than TIC-80's 524288 bytes"
+        );
+        for z in [&[][..], &[0x78], &[0x78, 0xdb], &[0x79, 0xda]] {
+            let e = parse_bytes(&chunk(chunk::CODE_ZIP, 0, z))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("t.tic:chunk 1 (CODE (compressed)) at offset 0: "),
+                "{e}"
+            );
+        }
     }
 }
