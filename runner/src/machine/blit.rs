@@ -153,10 +153,14 @@ impl Machine {
             }
             return;
         }
-        // An offset moves the picture right and down, wrapping around.
+        // Screen pixel (x + ox, y + oy) shows at (x, y), wrapping around: a positive offset
+        // moves the picture left and up. TIC-80 1.0 had it the other way; its "screen offset
+        // backward compatibility" fix (#2028) brought back this, 0.x's, direction, which
+        // every 1.1 has and carts' shakes and per-row scrollers (offsets set in BDR or SCN)
+        // are written for.
         let nibble = |v: &[u8], x: i32, y: i32, (ox, oy): (i32, i32)| {
-            let sx = (x - ox).rem_euclid(WIDTH as i32) as usize;
-            let sy = (y - oy).rem_euclid(HEIGHT as i32) as usize;
+            let sx = (x + ox).rem_euclid(WIDTH as i32) as usize;
+            let sy = (y + oy).rem_euclid(HEIGHT as i32) as usize;
             let i = sy * WIDTH + sx;
             (v[i >> 1] >> ((i & 1) * 4)) & 0x0f
         };
@@ -233,18 +237,40 @@ mod tests {
     }
 
     #[test]
-    fn screen_offset_moves_the_picture_right_and_down() {
+    fn screen_offset_moves_the_picture_left_and_up() {
         let mut m = machine();
-        m.pix_set(0, 0, 12);
+        m.pix_set(2, 1, 12);
         m.ram()[ram::SCREEN_OFFSET] = 2;
         m.ram()[ram::SCREEN_OFFSET + 1] = 1;
         m.blit();
-        assert_eq!(m.frame()[(4 + 1) * 256 + 8 + 2], SWEETIE_12);
-        m.ram()[ram::SCREEN_OFFSET] = (-1i8) as u8;
-        m.ram()[ram::SCREEN_OFFSET + 1] = 0;
+        // Screen pixel (x + 2, y + 1) shows at (x, y).
+        assert_eq!(m.frame()[4 * 256 + 8], SWEETIE_12);
+        m.cls(0);
+        m.pix_set(0, 0, 12);
         m.blit();
-        // Wraps: pixel 0 shows in the last column.
-        assert_eq!(m.frame()[4 * 256 + 8 + 239], SWEETIE_12);
+        // Wraps: pixel (0, 0) shows in the last two columns' bottom row.
+        assert_eq!(m.frame()[(4 + 135) * 256 + 8 + 238], SWEETIE_12);
+        m.ram()[ram::SCREEN_OFFSET] = (-1i8) as u8;
+        m.ram()[ram::SCREEN_OFFSET + 1] = (-128i8) as u8;
+        m.blit();
+        // A negative offset moves it right and down: (0, 0) shows at (1, 128).
+        assert_eq!(m.frame()[(4 + 128) * 256 + 8 + 1], SWEETIE_12);
+        assert_eq!(m.frame()[4 * 256 + 8], SWEETIE_0);
+    }
+
+    #[test]
+    fn vbank1_has_its_own_offset() {
+        let mut m = machine();
+        m.vbank(1);
+        m.pix_set(10, 10, 2);
+        m.ram()[ram::SCREEN_OFFSET] = 5;
+        m.vbank(0);
+        m.pix_set(10, 10, 12);
+        m.blit();
+        let f = m.frame();
+        // Bank 0's pixel stays; bank 1's moves 5 left.
+        assert_eq!(f[(4 + 10) * 256 + 8 + 10], SWEETIE_12);
+        assert_eq!(f[(4 + 10) * 256 + 8 + 5], SWEETIE_2);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub enum TexSource {
     OtherVbank,
 }
 
+/// What `raster_tri` calls for each covered pixel: the vertices in the rasteriser's order,
+/// their weights there, and the pixel's index.
+type Shader<'a> = dyn FnMut(&mut Machine, &[Vertex; 3], [f64; 3], usize) + 'a;
+
 fn edge(a: (f64, f64), b: (f64, f64), p: (f64, f64)) -> f64 {
     (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0)
 }
@@ -62,12 +66,11 @@ fn floor_i32(v: f64) -> i32 {
 
 impl Machine {
     /// Rasterises a triangle with edge functions sampled just up-left of pixel centres,
-    /// calling `shade(weights, pixel index)` for each covered pixel (TIC-80's `drawTri`).
-    fn raster_tri(
-        &mut self,
-        mut v: [Vertex; 3],
-        shade: &mut dyn FnMut(&mut Machine, [f64; 3], usize),
-    ) {
+    /// calling `shade(vertices, weights, pixel index)` for each covered pixel (TIC-80's
+    /// `drawTri`). The weights belong to the vertices passed with them, which are the
+    /// rasteriser's own order: a triangle of negative area (counter-clockwise on the screen,
+    /// y down) has its last two swapped.
+    fn raster_tri(&mut self, mut v: [Vertex; 3], shade: &mut Shader<'_>) {
         let c = self.clip;
         let min_x = floor_i32(v[0].x.min(v[1].x).min(v[2].x)).max(c.l);
         let min_y = floor_i32(v[0].y.min(v[1].y).min(v[2].y)).max(c.t);
@@ -83,6 +86,8 @@ impl Machine {
             return;
         }
         if area < 0.0 {
+            // The shader sees the swapped order too, so each vertex keeps its own texture
+            // coordinates and depth, and the weighted sums run in TIC-80's order.
             v.swap(1, 2);
             area = -area;
         }
@@ -99,7 +104,7 @@ impl Machine {
             let mut w = row;
             for x in min_x..max_x {
                 if w[0] > -f64::EPSILON && w[1] > -f64::EPSILON && w[2] > -f64::EPSILON {
-                    shade(self, w, (y * W + x) as usize);
+                    shade(self, &v, w, (y * W + x) as usize);
                 }
                 for i in 0..3 {
                     w[i] += dx[i];
@@ -120,7 +125,7 @@ impl Machine {
             y: f64::from(y),
             ..Vertex::default()
         };
-        self.raster_tri([v(x1, y1), v(x2, y2), v(x3, y3)], &mut |m, _, i| {
+        self.raster_tri([v(x1, y1), v(x2, y2), v(x3, y3)], &mut |m, _, _, i| {
             m.poke4(i as i32, c)
         });
     }
@@ -185,10 +190,11 @@ impl Machine {
     }
 
     /// `ttri(...)`: a textured triangle, perspective-correct with a depth test when `depth`
-    /// (all three z at least FLT_EPSILON).
+    /// (unless a z is below FLT_EPSILON).
     pub fn ttri(&mut self, verts: [Vertex; 3], src: TexSource, keys: &[u8], depth: bool) {
         let table = self.color_table(keys);
-        let depth = depth && verts.iter().all(|v| v.z >= FLT_EPSILON);
+        // As TIC-80 tests it: a NaN z keeps the depth test, which then hides every pixel.
+        let depth = depth && !verts.iter().any(|v| v.z < FLT_EPSILON);
         let mut v = verts;
         if depth {
             for p in &mut v {
@@ -200,9 +206,15 @@ impl Machine {
         if depth {
             self.depth();
         }
-        self.raster_tri(v, &mut |m, w, i| {
+        // The texture coordinates and depth are read from the vertices the rasteriser hands
+        // over, in its order: taking them from `v` would give the second and third vertices
+        // of a triangle with negative area (counter-clockwise on the screen, y down) each
+        // other's (issue 13).
+        self.raster_tri(v, &mut |m, v, w, i| {
             let zi = 0.0 + w[0] * v[0].z + w[1] * v[1].z + w[2] * v[2].z;
-            if depth && m.zbuf.as_ref().is_some_and(|z| z[i] >= zi) {
+            // Drawn only where the new 1/z is strictly greater (a NaN never is; the buffer
+            // itself never holds one).
+            if depth && m.zbuf.as_ref().is_some_and(|z| z[i] >= zi || zi.is_nan()) {
                 return;
             }
             let mut u = 0.0 + w[0] * v[0].u + w[1] * v[1].u + w[2] * v[2].u;
@@ -433,6 +445,89 @@ mod tests {
         m.cls(0);
         m.ttri(far, TexSource::Tiles, &[], true);
         assert_eq!(m.pix_get(1, 1), 9, "cls clears the depth buffer");
+    }
+
+    #[test]
+    fn ttri_keeps_each_vertex_uv_and_z_in_both_windings() {
+        // Tiles 0..255 as one 128x128 picture: colour (x + y) % 15 + 1 at (x, y).
+        let sheet = |m: &mut Machine| {
+            for y in 0..128 {
+                for x in 0..128 {
+                    let nibble = 0x8000 + ((y / 8) * 16 + x / 8) * 64 + (y % 8) * 8 + x % 8;
+                    m.poke4(nibble, ((x + y) % 15 + 1) as u8);
+                }
+            }
+        };
+        let v = |x: f64, y: f64, z: f64| Vertex {
+            x,
+            y,
+            u: x,
+            v: y,
+            z,
+        };
+        // Issue 13's repro: negative area, uv = xy, so the picture must be the sheet itself;
+        // with z the same must hold (the perspective divides cancel out for equal z, and
+        // unequal z must stay with their own vertex in both windings).
+        for (z, depth) in [(0.0, false), (2.0, true)] {
+            for verts in [
+                [v(20.0, 40.0, z), v(100.0, 40.0, z), v(90.0, 10.0, z)],
+                [v(20.0, 40.0, z), v(90.0, 10.0, z), v(100.0, 40.0, z)],
+            ] {
+                let mut m = machine();
+                sheet(&mut m);
+                m.ttri(verts, TexSource::Tiles, &[], depth);
+                let mut drawn = 0;
+                for y in 10..41 {
+                    for x in 20..101 {
+                        let c = m.pix_get(x, y);
+                        if c != 0 {
+                            drawn += 1;
+                            assert_eq!(c as i32, (x + y) % 15 + 1, "({x}, {y}) depth {depth}");
+                        }
+                    }
+                }
+                assert!(drawn > 1000, "{drawn} pixels drawn");
+            }
+        }
+        // Unequal z: both windings of one triangle draw the same picture.
+        let tri = [v(10.0, 10.0, 1.0), v(70.0, 20.0, 3.0), v(30.0, 60.0, 0.5)];
+        let mut a = machine();
+        sheet(&mut a);
+        a.ttri(tri, TexSource::Tiles, &[], true);
+        let mut b = machine();
+        sheet(&mut b);
+        b.ttri([tri[0], tri[2], tri[1]], TexSource::Tiles, &[], true);
+        assert_eq!(screen(&mut a, 80, 70), screen(&mut b, 80, 70));
+    }
+
+    #[test]
+    fn ttri_with_a_nan_z_draws_nothing() {
+        let mut m = machine();
+        m.poke4(0x4000 * 2, 7);
+        let v = |x, y, z| Vertex {
+            x,
+            y,
+            u: 0.0,
+            v: 0.0,
+            z,
+        };
+        // TIC-80 tests `z < FLT_EPSILON`, which a NaN fails: depth stays on and no pixel
+        // passes the depth test.
+        m.ttri(
+            [v(0.0, 0.0, 1.0), v(8.0, 0.0, f64::NAN), v(0.0, 8.0, 1.0)],
+            TexSource::Tiles,
+            &[],
+            true,
+        );
+        assert_eq!(m.pix_get(1, 1), 0);
+        // A z of 0 turns depth off instead: drawn.
+        m.ttri(
+            [v(0.0, 0.0, 1.0), v(8.0, 0.0, 0.0), v(0.0, 8.0, 1.0)],
+            TexSource::Tiles,
+            &[],
+            true,
+        );
+        assert_eq!(m.pix_get(1, 1), 7);
     }
 
     #[test]
