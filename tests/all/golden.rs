@@ -146,14 +146,17 @@ fn effects() {
         let i = (y * 256 + x) * 3;
         [got[i], got[i + 1], got[i + 2]]
     };
-    // Screen offset (4, 2): stripe 1 (x 15..30) now covers x 19..34.
+    // Screen offset (4, 2): pixel (x + 4, y + 2) shows at (x, y), as in TIC-80 since #2028,
+    // so stripe 1 (x 15..30) now covers x 11..26.
     assert_eq!(at(&got, 20, 100), [255, 0, 0], "colour 1 swapped to red");
-    assert_eq!(at(&got, 18, 100), SWEETIE[0], "stripe 0, moved 4 right");
+    assert_eq!(at(&got, 11, 100), [255, 0, 0], "stripe 1, moved 4 left");
+    assert_eq!(at(&got, 10, 100), SWEETIE[0], "stripe 0, moved 4 left");
     assert_eq!(
-        at(&got, 2, 100),
-        SWEETIE[15],
-        "stripe 15 wrapped round to the left"
+        at(&got, 236, 100),
+        SWEETIE[0],
+        "stripe 0 wrapped round to the right"
     );
+    assert_eq!(at(&got, 235, 100), SWEETIE[15], "stripe 15 ends 4 early");
     // BDR: colour 2 is (row, 255 - row, ...) on each output row; screen row y is output row
     // y + 4, and BDR runs before the row it names.
     let c2 = at(&got, 40, 100);
