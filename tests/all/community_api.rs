@@ -1,4 +1,135 @@
-//! Issue 13 (community carts): community_api.
+//! Issue 13 (community carts): community_api. API functions real community carts call that
+//! Cartbox lacked.
+//!
+//! - `paint` (a flood fill) and `fft`/`ffts` (Byte Jam carts call `fft` every frame) are in
+//!   TIC-80's current Lua API. `paint`'s frames must equal, pixel for pixel, what TIC-80 drew
+//!   (`tests/golden/community/api_*.png`, made with `tic80run` from TIC-80's core at commit
+//!   9b79d496f0e3, see the README there); what `fft` returns is compared through `trace()`
+//!   with what TIC-80 traced for the same cart (`api_fft.txt`).
 
-#[allow(unused_imports)]
 use crate::common::*;
+
+/// Runs `CART` headless for `frames` frames with a border screenshot; returns the RGB pixels
+/// (256x144) and what the cart traced.
+fn run_cart(cart: &str, frames: u32) -> (Vec<u8>, String) {
+    let name = cart.rsplit('/').next().unwrap_or(cart);
+    let dir = scratch(&format!("community-api-{name}"));
+    let shot = dir.join("shot.png");
+    let (stdout, _) = run_expect(
+        &[
+            "run",
+            cart,
+            "--headless",
+            "--frames",
+            &frames.to_string(),
+            "--trace",
+            "--border",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+        0,
+    );
+    let (w, h, rgb) = read_png(&shot);
+    assert_eq!((w, h), (256, 144), "{cart}: a border screenshot is 256x144");
+    (rgb, stdout)
+}
+
+/// Checks that frame 1 of `tests/carts/community/NAME.lua` equals TIC-80's; returns it.
+fn same_as_tic80(name: &str) -> Vec<u8> {
+    let (got, _) = run_cart(&format!("tests/carts/community/{name}.lua"), 1);
+    let golden = format!("tests/golden/community/{name}.png");
+    let (_, _, want) = read_png(&root().join(&golden));
+    let differing: Vec<(usize, usize)> = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i % 256, i / 256))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{name}: {} pixels differ from TIC-80's {golden}, first at (x, y) {:?} of the 256x144 \
+         output",
+        differing.len(),
+        &differing[..differing.len().min(5)]
+    );
+    got
+}
+
+/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
+fn at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
+    let i = ((y + 4) * 256 + x + 8) * 3;
+    [rgb[i], rgb[i + 1], rgb[i + 2]]
+}
+
+/// SWEETIE-16, the palette of every cart here.
+const SWEETIE: [[u8; 3]; 16] = [
+    [0x1a, 0x1c, 0x2c],
+    [0x5d, 0x27, 0x5d],
+    [0xb1, 0x3e, 0x53],
+    [0xef, 0x7d, 0x57],
+    [0xff, 0xcd, 0x75],
+    [0xa7, 0xf0, 0x70],
+    [0x38, 0xb7, 0x64],
+    [0x25, 0x71, 0x79],
+    [0x29, 0x36, 0x6f],
+    [0x3b, 0x5d, 0xc9],
+    [0x41, 0xa6, 0xf6],
+    [0x73, 0xef, 0xf7],
+    [0xf4, 0xf4, 0xf4],
+    [0x94, 0xb0, 0xc2],
+    [0x56, 0x6c, 0x86],
+    [0x33, 0x3c, 0x57],
+];
+
+/// Item 5: `paint` is TIC-80's 4-connected span fill: the seed's colour or up to a border,
+/// clipped, through the palette map, floats truncated and colours as bytes, on either bank.
+#[test]
+fn paint_fills_as_tic80_does() {
+    let got = same_as_tic80("api_paint");
+    // What the frame pins, spelled out (screen coordinates; see the cart).
+    let cases = [
+        ((30, 30), 2, "inside a circle outline: its diagonal steps hold the fill in"),
+        ((8, 8), 0, "outside that circle"),
+        ((150, 10), 10, "the seed's colour only..."),
+        ((145, 25), 7, "...so a box of another colour inside stays"),
+        ((205, 25), 9, "with a border: the box of another colour is filled too"),
+        ((22, 70), 11, "inside the clip rectangle"),
+        ((12, 70), 0, "the same region outside the clip rectangle"),
+        ((100, 80), 14, "fill 3 drawn as 14 through the palette map, over a box of 6"),
+        ((140, 70), 1, "colour 17.6 is 1 (a byte, then the low nibble)"),
+        ((180, 70), 8, "border -1 is no border"),
+        ((60, 118), 4, "bank 1's fill shows over bank 0"),
+        ((220, 110), 5, "bank 1, left of the clip edge"),
+        ((230, 110), 0, "bank 1, right of the clip edge: transparent, bank 0 shows"),
+    ];
+    for ((x, y), colour, what) in cases {
+        assert_eq!(at(&got, x, y), SWEETIE[colour], "({x}, {y}): {what}");
+    }
+}
+
+/// Item 5: a ragged region (noise of three colours), where the fill's spans leak round
+/// corners and turn back: the same pixels as TIC-80, with and without a border and clipped.
+#[test]
+fn paint_over_noise_reaches_what_tic80_reaches() {
+    same_as_tic80("api_paint_noise");
+}
+
+/// Item 5: with no audio input (TIC-80 without `--fft`), `fft` and `ffts` return the float 0.0
+/// for any arguments and raise TIC-80's errors without one: every line the cart traces in
+/// two frames equals TIC-80's.
+#[test]
+fn fft_and_ffts_trace_what_tic80_traces() {
+    let (_, traced) = run_cart("tests/carts/community/api_fft.lua", 2);
+    let golden = "tests/golden/community/api_fft.txt";
+    let want = std::fs::read_to_string(root().join(golden)).expect("golden trace");
+    assert_eq!(traced, want, "the cart's trace differs from TIC-80's {golden}");
+    assert_contains(
+        &traced,
+        &[
+            "fft(0) -> 0.0 float\n",
+            "ffts(0,1023) -> 0.0 float\n",
+            "fft() error: invalid params, fft(start_freq, end_freq=-1)\\n\n",
+        ],
+    );
+}

@@ -67,6 +67,9 @@ pub(super) const FUNCTIONS: &[(&CStr, LuaFn)] = &[
     (c"fset", fset),
     (c"sfx", sfx),
     (c"music", music),
+    (c"paint", paint),
+    (c"fft", fft),
+    (c"ffts", ffts),
 ];
 
 /// The machine behind this closure.
@@ -291,6 +294,21 @@ unsafe extern "C-unwind" fn circb(l: *mut lua_State) -> c_int {
     }
 }
 
+unsafe extern "C-unwind" fn paint(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if !(3..=4).contains(&n) {
+            raise(l, c"invalid parameters, paint(x y color [bordercolor])\n");
+        }
+        let (x, y, color) = (int(l, 1), int(l, 2), int(l, 3));
+        // The core takes both colours as bytes: -1 (the default) is 255, "no border".
+        let border = if n == 4 { int(l, 4) } else { -1 };
+        machine(l).paint(x, y, color as u8, border as u8);
+        0
+    }
+}
+
 unsafe extern "C-unwind" fn clip(l: *mut lua_State) -> c_int {
     // SAFETY: see `cls`.
     unsafe {
@@ -362,6 +380,32 @@ unsafe extern "C-unwind" fn time(l: *mut lua_State) -> c_int {
         ffi::lua_pushnumber(l, machine(l).time());
         1
     }
+}
+
+/// `fft(start [, end])` and `ffts(...)`: a float, always (0.0 with no audio input).
+unsafe fn spectrum(l: *mut lua_State, smoothed: bool, msg: &'static CStr) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe {
+        let n = top(l);
+        if n < 1 {
+            raise(l, msg);
+        }
+        let start = int(l, 1);
+        let end = if n >= 2 { int(l, 2) } else { -1 };
+        let v = machine(l).fft(start, end, smoothed);
+        ffi::lua_pushnumber(l, v);
+        1
+    }
+}
+
+unsafe extern "C-unwind" fn fft(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe { spectrum(l, false, c"invalid params, fft(start_freq, end_freq=-1)\n") }
+}
+
+unsafe extern "C-unwind" fn ffts(l: *mut lua_State) -> c_int {
+    // SAFETY: see `cls`.
+    unsafe { spectrum(l, true, c"invalid params, ffts(start_freq, end_freq=-1)\n") }
 }
 
 unsafe extern "C-unwind" fn tstamp(l: *mut lua_State) -> c_int {

@@ -222,3 +222,58 @@ fn exit_is_reported_after_the_frame() {
     assert!(c.frame(1, None, true).unwrap().exit);
     assert_eq!(c.machine().take_trace().lines.len(), 1);
 }
+
+#[test]
+fn fft_and_ffts_are_floats_and_need_a_start() {
+    // TIC-80 without a capture device: 0.0 (a float) for any arguments, and the argument count
+    // is all it checks.
+    let out = traced(
+        r#"
+        for _, args in ipairs({{0}, {5, 10}, {-1, 2000}, {"x", 1, 2, 3}, {0/0}}) do
+          local a, b = fft(table.unpack(args)), ffts(table.unpack(args))
+          trace(tostring(a) .. " " .. math.type(a) .. " " .. tostring(b) .. " " .. math.type(b))
+        end
+        trace(select(2, pcall(fft)))
+        trace(select(2, pcall(ffts)))
+        function TIC() end
+        "#,
+    );
+    let mut want = vec!["0.0 float 0.0 float"; 5];
+    want.push("invalid params, fft(start_freq, end_freq=-1)\n");
+    want.push("invalid params, ffts(start_freq, end_freq=-1)\n");
+    assert_eq!(out, want);
+}
+
+#[test]
+fn paint_takes_three_or_four_arguments() {
+    let mut c = cart(
+        r#"
+        rectb(0, 0, 5, 5, 1)
+        paint(2, 2, 3)            -- the seed's colour: the inside of the box
+        paint(9, 9, 4, 1)         -- up to border 1: all the rest
+        paint(2, 2, 5, -1)        -- -1 is "no border": colour 3 becomes 5
+        paint(0, 0, 6, 255)       -- as is 255
+        function TIC() end
+        "#,
+    )
+    .unwrap();
+    c.frame(2, Some(0.0), true).unwrap();
+    let m = c.machine();
+    assert_eq!(
+        [m.pix_get(0, 0), m.pix_get(2, 2), m.pix_get(239, 135)],
+        [6, 5, 4]
+    );
+    let out = traced(
+        r#"
+        for _, args in ipairs({{1, 2}, {1, 2, 3, 4, 5}, {}}) do
+          local ok, e = pcall(paint, table.unpack(args))
+          trace(tostring(ok) .. " " .. e)
+        end
+        function TIC() end
+        "#,
+    );
+    assert_eq!(
+        out,
+        vec!["false invalid parameters, paint(x y color [bordercolor])\n"; 3]
+    );
+}

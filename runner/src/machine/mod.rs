@@ -9,6 +9,7 @@
 mod blit;
 mod cart;
 mod draw;
+mod fill;
 mod input;
 mod memory;
 mod sound;
