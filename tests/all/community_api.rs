@@ -1,11 +1,14 @@
 //! Issue 13 (community carts): community_api. API functions real community carts call that
-//! Cartbox lacked.
+//! Cartbox lacked, and WebAssembly carts that import what it does not provide.
 //!
 //! - `paint` (a flood fill) and `fft`/`ffts` (Byte Jam carts call `fft` every frame) are in
 //!   TIC-80's current Lua API. `paint`'s frames must equal, pixel for pixel, what TIC-80 drew
 //!   (`tests/golden/community/api_*.png`, made with `tic80run` from TIC-80's core at commit
 //!   9b79d496f0e3, see the README there); what `fft` returns is compared through `trace()`
 //!   with what TIC-80 traced for the same cart (`api_fft.txt`).
+//! - A wasm cart importing a function Cartbox does not provide (WASI's `proc_exit` in a panic
+//!   path) loads and plays, as in TIC-80; calling such an import traps, naming it. An import
+//!   of one of Cartbox's own functions with the wrong type is still refused at load.
 
 use crate::common::*;
 
@@ -131,5 +134,59 @@ fn fft_and_ffts_trace_what_tic80_traces() {
             "ffts(0,1023) -> 0.0 float\n",
             "fft() error: invalid params, fft(start_freq, end_freq=-1)\\n\n",
         ],
+    );
+}
+
+/// Item 8: a cart importing WASI's `proc_exit` and `env.reset`, which Cartbox does not
+/// provide, loads and plays while it does not call them.
+#[test]
+fn a_wasm_cart_importing_what_we_lack_loads_and_plays() {
+    let (got, traced) = run_cart("tests/carts/wasm/api_imports.wat", 3);
+    assert_eq!(traced, "frame\nframe\nframe\n");
+    assert_eq!(at(&got, 0, 0), SWEETIE[1], "cls(1)");
+    assert_eq!(at(&got, 10, 10), SWEETIE[12], "the box's border");
+    assert_eq!(at(&got, 20, 20), SWEETIE[6], "inside the box");
+}
+
+/// Item 8: calling an import Cartbox does not provide traps there, naming it (module and
+/// name), with the wasm call stack; the frames before it played.
+#[test]
+fn calling_a_missing_import_traps_naming_it() {
+    let cart = "tests/carts/wasm/api_stub_call.wat";
+    run_expect(&["run", cart, "--headless", "--frames", "1"], 0);
+    let (_, stderr) = run_expect(&["run", cart, "--headless", "--frames", "3"], 1);
+    assert_contains(
+        &stderr,
+        &[
+            "tests/carts/wasm/api_stub_call.wat: the cart called wasi_snapshot_preview1.proc_exit, \
+             which Cartbox does not provide",
+            "in TIC",
+            "in function panic",
+            "in function check",
+            "in function tic",
+        ],
+    );
+}
+
+/// Item 8: an import of one of Cartbox's functions with another type is the cart's bug:
+/// refused at load, naming the import and both types, even beside imports that get stubs.
+#[test]
+fn a_console_function_of_the_wrong_type_is_refused_at_load() {
+    let (stdout, stderr) = run_expect(
+        &[
+            "run",
+            "tests/carts/wasm/api_wrong_type.wat",
+            "--headless",
+            "--frames",
+            "1",
+        ],
+        1,
+    );
+    assert_eq!(stdout, "");
+    assert_contains(
+        &stderr,
+        &["tests/carts/wasm/api_wrong_type.wat: the cart imports env.paint as (func (param i32 \
+           i32 i32) (result i32)), but TIC-80's paint is (func (param i32 i32 i32 i32)) \
+           (function signature mismatch)"],
     );
 }

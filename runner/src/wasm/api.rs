@@ -10,7 +10,8 @@ use super::state::State;
 use crate::machine::Machine;
 use crate::machine::{TexSource, Vertex};
 
-/// The functions this console provides, by name.
+/// The functions of TIC-80's import table, by name: all of them are provided, with TIC-80's
+/// types. [`link`] also provides `paint`, whose binding TIC-80 writes but never registers.
 pub const PROVIDED: &[&str] = &[
     "btn", "btnp", "clip", "cls", "circ", "circb", "elli", "ellib", "exit", "fget", "fset", "font",
     "key", "keyp", "line", "map", "memcpy", "memset", "mget", "mset", "mouse", "music", "pix",
@@ -154,6 +155,16 @@ fn shapes(linker: &mut Linker<State>) -> Result<()> {
                 m.pix_set(x, y, color(col));
                 0
             }
+        },
+    )?;
+    // TIC-80 (9b79d496) has this binding, reading both colours as bytes (so -1 is 255, "no
+    // border"), but leaves it out of its import table: a cart calling it fails there with
+    // "missing imported function". Cartbox provides it with that binding's type and rules.
+    linker.func_wrap(
+        "env",
+        "paint",
+        |mut c: C<'_>, x: i32, y: i32, col: i32, border: i32| {
+            machine(&mut c).paint(x, y, col as u8, border as u8);
         },
     )?;
     linker.func_wrap(
@@ -524,7 +535,8 @@ fn sound_and_system(linker: &mut Linker<State>) -> Result<()> {
     Ok(())
 }
 
-/// Defines every function of the table; `wide_pmem` picks pmem's i64-value signature.
+/// Defines every function of the table, and `paint`; `wide_pmem` picks pmem's i64-value
+/// signature.
 pub(crate) fn link(linker: &mut Linker<State>, wide_pmem: bool) -> Result<()> {
     input(linker)?;
     shapes(linker)?;

@@ -9,7 +9,7 @@ use wasmtime::{
 };
 
 use super::state::State;
-use super::{CartEngine, WasmError};
+use super::{CartEngine, IMPORT_MODULE, WasmError};
 use crate::lua::guard::{self, Callback};
 use crate::machine::Machine;
 
@@ -166,6 +166,57 @@ fn wrong_import_type(
     })
 }
 
+/// The first import the console cannot stand in for: anything but a function (a stub can
+/// only be a function) and the console's memory, `env.memory`.
+fn unlinkable_import(module: &Module) -> Option<String> {
+    module.imports().find_map(|i| {
+        let kind = match i.ty() {
+            ExternType::Func(_) => return None,
+            ExternType::Memory(_) if i.module() == IMPORT_MODULE && i.name() == "memory" => {
+                return None;
+            }
+            ExternType::Memory(_) => "memory",
+            ExternType::Table(_) => "table",
+            ExternType::Global(_) => "global",
+            ExternType::Tag(_) => "tag",
+        };
+        Some(format!(
+            "the cart imports {kind} {}.{}, which Cartbox does not provide",
+            i.module(),
+            i.name()
+        ))
+    })
+}
+
+/// Links a stub for every function the cart imports that the console does not provide
+/// (WASI's `proc_exit` in a panic path, a function of a later TIC-80...): the cart loads, as
+/// in TIC-80, where wasm3 leaves such an import unlinked and fails only when code calling it
+/// runs. A stub does nothing but trap, with a message naming the import. Run after the
+/// console's functions are linked and their types checked.
+fn link_stubs(
+    module: &Module,
+    linker: &mut Linker<State>,
+    store: &mut Store<State>,
+) -> wasmtime::Result<()> {
+    for i in module.imports() {
+        let ExternType::Func(ty) = i.ty() else {
+            continue;
+        };
+        if linker.get(&mut *store, i.module(), i.name()).is_ok() {
+            continue;
+        }
+        let message = format!(
+            "the cart called {}.{}, which Cartbox does not provide",
+            i.module(),
+            i.name()
+        );
+        linker.func_new(i.module(), i.name(), ty, move |_, _, _| {
+            Err(wasmtime::Error::msg(message.clone()))
+        })?;
+    }
+    Ok(())
+}
+
 /// Compiles a module, with the compiler's message as a load fault.
 pub fn compile(engine: &CartEngine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
     super::compile(engine, bytes).map_err(|e| wasm_fault(e, name))
@@ -232,7 +283,7 @@ impl WasmCart {
         memory_limit: u64,
     ) -> Result<WasmCart, CartFault> {
         let at_load = |kind, message| load_fault(kind, name, message);
-        if let Some(m) = super::unknown_import(module, super::api::PROVIDED) {
+        if let Some(m) = unlinkable_import(module) {
             return Err(at_load(FaultKind::Runtime, m));
         }
         let limits = StoreLimitsBuilder::new()
@@ -260,6 +311,8 @@ impl WasmCart {
         if let Some(m) = wrong_import_type(module, &linker, &mut store) {
             return Err(at_load(FaultKind::Runtime, m));
         }
+        link_stubs(module, &mut linker, &mut store)
+            .map_err(|e| at_load(FaultKind::Runtime, format!("{e:#}")))?;
         // The console's memory, for carts that import it (all of TIC-80's templates do): at
         // least the 96 KiB RAM, and whatever the module asks for beyond that.
         if let Some(ty) = module.imports().find_map(|i| match i.ty() {
@@ -514,14 +567,6 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(f.message, "t.wat: WASM must export a TIC function.");
-        let f = load(r#"(module (import "env" "nope" (func)) (func (export "TIC")))"#)
-            .err()
-            .unwrap();
-        assert!(
-            f.message.contains("imports function env.nope"),
-            "{}",
-            f.message
-        );
         // A pointer past the end of memory traps instead of reading outside it.
         let f = load(
             r#"(module
@@ -543,6 +588,116 @@ mod tests {
             f.message.contains("smaller than the 96 KiB"),
             "{}",
             f.message
+        );
+    }
+
+    #[test]
+    fn imports_the_console_lacks_load_and_trap_only_when_called() {
+        // WASI's proc_exit (as TIC-80's Nim template imports it) and an unknown env function:
+        // the cart loads and runs as long as it does not call them.
+        let cart = |tic_body: &str| {
+            load(&format!(
+                r#"(module
+                  (import "env" "memory" (memory 4 4))
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                  (import "env" "reset" (func $reset))
+                  (import "env" "pix" (func $pix (param i32 i32 i32) (result i32)))
+                  (func $panic (call $exit (i32.const 1)))
+                  (func (export "TIC")
+                    (drop (call $pix (i32.const 1) (i32.const 1) (i32.const 6)))
+                    {tic_body}))"#
+            ))
+            .unwrap()
+        };
+        let mut c = cart("");
+        for frame in 0..3 {
+            c.frame(1, Some(f64::from(frame)), true).unwrap();
+        }
+        assert_eq!(c.machine().pix_get(1, 1), 6);
+        // Called, a stub traps, naming its import, with the call stack.
+        for (body, name) in [
+            ("(call $panic)", "wasi_snapshot_preview1.proc_exit"),
+            ("(call $reset)", "env.reset"),
+        ] {
+            let f = cart(body).frame(1, Some(0.0), true).unwrap_err();
+            assert_eq!(
+                (f.kind, f.message.as_str(), f.callback.as_str()),
+                (
+                    FaultKind::Runtime,
+                    format!("t.wat: the cart called {name}, which Cartbox does not provide")
+                        .as_str(),
+                    "TIC"
+                )
+            );
+            assert!(f.traceback.contains("in function"), "{}", f.traceback);
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_stubbed_or_is_typed_wrong_is_refused_at_load() {
+        // One of the console's functions with another type is the cart's bug.
+        let f = load(
+            r#"(module (import "env" "memory" (memory 4 4))
+                 (import "env" "paint" (func (param i32 i32 i32)))
+                 (func (export "TIC")))"#,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            f.message,
+            "t.wat: the cart imports env.paint as (func (param i32 i32 i32)), but TIC-80's \
+             paint is (func (param i32 i32 i32 i32)) (function signature mismatch)"
+        );
+        // A stub can only be a function.
+        for (imports, what) in [
+            (
+                r#"(import "env" "memory" (memory 4 4)) (import "wasi" "g" (global i32))"#,
+                "global wasi.g",
+            ),
+            (
+                r#"(import "env" "memory" (memory 4 4)) (import "env" "t" (table 1 funcref))"#,
+                "table env.t",
+            ),
+            (
+                r#"(import "wasi" "memory" (memory 4 4))"#,
+                "memory wasi.memory",
+            ),
+        ] {
+            let f = load(&format!("(module {imports} (func (export \"TIC\")))"))
+                .err()
+                .unwrap();
+            assert_eq!(
+                f.message,
+                format!("t.wat: the cart imports {what}, which Cartbox does not provide")
+            );
+        }
+    }
+
+    #[test]
+    fn paint_is_linked_with_its_tic80_binding() {
+        let mut c = load(
+            r#"(module
+              (import "env" "memory" (memory 4 4))
+              (import "env" "rectb" (func $rectb (param i32 i32 i32 i32 i32)))
+              (import "env" "paint" (func $paint (param i32 i32 i32 i32)))
+              (func (export "TIC")
+                (call $rectb (i32.const 0) (i32.const 0) (i32.const 5) (i32.const 5) (i32.const 1))
+                ;; colour 0x103 is 3; border 255 (a byte -1) is "no border"
+                (call $paint (i32.const 2) (i32.const 2) (i32.const 0x103) (i32.const 255))
+                ;; with border 1, everything outside the box that is not 1
+                (call $paint (i32.const 9) (i32.const 9) (i32.const 4) (i32.const 1))))"#,
+        )
+        .unwrap();
+        c.frame(1, Some(0.0), true).unwrap();
+        let m = c.machine();
+        assert_eq!(
+            [
+                m.pix_get(0, 0),
+                m.pix_get(2, 2),
+                m.pix_get(5, 5),
+                m.pix_get(239, 135)
+            ],
+            [1, 3, 4, 4]
         );
     }
 
