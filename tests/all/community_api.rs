@@ -92,19 +92,39 @@ fn paint_fills_as_tic80_does() {
     let got = same_as_tic80("api_paint");
     // What the frame pins, spelled out (screen coordinates; see the cart).
     let cases = [
-        ((30, 30), 2, "inside a circle outline: its diagonal steps hold the fill in"),
+        (
+            (30, 30),
+            2,
+            "inside a circle outline: its diagonal steps hold the fill in",
+        ),
         ((8, 8), 0, "outside that circle"),
         ((150, 10), 10, "the seed's colour only..."),
         ((145, 25), 7, "...so a box of another colour inside stays"),
-        ((205, 25), 9, "with a border: the box of another colour is filled too"),
+        (
+            (205, 25),
+            9,
+            "with a border: the box of another colour is filled too",
+        ),
         ((22, 70), 11, "inside the clip rectangle"),
         ((12, 70), 0, "the same region outside the clip rectangle"),
-        ((100, 80), 14, "fill 3 drawn as 14 through the palette map, over a box of 6"),
-        ((140, 70), 1, "colour 17.6 is 1 (a byte, then the low nibble)"),
+        (
+            (100, 80),
+            14,
+            "fill 3 drawn as 14 through the palette map, over a box of 6",
+        ),
+        (
+            (140, 70),
+            1,
+            "colour 17.6 is 1 (a byte, then the low nibble)",
+        ),
         ((180, 70), 8, "border -1 is no border"),
         ((60, 118), 4, "bank 1's fill shows over bank 0"),
         ((220, 110), 5, "bank 1, left of the clip edge"),
-        ((230, 110), 0, "bank 1, right of the clip edge: transparent, bank 0 shows"),
+        (
+            (230, 110),
+            0,
+            "bank 1, right of the clip edge: transparent, bank 0 shows",
+        ),
     ];
     for ((x, y), colour, what) in cases {
         assert_eq!(at(&got, x, y), SWEETIE[colour], "({x}, {y}): {what}");
@@ -126,7 +146,10 @@ fn fft_and_ffts_trace_what_tic80_traces() {
     let (_, traced) = run_cart("tests/carts/community/api_fft.lua", 2);
     let golden = "tests/golden/community/api_fft.txt";
     let want = std::fs::read_to_string(root().join(golden)).expect("golden trace");
-    assert_eq!(traced, want, "the cart's trace differs from TIC-80's {golden}");
+    assert_eq!(
+        traced, want,
+        "the cart's trace differs from TIC-80's {golden}"
+    );
     assert_contains(
         &traced,
         &[
@@ -185,8 +208,10 @@ fn a_console_function_of_the_wrong_type_is_refused_at_load() {
     assert_eq!(stdout, "");
     assert_contains(
         &stderr,
-        &["tests/carts/wasm/api_wrong_type.wat: the cart imports env.paint as (func (param i32 \
+        &[
+            "tests/carts/wasm/api_wrong_type.wat: the cart imports env.paint as (func (param i32 \
            i32 i32) (result i32)), but TIC-80's paint is (func (param i32 i32 i32 i32)) \
-           (function signature mismatch)"],
+           (function signature mismatch)",
+        ],
     );
 }

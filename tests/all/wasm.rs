@@ -209,13 +209,15 @@ fn a_bad_pointer_in_a_host_call_traps() {
 }
 
 #[test]
-fn imports_the_console_does_not_provide_are_refused_at_link_time() {
+fn imports_the_console_does_not_provide_trap_when_called_and_wrong_types_are_refused() {
+    // As in TIC-80, a function import we do not provide links (a real cart's panic path
+    // imports WASI's proc_exit and never calls it); calling it traps, naming it.
     let mut console = wasm_console(2000, 1000);
     let f = fault_of(&mut console, wasm_cart("wasi.wat"));
     assert_eq!(
         f.message,
-        "tests/carts/wasm/wasi.wat: the cart imports function wasi_snapshot_preview1.fd_write, \
-         which Cartbox does not provide"
+        "tests/carts/wasm/wasi.wat: the cart called wasi_snapshot_preview1.fd_write, which \
+         Cartbox does not provide"
     );
     let f = fault_of(&mut console, wasm_cart("bad_signature.wat"));
     assert_eq!(
