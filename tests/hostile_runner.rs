@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 
 use cartbox_host::zygote::ZygoteCommand;
 use cartbox_host::{Cart, Console, ConsoleConfig, Input, Stop};
+use cartbox_protocol::cart::{CURSOR_SPRITES, CartInfo, Language};
 use cartbox_protocol::framing;
-use cartbox_protocol::message::{RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady};
+use cartbox_protocol::message::{
+    CartFault, FaultKind, RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady, TEXT_LIMIT,
+};
 use cartbox_protocol::zygote::{ExitStatus, SpawnRequest, ZYGOTE_ARG};
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -32,6 +35,45 @@ fn ready() -> Vec<u8> {
         landlock_abi: 0,
         landlock_full: false,
     }))
+}
+
+/// A plausible description of a Lua cart.
+fn info() -> CartInfo {
+    CartInfo {
+        language: Language::Lua,
+        title: None,
+        menu: Vec::new(),
+        pmem_key: [7; 16],
+        cursor_sprites: vec![0; CURSOR_SPRITES * 32],
+        cursor_palette: vec![0; 48],
+    }
+}
+
+fn parsed(info: CartInfo) -> Vec<u8> {
+    frame(&RunnerMessage::Parsed {
+        seq: 1,
+        info: Box::new(info),
+    })
+}
+
+/// Sends `bytes` with `count` descriptors attached (copies of stdin), as `SCM_RIGHTS`.
+fn send_with_fds(s: &UnixStream, bytes: &[u8], count: usize) {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    use std::os::fd::AsRawFd;
+    let fds = vec![0; count];
+    let iov = [std::io::IoSlice::new(bytes)];
+    let _ = sendmsg::<()>(
+        s.as_raw_fd(),
+        &iov,
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    );
+}
+
+/// The number of descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
 }
 
 /// Reads one request from the host (length prefix and payload), discarding it.
@@ -56,7 +98,7 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
     if mode == "forbidden-syscall" {
         forbidden_syscall(channel, shm);
     }
-    if mode == "scribble" || mode == "resize" {
+    if mode == "scribble" || mode == "resize" || mode == "pass-fds" {
         well_behaved_but(channel, shm, &mode);
     }
     // Like a real runner stuck in C code: the soft stop does not end it.
@@ -99,7 +141,7 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
             stall()
         }
         "trailing" => {
-            let mut f = frame(&RunnerMessage::Loaded { seq: 1 });
+            let mut f = parsed(info());
             f[0] += 1;
             f.push(0);
             send(&f);
@@ -126,6 +168,39 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
             send(&frame(&RunnerMessage::Loaded { seq: 999 }));
             stall()
         }
+        "loaded-before-parsed" => {
+            send(&frame(&RunnerMessage::Loaded { seq: 1 }));
+            stall()
+        }
+        "past-limits" => {
+            // Each claim over its limit in turn would do; a title of 4 KiB here.
+            let mut claim = info();
+            claim.title = Some("T".repeat(4096));
+            send(&parsed(claim));
+            stall()
+        }
+        "short-sprites" => {
+            let mut claim = info();
+            claim.cursor_sprites.truncate(31);
+            send(&parsed(claim));
+            stall()
+        }
+        "absurd-fault" => {
+            // The longest text a message may hold: terminal escapes, line breaks, a bell.
+            let nasty = "\u{1b}]0;pwned\u{7}\u{1b}[2J\r\n\u{9b}31m"
+                .repeat(TEXT_LIMIT / 16)
+                .chars()
+                .take(TEXT_LIMIT / 2)
+                .collect::<String>();
+            send(&frame(&RunnerMessage::Fault(CartFault {
+                kind: FaultKind::BadCart,
+                message: nasty.clone(),
+                traceback: nasty.clone(),
+                callback: nasty,
+                line: Some(u32::MAX),
+            })));
+            stall()
+        }
         "second-ready" => {
             send(&ready());
             stall()
@@ -144,7 +219,14 @@ fn rogue(channel: OwnedFd, shm: OwnedFd, _req: &SpawnRequest, _zygote: i32) -> !
             stall()
         }
         "stall-after-load" => {
-            send(&frame(&RunnerMessage::Loaded { seq: 1 }));
+            let _ = s.write_all(&parsed(info()));
+            read_request(&mut s);
+            let _ = s.write_all(&frame(&RunnerMessage::Loaded { seq: 1 }));
+            read_request(&mut s);
+            stall()
+        }
+        "stall-after-parse" => {
+            let _ = s.write_all(&parsed(info()));
             read_request(&mut s);
             stall()
         }
@@ -225,7 +307,21 @@ fn well_behaved_but(channel: OwnedFd, shm: OwnedFd, mode: &str) -> ! {
             stall()
         }
         let reply = match framing::decode::<HostMessage, HOST_MESSAGE_LIMIT>(&payload) {
-            Ok(HostMessage::Load(l)) => RunnerMessage::Loaded { seq: l.seq },
+            Ok(HostMessage::Load(l)) => {
+                let reply = frame(&RunnerMessage::Parsed {
+                    seq: l.seq,
+                    info: Box::new(info()),
+                });
+                if mode == "pass-fds" {
+                    // Descriptors riding along with a message: the host must take none.
+                    send_with_fds(&s, &reply, 32);
+                    continue;
+                }
+                let _ = s.write_all(&reply);
+                continue;
+            }
+            Ok(HostMessage::Start { seq }) => RunnerMessage::Loaded { seq },
+            Ok(HostMessage::Export(e)) => RunnerMessage::Exported { seq: e.seq },
             Ok(HostMessage::Frame(f)) => RunnerMessage::FrameDone {
                 seq: f.seq,
                 exit: false,
@@ -244,8 +340,12 @@ enum Want {
     Crashed(ExitStatus),
     /// Killed by the sandbox, naming the call (in the description).
     Denied(&'static str),
-    /// Served as if nothing were wrong: 50 frames with pixels and pmem read back.
+    /// Served as if nothing were wrong: 50 frames with pixels and pmem read back, and
+    /// no descriptor of the host's left open by it.
     Runs,
+    /// A fault whose texts are as long and as hostile as a message allows: reported in
+    /// a bounded number of lines and bytes, with nothing a terminal would act on.
+    CleanReport,
     HostError(&'static str),
 }
 
@@ -288,6 +388,21 @@ const CASES: &[(&str, Want)] = &[
     ("exit-code", Want::Crashed(ExitStatus::Code(3))),
     ("segfault", Want::Crashed(ExitStatus::Signal(libc::SIGSEGV))),
     ("stall-after-load", Want::NotResponding),
+    ("stall-after-parse", Want::NotResponding),
+    (
+        "loaded-before-parsed",
+        Want::Misbehaved("unexpected Loaded while serving request 1"),
+    ),
+    (
+        "past-limits",
+        Want::Misbehaved("described its cart past the limits"),
+    ),
+    (
+        "short-sprites",
+        Want::Misbehaved("described its cart past the limits"),
+    ),
+    ("absurd-fault", Want::CleanReport),
+    ("pass-fds", Want::Runs),
     ("forbidden-syscall", Want::Denied("`openat` (257)")),
     ("scribble", Want::Runs),
     ("resize", Want::Runs),
@@ -324,6 +439,7 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
     if matches!(want, Want::Runs) {
         // Garbage in the shared memory is only garbage pixels and values: every frame,
         // screenshot and pmem read completes.
+        let fds_before = open_fds();
         console
             .load(Cart::from_code("rogue.lua", "function TIC() end"))
             .map_err(|e| format!("{e:?}"))?;
@@ -332,6 +448,11 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
                 .frame(&Input::default())
                 .map_err(|e| format!("{e:?}"))?;
             console.screenshot(true).ok_or("no screenshot")?;
+        }
+        // The runner's own descriptors (channel, pidfd, memory) and no more.
+        let fds_after = open_fds();
+        if fds_after > fds_before + 4 {
+            return Err(format!("the host holds {fds_before} then {fds_after} descriptors").into());
         }
         drop(console);
         if let Some(dir) = pmem_dir {
@@ -365,6 +486,22 @@ fn run_case(mode: &str, want: &Want) -> Result<(), Failed> {
                 ..
             },
         ) if stop.describe("rogue.lua").contains(call) => {}
+        (Want::CleanReport, Stop::Cart(_)) => {
+            let report = cartbox_host::frontend::stop_report("rogue.lua", &stop);
+            let bytes: usize = report.iter().map(String::len).sum();
+            let clean = report
+                .iter()
+                .all(|l| !l.chars().any(|c| c.is_control() || c == '\u{9b}'));
+            if !clean || report.len() > 40 || bytes > 16 << 10 {
+                return Err(format!(
+                    "{} lines, {bytes} bytes, clean: {clean}: {:?}",
+                    report.len(),
+                    report.first()
+                )
+                .into());
+            }
+            return Ok(());
+        }
         _ => return Err(format!("wrong outcome: {stop:?}").into()),
     }
     // The host is fine: the description is one clean line.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cartbox_host::Cart;
+use cartbox_runner::cart::Cart;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

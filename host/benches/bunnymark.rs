@@ -51,6 +51,8 @@ struct InProcess {
 
 impl InProcess {
     fn new(cart: &Cart) -> InProcess {
+        // Parsed here as a runner parses it.
+        let cart = cartbox_runner::cart::parse(&cart.name, &cart.files).expect("the cart parses");
         let machine = Machine::new(SharedMemory::anonymous().expect("mapping"), &cart.image);
         let mut lua = LuaCart::new(machine, &cart.name, 256 << 20).expect("vm");
         lua.boot(&cart.image.code, 1).expect("boot");

@@ -110,10 +110,10 @@ fn process_round_trip(n: usize) -> Vec<Duration> {
 
 /// A wasm cart with an empty TIC, made the way the host reads a `.wat` file.
 fn empty_wasm() -> Cart {
-    let mut cart = Cart::from_code("empty.wat", "");
-    cart.module =
-        Some(br#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC")))"#.to_vec());
-    cart
+    Cart::from_bytes(
+        "empty.wat",
+        br#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC")))"#.to_vec(),
+    )
 }
 
 fn frame_round_trip(cart: Cart, n: usize, pixels: bool) -> Vec<Duration> {

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use cartbox_host::zygote::ZygoteCommand;
 use cartbox_host::{Cart, Console, ConsoleConfig, Input};
 use cartbox_protocol::ram;
+use cartbox_runner::cart as parsed;
 use cartbox_runner::machine::Machine;
 use cartbox_runner::shm::SharedMemory;
 use cartbox_runner::wasm::{self, WasmCart};
@@ -108,10 +109,12 @@ struct InProcess {
 
 impl InProcess {
     fn new(cart: &Cart, guarded: bool) -> InProcess {
-        Self::with_module(cart, cart.module.as_deref().expect("a wasm cart"), guarded)
+        // Parsed here as a runner parses it.
+        let cart = parsed::parse(&cart.name, &cart.files).expect("the cart parses");
+        Self::with_module(&cart, cart.module.as_deref().expect("a wasm cart"), guarded)
     }
 
-    fn with_module(cart: &Cart, module: &[u8], guarded: bool) -> InProcess {
+    fn with_module(cart: &parsed::Cart, module: &[u8], guarded: bool) -> InProcess {
         let cap = 256 << 20;
         let engine = if guarded {
             wasm::engine(cap)
@@ -232,7 +235,7 @@ fn main() {
     );
 
     // The worst case for the checks: a cart that only loops (one check per iteration).
-    let spin = Cart::from_code("spin.wat", "");
+    let spin = parsed::Cart::from_code("spin.wat", "");
     let module = br#"(module (import "env" "memory" (memory 4 4))
         (func (export "TIC") (local $i i32) (local $s i32)
           (loop $l

@@ -26,6 +26,7 @@ use crate::console::{Console, ConsoleConfig, Stop};
 use crate::frontend::headless::{self, Outcome, terminal_safe};
 use crate::input_script::{InputError, InputScript};
 use crate::sandbox_check;
+use cartbox_protocol::message::{ExportFormat, FaultKind};
 
 /// Exit codes.
 pub mod exit {
@@ -284,7 +285,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
 fn cart_error_code(e: &CartError) -> i32 {
     match e {
         CartError::Io { .. } | CartError::NotAFile { .. } => exit::NO_INPUT,
-        _ => exit::DATA,
+        CartError::TooLarge { .. } => exit::DATA,
     }
 }
 
@@ -293,7 +294,7 @@ pub fn run(args: RunArgs) -> i32 {
     let cart = match Cart::load(&args.cart) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
             return cart_error_code(&e);
         }
     };
@@ -482,10 +483,10 @@ fn report(cart: &str, stop: &Stop) -> i32 {
 
 /// The exit code for a stop.
 fn stop_code(stop: &Stop) -> i32 {
-    if stop.runner_killed() {
-        exit::KILLED
-    } else {
-        exit::CART
+    match stop {
+        Stop::Cart(f) if f.kind == FaultKind::BadCart => exit::DATA,
+        s if s.runner_killed() => exit::KILLED,
+        _ => exit::CART,
     }
 }
 
@@ -494,7 +495,7 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
     let c = match Cart::load(cart) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
             return cart_error_code(&e);
         }
     };
@@ -505,14 +506,14 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
         );
         return exit::CANT_CREATE;
     }
-    let bytes = match out
+    let format = match out
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("tic") => c.to_tic(),
-        Some("png") => c.to_png(),
+        Some("tic") => ExportFormat::Tic,
+        Some("png") => ExportFormat::Png,
         _ => {
             eprintln!(
                 "cartbox: {}: export writes .tic or .png carts",
@@ -521,12 +522,17 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
             return exit::USAGE;
         }
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("cartbox: {why}");
-            return exit::DATA;
+    // A runner parses the cart and writes it; the host only saves what it sends.
+    let mut console = match Console::new(ConsoleConfig::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cartbox: {e}");
+            return exit::SOFTWARE;
         }
+    };
+    let bytes = match console.export(&c, format) {
+        Ok(b) => b,
+        Err(stop) => return report(&c.name, &stop),
     };
     match crate::fsutil::write_atomically(out, &bytes) {
         Ok(()) => exit::OK,

@@ -10,7 +10,10 @@
 
 use std::time::{Duration, Instant};
 
-use cartbox_protocol::message::{CartFault, CartSettings, FaultKind, LoadCart, RunnerReady};
+use cartbox_protocol::cart::{CartInfo, Language};
+use cartbox_protocol::message::{
+    CartFault, CartSettings, ExportCart, ExportFormat, FaultKind, LoadCart, RunnerReady,
+};
 use cartbox_protocol::ram::{self, BORDER_LEFT, BORDER_TOP, FULL_WIDTH, HEIGHT, PMEM_SIZE, WIDTH};
 use cartbox_protocol::shm::{FRAME_OFFSET, FRAME_PIXELS, RAM_OFFSET, SOUND_OFFSET, SOUND_SIZE};
 use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
@@ -128,6 +131,8 @@ impl Stop {
                     FaultKind::Runtime => "error",
                     FaultKind::OutOfMemory => "out of memory",
                     FaultKind::Budget => "stopped",
+                    // The message names the file and the place.
+                    FaultKind::BadCart => return f.message.trim_end().to_owned(),
                 };
                 let msg = f.message.trim_end();
                 if msg.starts_with(cart_name) || f.line.is_none() {
@@ -157,6 +162,13 @@ impl Stop {
             }
             Stop::Host(why) => format!("{cart_name}: cannot run the cart: {why}"),
         }
+    }
+}
+
+fn language_name(l: Language) -> &'static str {
+    match l {
+        Language::Lua => "Lua",
+        Language::Wasm => "WebAssembly",
     }
 }
 
@@ -199,6 +211,8 @@ pub struct Console {
     zygote: Zygote,
     runner: Option<RunnerProcess>,
     cart: Option<Cart>,
+    /// What the runner that parsed the cart said of it (kept across restarts).
+    info: Option<Box<CartInfo>>,
     frames: u64,
     trace: TraceBuffer,
     persist: Option<Persist>,
@@ -263,6 +277,7 @@ impl Console {
             zygote,
             runner: None,
             cart: None,
+            info: None,
             frames: 0,
             trace: TraceBuffer::default(),
             persist: None,
@@ -282,17 +297,13 @@ impl Console {
         (self.config.budget + self.config.grace).max(Duration::from_secs(1))
     }
 
-    /// Loads `cart` into a fresh runner: its top-level code and `BOOT` run.
+    /// Loads `cart` into a fresh runner: the runner parses its files, then its top-level
+    /// code and `BOOT` run. A cart whose files cannot be played stops with
+    /// [`FaultKind::BadCart`], its message naming the file and the place.
     pub fn load(&mut self, cart: Cart) -> Result<(), Stop> {
         self.flush_pmem();
-        self.persist = self.config.pmem_dir.as_ref().map(|dir| {
-            let file = PmemFile::for_cart(dir, &cart);
-            Persist {
-                saved: file.load(),
-                file,
-                last_save: None,
-            }
-        });
+        self.persist = None;
+        self.info = None;
         self.cart = Some(cart);
         self.restart()
     }
@@ -312,9 +323,7 @@ impl Console {
         let load = LoadCart {
             seq: 0,
             name: cart.name.clone(),
-            code: cart.image.code.clone(),
-            module: cart.module.clone(),
-            sections: cart.image.wire_sections(),
+            files: cart.files.clone(),
             settings: CartSettings {
                 memory_limit: self.config.memory_limit,
                 budget_ms: self.config.budget.as_millis().min(u32::MAX as u128) as u32,
@@ -322,24 +331,99 @@ impl Console {
                 virtual_time: self.config.virtual_time,
             },
         };
-        let program = if cart.module.is_some() {
-            RunnerProgram::Wasm
-        } else {
-            RunnerProgram::Lua
+        // The runtime: the one the cart's first runner named, else a guess from the file's
+        // name. A guess that was wrong (a `.tic` holding a WebAssembly module) costs one
+        // runner that only parsed the cart.
+        let mut language = self.info.as_ref().map_or_else(
+            || match cart.files.extension.as_str() {
+                "wasm" | "wat" | "wasmp" => Language::Wasm,
+                _ => Language::Lua,
+            },
+            |i| i.language,
+        );
+        let deadline = self.deadline();
+        let (mut runner, info) = loop {
+            let mut runner = self.spawn(language)?;
+            let parsed = runner.load(&mut self.zygote, load.clone(), deadline);
+            let info = match parsed {
+                Ok(info) => info,
+                Err(stop) => {
+                    self.runner = Some(runner);
+                    return self.after_request(Err(Stop::from(stop)));
+                }
+            };
+            if info.language == language {
+                break (runner, info);
+            }
+            runner.kill();
+            self.zygote.forget(runner.id());
+            if self.info.is_some() || language != Language::Lua {
+                // Only a Lua runner's guess may be corrected, and only once.
+                return Err(Stop::Misbehaved(format!(
+                    "a {} runner said its cart is for the other runtime",
+                    language_name(language)
+                )));
+            }
+            language = info.language;
+        };
+        if self.persist.is_none()
+            && let Some(dir) = &self.config.pmem_dir
+        {
+            let file = PmemFile::for_key(dir, &info.pmem_key);
+            self.persist = Some(Persist {
+                saved: file.load(),
+                file,
+                last_save: None,
+            });
+        }
+        if let Some(p) = &self.persist {
+            runner.shm().write(RAM_OFFSET + ram::PMEM, &p.saved);
+        }
+        if self.info.is_none() {
+            self.info = Some(info);
+        }
+        let trace = &mut self.trace;
+        let started = runner.start(&mut self.zygote, deadline, &mut |t| trace.push(t));
+        self.trace.bound();
+        self.runner = Some(runner);
+        self.after_request(started.map_err(Stop::from))
+    }
+
+    /// A fresh runner for `language`.
+    fn spawn(&mut self, language: Language) -> Result<RunnerProcess, Stop> {
+        let program = match language {
+            Language::Wasm => RunnerProgram::Wasm,
+            Language::Lua => RunnerProgram::Lua,
         };
         let timeout = self.start_timeout();
         let mut runner =
             RunnerProcess::spawn(&mut self.zygote, program, self.config.limits, timeout)?;
         runner.set_spin(self.config.spin);
-        if let Some(p) = &self.persist {
-            runner.shm().write(RAM_OFFSET + ram::PMEM, &p.saved);
-        }
+        Ok(runner)
+    }
+
+    /// What the runner that parsed the loaded cart said of it: its runtime, title, game
+    /// menu, persistent-memory key and cursor sprites (a claim, within fixed limits).
+    /// `None` until a runner has parsed the cart.
+    pub fn info(&self) -> Option<&CartInfo> {
+        self.info.as_deref()
+    }
+
+    /// Writes `cart` as a `.tic` or PNG cart: a fresh runner parses and writes it (the
+    /// runner currently playing, if any, plays on).
+    pub fn export(&mut self, cart: &Cart, format: ExportFormat) -> Result<Vec<u8>, Stop> {
+        let mut runner = self.spawn(Language::Lua)?;
         let deadline = self.deadline();
-        let trace = &mut self.trace;
-        let loaded = runner.load(&mut self.zygote, load, deadline, &mut |t| trace.push(t));
-        self.trace.bound();
-        self.runner = Some(runner);
-        self.after_request(loaded.map_err(Stop::from))
+        let request = ExportCart {
+            seq: 0,
+            name: cart.name.clone(),
+            files: cart.files.clone(),
+            format,
+        };
+        let result = runner.export(&mut self.zygote, request, deadline);
+        runner.kill();
+        self.zygote.forget(runner.id());
+        result.map_err(Stop::from)
     }
 
     /// Runs one frame with `input` and makes its pixels available. Returns whether the cart
@@ -432,7 +516,7 @@ impl Console {
     }
 
     /// Calls the cart's `MENU(index)`: the player picked item `index` of the game menu
-    /// (`Cart::meta.menu`).
+    /// ([`CartInfo::menu`]).
     pub fn menu(&mut self, index: u32) -> Result<(), Stop> {
         let deadline = self.deadline();
         let Some(runner) = self.runner.as_mut() else {

@@ -3,15 +3,15 @@
 //! version, never half of one.
 //!
 //! Carts are keyed as TIC-80 keys them: the MD5 of the cart's `-- saveid:` if it has one
-//! (carts sharing a save id share their memory), else of its bank 0 data.
+//! (carts sharing a save id share their memory), else of its bank 0 data. The runner that
+//! parses the cart computes the key (the host parses nothing); the key only names a file
+//! in the folder, so a runner that lies about it reaches no more than a cart author could
+//! by choosing a save id.
 
 use std::path::{Path, PathBuf};
 
-use cartbox_protocol::cart::Section;
 use cartbox_protocol::ram::PMEM_SIZE;
-use md5::{Digest, Md5};
 
-use crate::cart::Cart;
 use crate::fsutil::write_atomically;
 
 /// Where a cart's persistent memory lives.
@@ -21,20 +21,11 @@ pub struct PmemFile {
 }
 
 impl PmemFile {
-    /// The file for `cart` under `dir`.
-    pub fn for_cart(dir: &Path, cart: &Cart) -> PmemFile {
-        let mut md5 = Md5::new();
-        match cart.meta.saveid.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => md5.update(&id.as_bytes()[..id.len().min(63)]),
-            None => {
-                for s in Section::ALL {
-                    md5.update(cart.image.banks[0].section(s));
-                }
-            }
-        }
-        let key: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    /// The file for the cart whose key is `key` under `dir`: its name is the key in hex.
+    pub fn for_key(dir: &Path, key: &[u8; 16]) -> PmemFile {
+        let name: String = key.iter().map(|b| format!("{b:02x}")).collect();
         PmemFile {
-            path: dir.join("pmem").join(key),
+            path: dir.join("pmem").join(name),
         }
     }
 
@@ -80,19 +71,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_follow_saveid_or_bank0() {
-        let dir = Path::new("/data");
-        let mut a = Cart::from_code("a.lua", "-- a");
-        let b = Cart::from_code("b.lua", "-- b");
-        // Same bank 0, different code: the same key, as in TIC-80.
-        assert_eq!(PmemFile::for_cart(dir, &a), PmemFile::for_cart(dir, &b));
-        a.meta.saveid = Some("mygame".into());
-        let f = PmemFile::for_cart(dir, &a);
-        // MD5("mygame"), the file name TIC-80 would use too.
+    fn the_file_is_named_by_the_key_in_hex() {
+        let mut key = [0u8; 16];
+        key[0] = 0xfb;
+        key[15] = 0x0e;
         assert_eq!(
-            f.path(),
-            Path::new("/data/pmem/fbd3bfd662458118187723214f8e360e")
+            PmemFile::for_key(Path::new("/data"), &key).path(),
+            Path::new("/data/pmem/fb00000000000000000000000000000e")
         );
-        assert_ne!(f, PmemFile::for_cart(dir, &b));
     }
 }

@@ -10,10 +10,11 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+use cartbox_protocol::cart::CartInfo;
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{
-    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, FrameRequest, HOST_MESSAGE_LIMIT, HostMessage,
-    LoadCart, RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady,
+    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, EXPORT_LIMIT, ExportCart, FrameRequest,
+    HOST_MESSAGE_LIMIT, HostMessage, LoadCart, RUNNER_MESSAGE_LIMIT, RunnerMessage, RunnerReady,
 };
 use cartbox_protocol::shm;
 use cartbox_protocol::zygote::{ExitStatus, RunnerLimits, RunnerProgram};
@@ -80,8 +81,12 @@ pub enum RunnerStop {
 }
 
 /// What a request was answered with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
+    /// The cart is parsed (its claims are within their limits).
+    Parsed(Box<CartInfo>),
+    /// The cart is written in the format asked for.
+    Exported(Vec<u8>),
     /// The cart is loaded.
     Loaded,
     /// The frame is done.
@@ -106,6 +111,10 @@ pub struct RunnerProcess {
     ready: RunnerReady,
     /// How long to poll for an answer before blocking.
     spin: Duration,
+    /// A WebAssembly runner (it compiles the cart when asked to start it).
+    wasm: bool,
+    /// The `Load` request the runner answered with `Parsed`, not yet started.
+    parsed: Option<u64>,
 }
 
 impl std::fmt::Debug for RunnerProcess {
@@ -156,6 +165,8 @@ impl RunnerProcess {
             next_seq: 1,
             ended: false,
             spin: Duration::ZERO,
+            wasm: matches!(program, RunnerProgram::Wasm),
+            parsed: None,
             ready: RunnerReady {
                 landlock_abi: 0,
                 landlock_full: false,
@@ -199,24 +210,69 @@ impl RunnerProcess {
         &self.shm
     }
 
-    /// Loads a cart (`seq` is filled in here).
+    /// Has the runner parse a cart's files (`seq` is filled in here), and returns what it
+    /// says of the cart: a claim, checked only against its limits. Then [`Self::start`]
+    /// plays it; or the runner is dropped.
     pub fn load(
         &mut self,
         zygote: &mut Zygote,
         mut cart: LoadCart,
         deadline: Deadline,
-        trace: &mut dyn FnMut(TraceLine),
-    ) -> Result<(), RunnerStop> {
+    ) -> Result<Box<CartInfo>, RunnerStop> {
         let seq = self.take_seq();
         cart.seq = seq;
-        self.request(
+        match self.request(
             zygote,
             HostMessage::Load(Box::new(cart)),
             seq,
             deadline,
-            trace,
-        )
-        .map(|_| ())
+            &mut |_| {},
+        )? {
+            Reply::Parsed(info) => {
+                self.parsed = Some(seq);
+                Ok(info)
+            }
+            other => Err(self.violation(format!("answered a load with {}", reply_kind(&other)))),
+        }
+    }
+
+    /// Plays the cart parsed by [`Self::load`]: its top-level code and `BOOT` run (a
+    /// WebAssembly runner compiles it first).
+    pub fn start(
+        &mut self,
+        zygote: &mut Zygote,
+        deadline: Deadline,
+        trace: &mut dyn FnMut(TraceLine),
+    ) -> Result<(), RunnerStop> {
+        let Some(seq) = self.parsed.take() else {
+            return Err(RunnerStop::Host("no cart parsed to start".into()));
+        };
+        match self.request(zygote, HostMessage::Start { seq }, seq, deadline, trace)? {
+            Reply::Loaded => Ok(()),
+            other => Err(self.violation(format!("answered a start with {}", reply_kind(&other)))),
+        }
+    }
+
+    /// Has the runner parse a cart's files and write the cart in another format; the
+    /// runner ends after it.
+    pub fn export(
+        &mut self,
+        zygote: &mut Zygote,
+        mut cart: ExportCart,
+        deadline: Deadline,
+    ) -> Result<Vec<u8>, RunnerStop> {
+        let seq = self.take_seq();
+        cart.seq = seq;
+        match self.request(
+            zygote,
+            HostMessage::Export(Box::new(cart)),
+            seq,
+            deadline,
+            &mut |_| {},
+        )? {
+            Reply::Exported(bytes) => Ok(bytes),
+            other => Err(self.violation(format!("answered an export with {}", reply_kind(&other)))),
+        }
     }
 
     /// Runs one frame; with `pixels` the runner blits it for us to read.
@@ -241,7 +297,7 @@ impl RunnerProcess {
             trace,
         )? {
             Reply::FrameDone { exit } => Ok(exit),
-            other => Err(self.violation(format!("answered a frame with {other:?}"))),
+            other => Err(self.violation(format!("answered a frame with {}", reply_kind(&other)))),
         }
     }
 
@@ -291,7 +347,8 @@ impl RunnerProcess {
 
         let (mut messages, mut bytes) = (0usize, 0usize);
         // A WebAssembly runner compiles first and says when it is done.
-        let mut compiling = matches!(&msg, HostMessage::Load(l) if l.module.is_some());
+        let mut compiling = self.wasm && matches!(&msg, HostMessage::Start { .. });
+        let mut exported = Vec::new();
         loop {
             let m = match self.next_message(zygote, Some((soft, seq)), hard, start) {
                 Err(RunnerStop::Hung { waited }) if compiling => {
@@ -306,9 +363,34 @@ impl RunnerProcess {
                     bytes += text.len();
                     trace(TraceLine { text, color });
                 }
+                RunnerMessage::Parsed { seq: s, info }
+                    if s == seq && matches!(msg, HostMessage::Load(_)) =>
+                {
+                    if !info.within_limits() {
+                        return Err(self.violation("described its cart past the limits".into()));
+                    }
+                    return Ok(Reply::Parsed(info));
+                }
+                RunnerMessage::ExportChunk {
+                    seq: s,
+                    bytes: piece,
+                } if s == seq && matches!(msg, HostMessage::Export(_)) => {
+                    bytes += piece.len();
+                    if exported.len() + piece.len() > EXPORT_LIMIT {
+                        return Err(
+                            self.violation(format!("exported more than {EXPORT_LIMIT} bytes"))
+                        );
+                    }
+                    exported.extend_from_slice(&piece);
+                }
+                RunnerMessage::Exported { seq: s }
+                    if s == seq && matches!(msg, HostMessage::Export(_)) =>
+                {
+                    return Ok(Reply::Exported(std::mem::take(&mut exported)));
+                }
                 RunnerMessage::Compiled { seq: s } if s == seq && compiling => compiling = false,
                 RunnerMessage::Loaded { seq: s }
-                    if s == seq && matches!(msg, HostMessage::Load(_)) && !compiling =>
+                    if s == seq && matches!(msg, HostMessage::Start { .. }) && !compiling =>
                 {
                     return Ok(Reply::Loaded);
                 }
@@ -570,6 +652,9 @@ fn timeout(d: Duration) -> PollTimeout {
 fn kind(m: &RunnerMessage) -> &'static str {
     match m {
         RunnerMessage::Ready(_) => "Ready",
+        RunnerMessage::Parsed { .. } => "Parsed",
+        RunnerMessage::ExportChunk { .. } => "ExportChunk",
+        RunnerMessage::Exported { .. } => "Exported",
         RunnerMessage::Compiled { .. } => "Compiled",
         RunnerMessage::Loaded { .. } => "Loaded",
         RunnerMessage::FrameDone { .. } => "FrameDone",
@@ -577,6 +662,16 @@ fn kind(m: &RunnerMessage) -> &'static str {
         RunnerMessage::Trace { .. } => "Trace",
         RunnerMessage::Fault(_) => "Fault",
         RunnerMessage::Failed(_) => "Failed",
+    }
+}
+
+fn reply_kind(r: &Reply) -> &'static str {
+    match r {
+        Reply::Parsed(_) => "Parsed",
+        Reply::Exported(_) => "Exported",
+        Reply::Loaded => "Loaded",
+        Reply::FrameDone { .. } => "FrameDone",
+        Reply::MenuDone => "MenuDone",
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use cartbox_protocol::cart::CartInfo;
 use cartbox_protocol::shm::FRAME_PIXELS;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
@@ -79,6 +80,8 @@ struct Latest {
 
 struct Shared {
     latest: Mutex<Latest>,
+    /// What the runner that parsed the cart said of it.
+    info: Mutex<Option<Arc<CartInfo>>>,
     /// When the request now in progress was sent, and whether frames are running.
     state: Mutex<(Option<Instant>, bool)>,
     /// Budget plus grace: when a busy runner is killed.
@@ -122,6 +125,7 @@ impl Supervisor {
                 pixels: Box::new([0; FRAME_PIXELS]),
                 cursor: 0x80,
             }),
+            info: Mutex::new(None),
             state: Mutex::new((None, false)),
             deadline: config.budget + config.grace,
             on_frame: Mutex::new(None),
@@ -217,6 +221,12 @@ impl Supervisor {
     /// [`Console::mouse_cursor`]).
     pub fn mouse_cursor(&self) -> u8 {
         lock(&self.shared.latest).cursor
+    }
+
+    /// What the runner that parsed the loaded cart said of it (see [`Console::info`]); set
+    /// once a load has been tried, before its [`Event`] is sent.
+    pub fn cart_info(&self) -> Option<Arc<CartInfo>> {
+        lock(&self.shared.info).clone()
     }
 
     /// Calls `f` (on the supervisor's thread) each time a new frame is ready, so that a
@@ -335,11 +345,12 @@ fn run(
             Ok(Command::Load(cart)) => {
                 next = Instant::now();
                 let mut cart = Some(*cart);
-                request(&mut console, &mut |c| {
+                let loaded = request(&mut console, &mut |c| {
                     let cart = cart.take().ok_or_else(|| Stop::Host("no cart".into()))?;
                     c.load(cart).map(|()| false)
-                })
-                .map(|_| Some(Event::Loaded))
+                });
+                *lock(&shared.info) = console.info().cloned().map(Arc::new);
+                loaded.map(|_| Some(Event::Loaded))
             }
             Ok(Command::Restart) => {
                 next = Instant::now();

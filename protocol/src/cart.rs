@@ -1,8 +1,9 @@
-//! A cart as the runner receives it: source code plus up to eight banks of data.
+//! Carts between host and runner: the files as the host read them ([`CartFiles`], never
+//! parsed by the host), what the runner that parsed them tells the host ([`CartInfo`]), and
+//! the parsed cart, source code plus up to eight banks of data ([`CartImage`]).
 //!
-//! The host reads cart files (text, `.tic`, `.png`) and turns them into a [`CartImage`]; the
-//! runner never sees a file. A bank's byte layout is TIC-80's (what `sync` moves between cart
-//! and RAM), so one [`Section`] table serves the parsers, the loader and `sync`.
+//! A bank's byte layout is TIC-80's (what `sync` moves between cart and RAM), so one
+//! [`Section`] table serves the parsers, the loader and `sync`.
 
 use bincode::{Decode, Encode};
 use std::ops::Range;
@@ -156,6 +157,72 @@ pub enum Language {
     Lua,
     /// WebAssembly (the module travels in `binary`).
     Wasm,
+}
+
+/// A cart as the host read it from disk, not parsed: the host only chooses which files to
+/// read (by their names) and reads them with size limits; a runner parses them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Encode, Decode)]
+pub struct CartFiles {
+    /// The cart file's extension, lower case (`lua`, `tic`, `png`, `wasm`, `wat`, `wasmp`,
+    /// or a text extension of another language): how its bytes are to be read.
+    pub extension: String,
+    /// The cart file.
+    pub main: Vec<u8>,
+    /// The file of the same name beside it that completes it, if there is one: for a
+    /// `.wasmp` project its module (`wasm`, else `wat`), for a bare module its `.wasmp`.
+    pub beside: Option<BesideFile>,
+}
+
+/// A file beside the cart file (see [`CartFiles::beside`]).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BesideFile {
+    /// Its extension, lower case.
+    pub extension: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Most bytes of a cart's title the host is told.
+pub const TITLE_LIMIT: usize = 128;
+/// Most game-menu items of a cart the host is told.
+pub const MENU_ITEMS_LIMIT: usize = 32;
+/// Most bytes of one game-menu item.
+pub const MENU_ITEM_LIMIT: usize = 64;
+/// Sprites the cursor may use (the cursor byte's low seven bits).
+pub const CURSOR_SPRITES: usize = 128;
+
+/// What the host learns of a cart from the runner that parsed it: all it needs (which
+/// runtime plays it, the window title, the game menu, where its persistent memory is kept,
+/// the cart's own cursor sprites), each with a fixed limit. Like everything from a runner
+/// it is a claim: checked against the limits, shown escaped, never trusted further.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct CartInfo {
+    /// The runtime that plays it.
+    pub language: Language,
+    /// `-- title:`, at most [`TITLE_LIMIT`] bytes.
+    pub title: Option<String>,
+    /// `-- menu:` items, at most [`MENU_ITEMS_LIMIT`] of at most [`MENU_ITEM_LIMIT`] bytes.
+    pub menu: Vec<String>,
+    /// TIC-80's key for its persistent memory: the MD5 of its `-- saveid:`, or of its bank 0
+    /// data. (A cart chooses its save id freely, so claiming another key gives a runner no
+    /// more than a cart author has.)
+    pub pmem_key: [u8; 16],
+    /// Sprites 0..128 of bank 0's sprite sheet as the file has them (TIC-80 draws a cart's
+    /// own cursor from the cart, not from RAM), 32 bytes each.
+    pub cursor_sprites: Vec<u8>,
+    /// Bank 0's palette as the file has it (48 bytes).
+    pub cursor_palette: Vec<u8>,
+}
+
+impl CartInfo {
+    /// Whether every field keeps within its limit.
+    pub fn within_limits(&self) -> bool {
+        self.title.as_ref().is_none_or(|t| t.len() <= TITLE_LIMIT)
+            && self.menu.len() <= MENU_ITEMS_LIMIT
+            && self.menu.iter().all(|m| m.len() <= MENU_ITEM_LIMIT)
+            && self.cursor_sprites.len() == CURSOR_SPRITES * 32
+            && self.cursor_palette.len() == 48
+    }
 }
 
 /// What a runner is given to play.

@@ -6,10 +6,10 @@
 
 use bincode::{Decode, Encode};
 
-use crate::cart::SectionImage;
+use crate::cart::{CartFiles, CartInfo};
 
 /// Largest message the host sends (a cart with its code and eight banks fits easily).
-pub const HOST_MESSAGE_LIMIT: usize = 4 << 20;
+pub const HOST_MESSAGE_LIMIT: usize = 12 << 20;
 /// Largest message a runner may send. The host refuses a longer length prefix before it
 /// allocates anything.
 pub const RUNNER_MESSAGE_LIMIT: usize = 64 << 10;
@@ -32,9 +32,21 @@ pub const EXIT_PROBE_PASSED: i32 = 71;
 /// From the host to a runner.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub enum HostMessage {
-    /// Compile the cart, run its top-level code, then `BOOT`. Answered by
-    /// [`RunnerMessage::Loaded`] or [`RunnerMessage::Fault`].
+    /// Parse the cart's files. Answered by [`RunnerMessage::Parsed`] or
+    /// [`RunnerMessage::Fault`] (a malformed cart, or one in a language we do not play).
     Load(Box<LoadCart>),
+    /// Play the cart parsed (the host has written its persistent memory into RAM): compile
+    /// it, run its top-level code, then `BOOT`. Answered by [`RunnerMessage::Loaded`] or
+    /// [`RunnerMessage::Fault`]. A runner whose runtime is not the cart's (a `.tic` turned
+    /// out to be WebAssembly) is never asked this; the host starts the right one.
+    Start {
+        /// Request number.
+        seq: u64,
+    },
+    /// Parse the cart's files and write the cart in another format (`cartbox export`):
+    /// answered by [`RunnerMessage::ExportChunk`]s then [`RunnerMessage::Exported`], or
+    /// [`RunnerMessage::Fault`].
+    Export(Box<ExportCart>),
     /// Run one frame: `TIC` (and `OVR`, `BDR`), then blit the output frame into shared
     /// memory. Answered by [`RunnerMessage::FrameDone`] or [`RunnerMessage::Fault`].
     Frame(FrameRequest),
@@ -56,16 +68,39 @@ pub struct LoadCart {
     pub seq: u64,
     /// Name used in error messages and tracebacks (the cart's path as the user gave it).
     pub name: String,
-    /// Source code (Lua); unused by a WebAssembly runner.
-    pub code: String,
-    /// The WebAssembly module (binary or text), for a runner started as
-    /// `RunnerProgram::Wasm`; at most [`MODULE_LIMIT`] bytes.
-    pub module: Option<Vec<u8>>,
-    /// The cart's non-empty sections.
-    pub sections: Vec<SectionImage>,
+    /// The cart's files, unparsed.
+    pub files: CartFiles,
     /// Limits and options for this cart.
     pub settings: CartSettings,
 }
+
+/// A cart to write in another format.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ExportCart {
+    /// Request number.
+    pub seq: u64,
+    /// Name used in error messages (the cart's path as the user gave it).
+    pub name: String,
+    /// The cart's files, unparsed.
+    pub files: CartFiles,
+    /// What to write.
+    pub format: ExportFormat,
+}
+
+/// The formats `cartbox export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum ExportFormat {
+    /// A binary `.tic` cart.
+    Tic,
+    /// A PNG cart: the cover with the cart inside.
+    Png,
+}
+
+/// Most bytes of an exported cart (a full `.tic` with eight banks, all the code and the
+/// largest module it holds is under 2 MiB; its PNG cart adds a cover).
+pub const EXPORT_LIMIT: usize = 3 << 20;
+/// Most bytes of one [`RunnerMessage::ExportChunk`].
+pub const EXPORT_CHUNK: usize = 48 << 10;
 
 /// How a cart runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
@@ -109,6 +144,25 @@ pub enum RunnerMessage {
         /// The `Load` request being served.
         seq: u64,
     },
+    /// The cart is parsed: what the host needs of it.
+    Parsed {
+        /// The `Load` request answered.
+        seq: u64,
+        /// What the host is told of the cart.
+        info: Box<CartInfo>,
+    },
+    /// A piece of an exported cart, in order: at most [`EXPORT_CHUNK`] bytes.
+    ExportChunk {
+        /// The `Export` request being served.
+        seq: u64,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// The exported cart is complete.
+    Exported {
+        /// The `Export` request answered.
+        seq: u64,
+    },
     /// The cart is loaded and `BOOT` has run.
     Loaded {
         /// The `Load` request answered.
@@ -133,7 +187,8 @@ pub enum RunnerMessage {
         /// The colour the cart asked for.
         color: u8,
     },
-    /// The cart stopped with an error; this answers the pending request and the runner exits.
+    /// The cart stopped with an error (or its files cannot be played); this answers the
+    /// pending request and the runner exits.
     Fault(CartFault),
     /// The runner itself cannot go on (its lockdown failed, the request made no sense); it
     /// exits with [`EXIT_SETUP`]. The text, at most [`TEXT_LIMIT`] bytes, says why.
@@ -160,6 +215,9 @@ pub enum FaultKind {
     OutOfMemory,
     /// A callback ran past its budget and was stopped inside the VM.
     Budget,
+    /// The cart's files are malformed, in a language we do not play, or cannot be
+    /// exported: the message names the file and the place.
+    BadCart,
 }
 
 /// A cart error, as the runner saw it.

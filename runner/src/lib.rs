@@ -15,6 +15,7 @@
 //! `SIGSYS` reporter and the sandbox probes are the runner's own business.
 #![warn(unreachable_pub)]
 
+pub mod cart;
 mod channel;
 mod lockdown;
 pub mod lua;

@@ -8,14 +8,14 @@
 use std::io;
 use std::os::fd::OwnedFd;
 
-use cartbox_protocol::cart::CartImage;
 use cartbox_protocol::message::{
-    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, FaultKind, HostMessage, LoadCart, RunnerMessage,
-    RunnerReady, TEXT_LIMIT,
+    CartFault, EXIT_PROBE_PASSED, EXIT_SETUP, EXPORT_CHUNK, EXPORT_LIMIT, ExportCart, ExportFormat,
+    FaultKind, HostMessage, LoadCart, RunnerMessage, RunnerReady, TEXT_LIMIT,
 };
 use cartbox_protocol::zygote::{RunnerLimits, RunnerProgram};
 use thiserror::Error;
 
+use crate::cart::{self, Cart};
 use crate::channel::{CHANNEL_FD, Channel};
 use crate::lockdown::{self, LockdownError, LockdownReport};
 use crate::lua::{LuaCart, guard};
@@ -55,15 +55,17 @@ enum SetupError {
     /// a message.
     #[error("the channel to the host: {0}")]
     Channel(io::Error),
-    /// The host's first request was not a cart to load (or it closed the channel).
+    /// The host's first request was not a cart to load or export (or it closed the
+    /// channel).
     #[error("expected a cart to load")]
     NoCart,
-    /// The cart's data sections did not make a cart image.
-    #[error("malformed cart image")]
-    MalformedCart,
-    /// A WebAssembly runner was sent a cart without a module.
-    #[error("a WebAssembly runner needs a module")]
-    NoModule,
+    /// After `Parsed`, the host's request was not `Start` for the cart parsed.
+    #[error("expected the cart parsed to start")]
+    NoStart,
+    /// The host asked a runner to play a cart of another runtime (a WebAssembly cart in a
+    /// Lua runner, or the other way round).
+    #[error("the cart is for the other runtime")]
+    WrongRuntime,
     /// The host sent a second cart to a runner that is playing one.
     #[error("a runner plays one cart")]
     SecondCart,
@@ -81,9 +83,7 @@ pub(crate) fn run(
         Ok(()) => 0,
         Err(_) => EXIT_SETUP,
     };
-    // SAFETY: ending the process without running the VM's finalizers or atexit handlers:
-    // a cart's __gc must not be able to delay or change how a runner ends.
-    unsafe { libc::_exit(code) }
+    exit_now(code)
 }
 
 fn serve(
@@ -128,8 +128,7 @@ fn serve_on(
     match program {
         RunnerProgram::Probe(p) | RunnerProgram::WasmProbe(p) => {
             probe::run(p, parent);
-            // SAFETY: see `run`.
-            unsafe { libc::_exit(EXIT_PROBE_PASSED) }
+            exit_now(EXIT_PROBE_PASSED)
         }
         RunnerProgram::Lua => serve_lua(channel, mem),
         RunnerProgram::Wasm => serve_wasm(channel, mem),
@@ -170,32 +169,104 @@ impl Playing for WasmCart {
     }
 }
 
-/// The cart to play: the first request, and the console made from its data.
+/// The cart to play: the first request parsed, `Parsed` sent, then `Start`, and the console
+/// made from its data (the host has put its persistent memory in RAM meanwhile). A request
+/// to export instead is served here, and the runner ends.
 fn receive_cart(
     channel: &mut Channel,
     mem: SharedMemory,
-) -> Result<(Box<LoadCart>, Machine), SetupError> {
-    let Some(HostMessage::Load(load)) = channel.recv().map_err(SetupError::Channel)? else {
-        return Err(SetupError::NoCart);
+    wasm: bool,
+) -> Result<(Box<LoadCart>, Cart, Machine), SetupError> {
+    let load = match channel.recv().map_err(SetupError::Channel)? {
+        Some(HostMessage::Load(load)) => load,
+        Some(HostMessage::Export(export)) => serve_export(channel, &export)?,
+        _ => return Err(SetupError::NoCart),
     };
-    let Some(banks) = CartImage::banks_from_wire(&load.sections) else {
-        return Err(SetupError::MalformedCart);
+    let cart = match cart::parse(&load.name, &load.files) {
+        Ok(c) => c,
+        Err(e) => return Err(report_fault(channel, bad_cart(e.to_string()))),
     };
-    let image = CartImage {
-        code: String::new(),
-        banks,
-    };
-    let mut machine = Machine::new(mem, &image);
+    let info = cart::info(&cart);
+    send(
+        channel,
+        &RunnerMessage::Parsed {
+            seq: load.seq,
+            info: Box::new(info),
+        },
+    )?;
+    match channel.recv().map_err(SetupError::Channel)? {
+        Some(HostMessage::Start { seq }) if seq == load.seq => {}
+        // The host had what it wanted (or will play the cart in the other runtime).
+        None => exit_now(0),
+        Some(_) => return Err(SetupError::NoStart),
+    }
+    if cart.module.is_some() != wasm {
+        return Err(SetupError::WrongRuntime);
+    }
+    let mut machine = Machine::new(mem, &cart.image);
     if load.settings.virtual_time {
         machine.set_virtual_time(0.0);
     }
-    Ok((load, machine))
+    Ok((load, cart, machine))
+}
+
+/// A cart's files that cannot be played (or exported): the host shows the message.
+fn bad_cart(message: String) -> CartFault {
+    CartFault {
+        kind: FaultKind::BadCart,
+        message,
+        traceback: String::new(),
+        callback: String::new(),
+        line: None,
+    }
+}
+
+/// Parses the cart and sends it back written in the format asked for, then ends the runner.
+fn serve_export(channel: &mut Channel, export: &ExportCart) -> Result<Box<LoadCart>, SetupError> {
+    let written = cart::parse(&export.name, &export.files)
+        .map_err(|e| e.to_string())
+        .and_then(|c| match export.format {
+            ExportFormat::Tic => c.to_tic(),
+            ExportFormat::Png => c.to_png(),
+        })
+        .and_then(|bytes| {
+            if bytes.len() > EXPORT_LIMIT {
+                Err(format!(
+                    "{}: the exported cart would be {} bytes, more than {EXPORT_LIMIT}",
+                    export.name,
+                    bytes.len()
+                ))
+            } else {
+                Ok(bytes)
+            }
+        });
+    let bytes = match written {
+        Ok(b) => b,
+        Err(message) => return Err(report_fault(channel, bad_cart(message))),
+    };
+    for piece in bytes.chunks(EXPORT_CHUNK) {
+        channel
+            .queue(&RunnerMessage::ExportChunk {
+                seq: export.seq,
+                bytes: piece.to_vec(),
+            })
+            .map_err(SetupError::Channel)?;
+    }
+    send(channel, &RunnerMessage::Exported { seq: export.seq })?;
+    exit_now(0)
+}
+
+/// Ends the runner at once.
+fn exit_now(code: i32) -> ! {
+    // SAFETY: ending the process without running the VM's finalizers or atexit handlers:
+    // a cart's __gc must not be able to delay or change how a runner ends.
+    unsafe { libc::_exit(code) }
 }
 
 fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError> {
-    let (load, machine) = receive_cart(channel, mem)?;
-    let Some(bytes) = load.module.as_deref() else {
-        return Err(SetupError::NoModule);
+    let (load, cart, machine) = receive_cart(channel, mem, true)?;
+    let Some(bytes) = cart.module.as_deref() else {
+        return Err(SetupError::WrongRuntime);
     };
     let at_load = |message: String| CartFault {
         kind: FaultKind::Runtime,
@@ -207,7 +278,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError
     let memory_limit = load.settings.memory_limit;
     let engine = match wasm::engine_for(memory_limit) {
         Ok(e) => e,
-        Err(e) => return report_fault(channel, at_load(e.to_string())),
+        Err(e) => return Err(report_fault(channel, at_load(e.to_string()))),
     };
     wasm::guard_engine(&engine);
     guard::set_budget(load.settings.budget_ms);
@@ -215,7 +286,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError
     // that the runner is past it.
     let module = match wasm::compile_cart(&engine, &load.name, bytes) {
         Ok(m) => m,
-        Err(f) => return report_fault(channel, f),
+        Err(f) => return Err(report_fault(channel, f)),
     };
     send(channel, &RunnerMessage::Compiled { seq: load.seq })?;
     let loaded = WasmCart::instantiate(
@@ -229,7 +300,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError
     drop(module);
     let mut cart = match loaded {
         Ok(c) => c,
-        Err(f) => return report_fault(channel, f),
+        Err(f) => return Err(report_fault(channel, f)),
     };
     flush_trace(channel, cart.machine())?;
     send(channel, &RunnerMessage::Loaded { seq: load.seq })?;
@@ -261,8 +332,7 @@ fn install_panic_hook() {
         );
         let _ = ch.send(&RunnerMessage::Fault(fault));
         std::mem::forget(ch);
-        // SAFETY: see `run`.
-        unsafe { libc::_exit(EXIT_SETUP) }
+        exit_now(EXIT_SETUP)
     }));
 }
 
@@ -278,16 +348,17 @@ fn truncate(mut s: String) -> String {
 }
 
 fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError> {
-    let (load, machine) = receive_cart(channel, mem)?;
+    let (load, parsed, machine) = receive_cart(channel, mem, false)?;
     let mut cart = match LuaCart::new(machine, &load.name, load.settings.memory_limit) {
         Ok(c) => c,
-        Err(f) => return report_fault(channel, f),
+        Err(f) => return Err(report_fault(channel, f)),
     };
     cart.attach_guard(load.settings.budget_ms);
-    let booted = cart.boot(&load.code, load.seq);
+    let booted = cart.boot(&parsed.image.code, load.seq);
+    drop(parsed);
     flush_trace(channel, cart.machine())?;
     if let Err(f) = booted {
-        return report_fault(channel, f);
+        return Err(report_fault(channel, f));
     }
     send(channel, &RunnerMessage::Loaded { seq: load.seq })?;
     serve_requests(channel, &mut cart, load.settings.spin_us)
@@ -308,7 +379,7 @@ fn serve_requests(
                 flush_trace(channel, cart.machine())?;
                 match done {
                     Ok(exit) => send(channel, &RunnerMessage::FrameDone { seq: req.seq, exit })?,
-                    Err(f) => return report_fault(channel, f),
+                    Err(f) => return Err(report_fault(channel, f)),
                 }
             }
             Some(HostMessage::Menu { seq, index }) => {
@@ -316,21 +387,25 @@ fn serve_requests(
                 flush_trace(channel, cart.machine())?;
                 match done {
                     Ok(()) => send(channel, &RunnerMessage::MenuDone { seq })?,
-                    Err(f) => return report_fault(channel, f),
+                    Err(f) => return Err(report_fault(channel, f)),
                 }
             }
-            Some(HostMessage::Load(_)) => return Err(SetupError::SecondCart),
+            Some(HostMessage::Load(_) | HostMessage::Export(_) | HostMessage::Start { .. }) => {
+                return Err(SetupError::SecondCart);
+            }
         }
     }
 }
 
-/// Sends the fault and ends the runner (the VM is not closed: see `run`).
-fn report_fault(channel: &mut Channel, mut f: CartFault) -> Result<(), SetupError> {
+/// Sends the fault and ends the runner (the VM is not closed: see `run`); returns only the
+/// error of a send that failed.
+fn report_fault(channel: &mut Channel, mut f: CartFault) -> SetupError {
     f.message = truncate(f.message);
     f.traceback = truncate(f.traceback);
-    send(channel, &RunnerMessage::Fault(f))?;
-    // SAFETY: see `run`.
-    unsafe { libc::_exit(0) }
+    if let Err(e) = send(channel, &RunnerMessage::Fault(f)) {
+        return e;
+    }
+    exit_now(0)
 }
 
 /// Sends one message to the host.
@@ -371,8 +446,11 @@ mod tests {
         // tests/sandbox.rs checks the first one.
         let words = [
             (SetupError::NoCart, "expected a cart to load"),
-            (SetupError::MalformedCart, "malformed cart image"),
-            (SetupError::NoModule, "a WebAssembly runner needs a module"),
+            (SetupError::NoStart, "expected the cart parsed to start"),
+            (
+                SetupError::WrongRuntime,
+                "the cart is for the other runtime",
+            ),
             (SetupError::SecondCart, "a runner plays one cart"),
         ];
         for (e, text) in words {

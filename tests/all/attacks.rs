@@ -26,10 +26,7 @@ enum Outcome {
 }
 
 fn wasm(name: &str, wat: &str) -> Cart {
-    let mut cart = Cart::from_code(name, "");
-    cart.module = Some(wat.as_bytes().to_vec());
-    cart.meta.script = Some("wasm".into());
-    cart
+    Cart::from_bytes(name, wat.as_bytes().to_vec())
 }
 
 fn lua(name: &str, code: &str) -> Cart {

@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use cartbox_host::Cart;
-
 use crate::common::*;
 
 /// The refusal of a cart in another language: exit code 65, one line naming the file and
@@ -158,7 +156,13 @@ fn tic_and_png_carts_are_refused_naming_their_language() {
         std::fs::write(&tic, chunk(5, code.as_bytes())).unwrap();
         assert_refused(&tic, language);
         let png = dir.join(format!("{language}.png"));
-        std::fs::write(&png, Cart::from_code("c", code).to_png().unwrap()).unwrap();
+        std::fs::write(
+            &png,
+            cartbox_runner::cart::Cart::from_code("c", code)
+                .to_png()
+                .unwrap(),
+        )
+        .unwrap();
         assert_refused(&png, language);
     }
     // The LANG chunk alone (12: JavaScript).

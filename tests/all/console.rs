@@ -109,9 +109,8 @@ fn trace_floods_are_capped_not_fatal() {
 #[test]
 fn menu_items_come_from_the_metadata_and_call_menu() {
     let mut console = console(1000, 1000);
-    let cart = load("menu.lua");
-    assert_eq!(cart.meta.menu, ["EASY", "HARD", "QUIT"]);
-    console.load(cart).unwrap();
+    console.load(load("menu.lua")).unwrap();
+    assert_eq!(console.info().unwrap().menu, ["EASY", "HARD", "QUIT"]);
     console.frame(&Input::default()).unwrap();
     console.menu(1).unwrap();
     console.frame(&Input::default()).unwrap();

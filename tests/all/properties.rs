@@ -6,11 +6,11 @@
 use std::path::Path;
 
 use crate::common::root;
-use cartbox_host::Cart;
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{
     CartFault, FaultKind, HostMessage, RUNNER_MESSAGE_LIMIT, RunnerMessage,
 };
+use cartbox_runner::cart::Cart;
 use proptest::prelude::*;
 
 fn runner_message() -> impl Strategy<Value = RunnerMessage> {

@@ -1,30 +1,32 @@
-//! Cart files: reading them with strict limits and clear errors.
+//! Cart files as the host handles them: read, never parsed.
 //!
-//! The host reads and checks cart files; it never compiles or runs their code (that only
-//! happens in a locked runner). A file is only ever read, never written.
+//! The host only decides which files make a cart (the cart file, and by name the file
+//! beside it that completes a WebAssembly cart) and reads them safely: each opened once,
+//! refused unless it is a regular file on a real filesystem, read to a fixed limit. What
+//! the bytes mean (text, `.tic`, PNG, which language, which module) is for a locked-down
+//! runner to find out (`cartbox_runner::cart`); the host learns only what that runner says,
+//! a `CartInfo` of fixed limits. A cart file is never written.
 
-mod language;
-mod png;
-mod text;
-mod tic;
-
-use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use cartbox_protocol::cart::{CartImage, Section};
-use cartbox_protocol::ram;
+use cartbox_protocol::cart::{BesideFile, CartFiles};
+use cartbox_protocol::message::{HOST_MESSAGE_LIMIT, MODULE_LIMIT};
 
-/// Largest cart file we read.
-pub const MAX_FILE_SIZE: u64 = 16 << 20;
-/// Largest code TIC-80 accepts (8 banks of 64 KiB).
-pub const MAX_CODE_SIZE: usize = 512 << 10;
-/// Largest WebAssembly module we pass on (it must fit one message to the runner).
-pub const MAX_MODULE_SIZE: usize = cartbox_protocol::message::MODULE_LIMIT;
+/// Largest cart file the host reads.
+pub const MAX_FILE_SIZE: u64 = 8 << 20;
+/// Largest file beside a cart the host reads (a module, or a `.wasmp` project's data).
+pub const MAX_BESIDE_SIZE: u64 = MODULE_LIMIT as u64;
 
-/// A cart file that cannot be played.
+// Both files, the name and the message's framing fit one message to the runner.
+const _: () = assert!(MAX_FILE_SIZE + MAX_BESIDE_SIZE + (64 << 10) <= HOST_MESSAGE_LIMIT as u64);
+
+/// A cart file that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CartError {
-    /// The file could not be read.
+    /// The file could not be opened or read.
     #[error("{}: {}", path.display(), describe_io(source))]
     Io {
         /// The file.
@@ -33,57 +35,21 @@ pub enum CartError {
         #[source]
         source: std::io::Error,
     },
-    /// The path is not a regular file.
-    #[error("{}: not a cart file (it is a directory or a device)", path.display())]
+    /// The path is not a regular file on a real filesystem.
+    #[error("{}: not a cart file (it is {what})", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
-    },
-    /// The extension is not a cart format we know.
-    #[error(
-        "{}: unknown cart format (expected a .lua, .tic, .png, .wasm, .wasmp or .wat cart)",
-        path.display()
-    )]
-    UnknownFormat {
-        /// The file.
-        path: PathBuf,
+        /// What it is instead.
+        what: &'static str,
     },
     /// The file is larger than any cart.
-    #[error("{}: {size} bytes is larger than any cart ({MAX_FILE_SIZE} at most)", path.display())]
+    #[error("{}: larger than any cart ({limit} bytes at most)", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// Its size.
-        size: u64,
-    },
-    /// The cart is written in a language Cartbox does not run.
-    #[error(
-        "{}: the cart is written in '{language}'; Cartbox plays Lua and WebAssembly carts",
-        path.display()
-    )]
-    Language {
-        /// The file.
-        path: PathBuf,
-        /// The language the cart names.
-        language: String,
-    },
-    /// A WebAssembly cart without its module.
-    #[error("{}: a WebAssembly cart needs its module: {expected}", path.display())]
-    NoModule {
-        /// The file.
-        path: PathBuf,
-        /// Where the module was looked for.
-        expected: String,
-    },
-    /// Something inside the file is malformed.
-    #[error("{}:{place}: {message}", path.display())]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// Where: "line 12", "section `<TILES>`, line 40", "chunk 3 at offset 120".
-        place: String,
-        /// What is wrong.
-        message: String,
+        /// The limit.
+        limit: u64,
     },
 }
 
@@ -95,374 +61,170 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// Metadata from the code's comments (`-- title: ...`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Metadata {
-    /// `title`.
-    pub title: Option<String>,
-    /// `author`.
-    pub author: Option<String>,
-    /// The language the cart is written in (`lua`, `wasm`, `js`...), found as TIC-80 finds
-    /// it: its language byte (a LANG chunk or section), else a `script:` tag written in that
-    /// language's comment style. `None` when nothing names one: TIC-80 plays it as Lua.
-    pub script: Option<String>,
-    /// `saveid`.
-    pub saveid: Option<String>,
-    /// `menu` items.
-    pub menu: Vec<String>,
-}
-
-/// A cart ready to play.
+/// A cart to play: its name and its files, as read.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cart {
     /// The name used in messages: the path as the user gave it.
     pub name: String,
-    /// Code and banks.
-    pub image: CartImage,
-    /// Metadata.
-    pub meta: Metadata,
-    /// The WebAssembly module of a wasm cart (binary, or text from a `.wat` file); `None`
-    /// for a Lua cart. The host never compiles or validates it: only a runner does.
-    pub module: Option<Vec<u8>>,
+    /// The files, unparsed.
+    pub files: CartFiles,
 }
 
-impl fmt::Debug for Cart {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Debug for Cart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cart")
             .field("name", &self.name)
-            .field("code_len", &self.image.code.len())
-            .field("module_len", &self.module.as_ref().map(Vec::len))
+            .field("extension", &self.files.extension)
+            .field("main_len", &self.files.main.len())
+            .field(
+                "beside",
+                &self
+                    .files
+                    .beside
+                    .as_ref()
+                    .map(|b| (&b.extension, b.bytes.len())),
+            )
             .finish()
     }
 }
 
 impl Cart {
-    /// Reads a cart file that Cartbox can play. The format comes from the extension.
+    /// Reads the files of the cart at `path`: the file itself and, for a WebAssembly
+    /// project or module, the file of the same name that completes it (a `.wasmp`
+    /// project's `.wasm`, else `.wat`; a module's `.wasmp`).
     pub fn load(path: &Path) -> Result<Cart, CartError> {
-        let cart = Cart::read(path)?;
-        if cart.meta.script.as_deref() == Some("wasm") && cart.module.is_none() {
-            return Err(CartError::NoModule {
-                path: path.to_owned(),
-                expected: "play a .tic with a BINARY chunk, a .wasmp project with its .wasm \
-                           beside it, or a .wasm or .wat file"
-                    .into(),
-            });
-        }
-        if let Some(lang) = cart.meta.script.as_deref()
-            && lang != "lua"
-            && lang != "wasm"
-        {
-            return Err(CartError::Language {
-                path: path.to_owned(),
-                language: lang.to_owned(),
-            });
-        }
-        Ok(cart)
-    }
-
-    /// Reads a cart file of any language.
-    fn read(path: &Path) -> Result<Cart, CartError> {
-        let meta = std::fs::metadata(path).map_err(|source| CartError::Io {
+        let extension = extension(path);
+        let main = read_file(path, MAX_FILE_SIZE)?.ok_or_else(|| CartError::Io {
             path: path.to_owned(),
-            source,
+            source: std::io::ErrorKind::NotFound.into(),
         })?;
-        if !meta.is_file() {
-            return Err(CartError::NotAFile {
-                path: path.to_owned(),
-            });
-        }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        refuse_other_text_carts(path, ext.as_deref())?;
-        if !matches!(
-            ext.as_deref(),
-            Some("lua" | "tic" | "png" | "wasm" | "wasmp" | "wat")
-        ) {
-            return Err(CartError::UnknownFormat {
-                path: path.to_owned(),
-            });
-        }
-        let bytes = read_bounded(path, MAX_FILE_SIZE)?;
-        let mut cart = match ext.as_deref() {
-            Some("lua") => text::parse(path, &bytes)?,
-            Some("wasmp") => {
-                // A text project: metadata and data; the module is the .wasm beside it (what
-                // TIC-80's `import binary` would have put in the cart).
-                // A text module beside it does as well.
-                let mut cart = text::parse(path, &bytes)?;
-                let (binary, text) = (path.with_extension("wasm"), path.with_extension("wat"));
-                cart.module = Some(if binary.is_file() {
-                    read_module(&binary)?
-                } else if text.is_file() {
-                    read_text_module(&text)?
-                } else {
-                    return Err(CartError::NoModule {
-                        path: path.to_owned(),
-                        expected: format!(
-                            "neither {} nor {} is there",
-                            binary.display(),
-                            text.display()
-                        ),
-                    });
+        let companions: &[&str] = match extension.as_str() {
+            "wasmp" => &["wasm", "wat"],
+            "wasm" | "wat" => &["wasmp"],
+            _ => &[],
+        };
+        let mut beside = None;
+        for ext in companions {
+            if let Some(bytes) = read_file(&path.with_extension(ext), MAX_BESIDE_SIZE)? {
+                beside = Some(BesideFile {
+                    extension: (*ext).to_owned(),
+                    bytes,
                 });
-                cart.meta.script = Some("wasm".into());
-                cart
+                break;
             }
-            Some("wasm" | "wat") => {
-                // A bare module, with the data of a .wasmp project beside it if there is one.
-                let module = if ext.as_deref() == Some("wasm") {
-                    check_module(path, bytes)?
-                } else {
-                    check_size(path, bytes)?
-                };
-                let project = path.with_extension("wasmp");
-                let mut cart = if project.is_file() {
-                    let bytes = read_bounded(&project, MAX_FILE_SIZE)?;
-                    text::parse(&project, &bytes)?
-                } else {
-                    Cart::from_code(&path.display().to_string(), "")
-                };
-                cart.name = path.display().to_string();
-                cart.module = Some(module);
-                cart.meta.script = Some("wasm".into());
-                cart
-            }
-            _ => binary(path, &bytes)?,
-        };
-        apply_fallbacks(&mut cart.image);
-        Ok(cart)
+        }
+        Ok(Cart {
+            name: path.display().to_string(),
+            files: CartFiles {
+                extension,
+                main,
+                beside,
+            },
+        })
     }
 
-    /// Parses a cart held in memory as the file `path` would be read: text for `.lua`, else
-    /// a `.tic` or PNG cart (a WebAssembly cart's module comes from its BINARY chunks).
-    /// Never touches the filesystem: what the fuzzers and property tests drive.
-    pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        refuse_other_text_carts(path, ext.as_deref())?;
-        let is_lua = ext.as_deref() == Some("lua");
-        let mut cart = if is_lua {
-            text::parse(path, bytes)?
-        } else {
-            binary(path, bytes)?
-        };
-        apply_fallbacks(&mut cart.image);
-        Ok(cart)
-    }
-
-    /// A cart from source code alone (for tests and embedders), with the default palette.
+    /// A Lua cart from source code alone (for tests and embedders).
     pub fn from_code(name: &str, code: &str) -> Cart {
-        let mut image = CartImage {
-            code: code.to_owned(),
-            ..CartImage::default()
-        };
-        image.banks[0].section_mut(Section::Palette)[..48].copy_from_slice(&ram::SWEETIE16);
         Cart {
             name: name.to_owned(),
-            image,
-            meta: Metadata::default(),
-            module: None,
+            files: CartFiles {
+                extension: "lua".into(),
+                main: code.as_bytes().to_vec(),
+                beside: None,
+            },
+        }
+    }
+
+    /// A cart file held in memory, read as a file named `name` would be (its format from
+    /// the extension), with nothing beside it.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Cart {
+        Cart {
+            name: name.to_owned(),
+            files: CartFiles {
+                extension: extension(Path::new(name)),
+                main: bytes,
+                beside: None,
+            },
         }
     }
 }
 
-impl Cart {
-    /// The cart as a binary `.tic` file (what TIC-80's `save name.tic` writes).
-    /// Fails for a WebAssembly cart whose module TIC-80's format cannot hold: a text
-    /// module (`.wat`), or one larger than four 64 KiB chunks.
-    pub fn to_tic(&self) -> Result<Vec<u8>, String> {
-        let Some(module) = &self.module else {
-            return Ok(tic::write(&self.image, None));
-        };
-        if !module.starts_with(b"\0asm") {
-            return Err(format!(
-                "{}: the module is WebAssembly text; a .tic holds binary modules (convert \
-                 it with wat2wasm first)",
-                self.name
-            ));
-        }
-        if module.len() > tic::MAX_BINARY_SIZE {
-            return Err(format!(
-                "{}: a {}-byte module does not fit a .tic ({} bytes at most)",
-                self.name,
-                module.len(),
-                tic::MAX_BINARY_SIZE
-            ));
-        }
-        // TIC-80 refuses a cart with empty code, whatever its language.
-        let mut image = self.image.clone();
-        if image.code.trim().is_empty() {
-            image.code = "-- WebAssembly cart: its module is in the BINARY chunks\n".into();
-        }
-        Ok(tic::write(&image, Some(module)))
-    }
-
-    /// The cart as a PNG cart: a cover showing its screen, with the cart inside.
-    pub fn to_png(&self) -> Result<Vec<u8>, String> {
-        let pal = self.image.banks[0].section(Section::Palette);
-        let screen = self.image.banks[0].section(Section::Screen);
-        let rgb: Vec<u8> = (0..ram::WIDTH * ram::HEIGHT)
-            .flat_map(|i| {
-                let c = usize::from((screen[i >> 1] >> ((i & 1) * 4)) & 0x0f);
-                [pal[3 * c], pal[3 * c + 1], pal[3 * c + 2]]
-            })
-            .collect();
-        Ok(png::write(&self.to_tic()?, &rgb))
-    }
+/// A path's extension, lower case (empty if it has none).
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
-/// Refuses a text cart in a language we do not play, by its extension (`.js`, `.fnl`...).
-fn refuse_other_text_carts(path: &Path, ext: Option<&str>) -> Result<(), CartError> {
-    match ext.and_then(language::of_extension) {
-        Some(l) if l.name != "lua" && l.name != "wasm" => Err(CartError::Language {
-            path: path.to_owned(),
-            language: l.name.to_owned(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Reads a whole file of at most `max` bytes.
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, CartError> {
+/// Reads a whole file of at most `limit` bytes; `None` if there is no such file.
+///
+/// The file is opened once (without blocking: a FIFO cannot hold the host up) and checked
+/// through that descriptor, so it cannot be swapped between the check and the read: it
+/// must be a regular file, and not on a filesystem whose "files" are the kernel's (under
+/// `/proc` or `/sys` a regular file may block, or never end). At most `limit + 1` bytes
+/// are read, whatever size it claims.
+fn read_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, CartError> {
     let io = |source| CartError::Io {
         path: path.to_owned(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(CartError::NotAFile {
+    let not_a_file = |what| CartError::NotAFile {
+        path: path.to_owned(),
+        what,
+    };
+    let file = match File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    let kind = file.metadata().map_err(io)?.file_type();
+    if !kind.is_file() {
+        return Err(not_a_file(if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a pipe"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        }));
+    }
+    if kernel_filesystem(&file) {
+        return Err(not_a_file("a kernel pseudo-file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(CartError::TooLarge {
             path: path.to_owned(),
+            limit,
         });
     }
-    let too_large = |size| CartError::TooLarge {
-        path: path.to_owned(),
-        size,
+    Ok(Some(bytes))
+}
+
+/// Whether `file` lives on one of the kernel's own filesystems.
+fn kernel_filesystem(file: &File) -> bool {
+    use nix::sys::statfs as fs;
+    let Ok(stat) = fs::fstatfs(file) else {
+        return false;
     };
-    if meta.len() > max {
-        return Err(too_large(meta.len()));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// A `.tic` cart, or a PNG cart with one inside.
-fn binary(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
-    // A .png is a picture with a .tic inside; TIC-80 also lets a .tic be a PNG.
-    let tic = if png::is_png(bytes) {
-        png::extract(path, bytes)?
-    } else {
-        bytes.to_vec()
-    };
-    let parsed = tic::parse(path, &tic)?;
-    let meta = metadata(&parsed.image.code, parsed.lang);
-    let mut cart = Cart {
-        name: path.display().to_string(),
-        image: parsed.image,
-        meta,
-        module: None,
-    };
-    // A cart that names no language but carries a module is a WebAssembly cart.
-    let wasm = match cart.meta.script.as_deref() {
-        Some(lang) => lang == "wasm",
-        None => !parsed.binary.is_empty(),
-    };
-    if wasm {
-        if parsed.binary.is_empty() {
-            return Err(CartError::NoModule {
-                path: path.to_owned(),
-                expected: "the cart has no BINARY chunk".into(),
-            });
-        }
-        cart.module = Some(check_module(path, parsed.binary)?);
-        cart.meta.script = Some("wasm".into());
-    }
-    Ok(cart)
-}
-
-/// The size check every module passes, binary or text.
-fn check_size(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
-    if bytes.len() > MAX_MODULE_SIZE {
-        return Err(malformed_module(
-            path,
-            format!(
-                "{} bytes is larger than the largest module Cartbox plays ({MAX_MODULE_SIZE})",
-                bytes.len()
-            ),
-        ));
-    }
-    Ok(bytes)
-}
-
-fn malformed_module(path: &Path, message: String) -> CartError {
-    CartError::Malformed {
-        path: path.to_owned(),
-        place: " module".into(),
-        message,
-    }
-}
-
-/// Reads a text (`.wat`) module file.
-fn read_text_module(path: &Path) -> Result<Vec<u8>, CartError> {
-    let bytes = read_bounded(path, MAX_FILE_SIZE)?;
-    check_size(path, bytes)
-}
-
-/// Reads a binary module file.
-fn read_module(path: &Path) -> Result<Vec<u8>, CartError> {
-    let bytes = read_bounded(path, MAX_FILE_SIZE)?;
-    check_module(path, bytes)
-}
-
-/// The checks the host makes of a module before passing it on: its size and its magic
-/// number. Everything else is for the runner's compiler.
-fn check_module(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, CartError> {
-    let bytes = check_size(path, bytes)?;
-    if !bytes.starts_with(b"\0asm") {
-        return Err(malformed_module(
-            path,
-            "not a WebAssembly module (it does not start with \"\\0asm\")".into(),
-        ));
-    }
-    Ok(bytes)
-}
-
-/// TIC-80's loader gives a cart whose bank-0 palette is all zero the legacy DB16 palette
-/// (old carts saved before SWEETIE-16 became the default rely on it).
-fn apply_fallbacks(image: &mut CartImage) {
-    let pal = image.banks[0].section_mut(Section::Palette);
-    if pal[..48].iter().all(|b| *b == 0) {
-        pal[..48].copy_from_slice(&ram::DB16);
-    }
-}
-
-/// Reads a metadata tag: the first `-- tag:` in the code, value trimmed, to the end of
-/// its line.
-fn metatag(code: &str, tag: &str) -> Option<String> {
-    let needle = format!("-- {tag}:");
-    let at = code.find(&needle)? + needle.len();
-    let rest = &code[at..];
-    let end = rest.find('\n')?;
-    Some(rest[..end].trim().to_owned())
-}
-
-/// A cart's metadata, from its code and its language byte (LANG chunk or section).
-fn metadata(code: &str, lang: Option<u8>) -> Metadata {
-    Metadata {
-        title: metatag(code, "title"),
-        author: metatag(code, "author"),
-        script: language::of_cart(lang, code).map(|l| l.name.to_owned()),
-        saveid: metatag(code, "saveid"),
-        menu: metatag(code, "menu")
-            .map(|m| m.split_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default(),
-    }
+    [
+        fs::PROC_SUPER_MAGIC,
+        fs::SYSFS_MAGIC,
+        fs::DEBUGFS_MAGIC,
+        fs::TRACEFS_MAGIC,
+        fs::SECURITYFS_MAGIC,
+        fs::CGROUP_SUPER_MAGIC,
+        fs::CGROUP2_SUPER_MAGIC,
+        fs::BPF_FS_MAGIC,
+        fs::DEVPTS_SUPER_MAGIC,
+    ]
+    .contains(&stat.filesystem_type())
 }
 
 #[cfg(test)]
@@ -471,13 +233,6 @@ mod tests {
 
     /// A scratch directory, removed when the test ends.
     struct Scratch(PathBuf);
-
-    impl std::ops::Deref for Scratch {
-        type Target = Path;
-        fn deref(&self) -> &Path {
-            &self.0
-        }
-    }
 
     impl Drop for Scratch {
         fn drop(&mut self) {
@@ -492,107 +247,65 @@ mod tests {
         Scratch(d)
     }
 
-    /// The smallest module: magic and version.
-    const MODULE: &[u8] = b"\0asm\x01\0\0\0";
-
-    const PROJECT: &str = "-- title: zig demo\n-- script: wasm\n\"\"\" stub \"\"\"\n\n-- <PALETTE>\n-- 000:ff00001a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c1a1c2c\n-- </PALETTE>\n";
-
-    fn chunk(kind: u8, bank: u8, data: &[u8]) -> Vec<u8> {
-        let mut out = vec![kind | (bank << 5)];
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.push(0);
-        out.extend_from_slice(data);
-        out
+    #[test]
+    fn a_project_and_a_module_bring_the_file_beside_them() {
+        let d = dir("beside");
+        let project = d.0.join("demo.wasmp");
+        std::fs::write(&project, "-- script: wasm").unwrap();
+        assert_eq!(Cart::load(&project).unwrap().files.beside, None);
+        std::fs::write(d.0.join("demo.wat"), "(module)").unwrap();
+        let beside = Cart::load(&project).unwrap().files.beside.unwrap();
+        assert_eq!(
+            (beside.extension.as_str(), &beside.bytes[..]),
+            ("wat", &b"(module)"[..])
+        );
+        // A binary module wins over a text one.
+        std::fs::write(d.0.join("demo.wasm"), b"\0asm").unwrap();
+        let beside = Cart::load(&project).unwrap().files.beside.unwrap();
+        assert_eq!(beside.extension, "wasm");
+        let module = Cart::load(&d.0.join("DEMO.wasm".to_lowercase())).unwrap();
+        assert_eq!(module.files.extension, "wasm");
+        assert_eq!(module.files.beside.unwrap().extension, "wasmp");
+        // A Lua cart brings nothing.
+        std::fs::write(d.0.join("demo.lua"), "").unwrap();
+        assert_eq!(
+            Cart::load(&d.0.join("demo.lua")).unwrap().files.beside,
+            None
+        );
     }
 
     #[test]
-    fn a_project_takes_the_module_beside_it() {
-        let d = dir("project");
-        let project = d.join("demo.wasmp");
-        std::fs::write(&project, PROJECT).unwrap();
-        let err = Cart::read(&project).unwrap_err().to_string();
+    fn only_regular_files_of_bounded_size_are_read() {
+        let d = dir("refused");
+        let err = Cart::load(&d.0).unwrap_err().to_string();
         assert!(
-            err.contains("needs its module")
-                && err.contains("neither")
-                && err.contains("demo.wasm nor"),
+            err.ends_with("not a cart file (it is a directory)"),
             "{err}"
         );
-        std::fs::write(d.join("demo.wasm"), MODULE).unwrap();
-        let cart = Cart::read(&project).unwrap();
-        assert_eq!(cart.module.as_deref(), Some(MODULE));
-        assert_eq!(cart.meta.title.as_deref(), Some("zig demo"));
+        let err = Cart::load(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert_eq!(err, "/dev/zero: not a cart file (it is a device)");
+        let err = Cart::load(Path::new("/proc/self/status"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
-            cart.image.banks[0].section(Section::Palette)[..3],
-            [0xff, 0, 0]
+            err,
+            "/proc/self/status: not a cart file (it is a kernel pseudo-file)"
         );
-        // The same pair opened through the module: the project's data comes along.
-        let cart = Cart::read(&d.join("demo.wasm")).unwrap();
-        assert_eq!(cart.module.as_deref(), Some(MODULE));
-        assert_eq!(
-            cart.image.banks[0].section(Section::Palette)[..3],
-            [0xff, 0, 0]
-        );
-        assert!(cart.name.ends_with("demo.wasm"));
-        assert_eq!(
-            Cart::load(&project).unwrap().module.as_deref(),
-            Some(MODULE)
-        );
-    }
-
-    #[test]
-    fn a_bare_module_gets_empty_data_and_a_bad_one_is_refused() {
-        let d = dir("bare");
-        let path = d.join("m.wasm");
-        std::fs::write(&path, MODULE).unwrap();
-        let cart = Cart::read(&path).unwrap();
-        assert_eq!(cart.meta.script.as_deref(), Some("wasm"));
-        assert_eq!(
-            cart.image.banks[0].section(Section::Palette)[..48],
-            ram::SWEETIE16
-        );
+        let fifo = d.0.join("pipe.lua");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let err = Cart::load(&fifo).unwrap_err().to_string();
+        assert!(err.ends_with("not a cart file (it is a pipe)"), "{err}");
+        let big = d.0.join("big.tic");
+        let f = File::create(&big).unwrap();
+        f.set_len(MAX_FILE_SIZE + 5).unwrap();
+        let err = Cart::load(&big).unwrap_err().to_string();
         assert!(
-            cart.image.banks[0]
-                .section(Section::Tiles)
-                .iter()
-                .all(|b| *b == 0)
-        );
-        std::fs::write(&path, b"(module)").unwrap();
-        let err = Cart::read(&path).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "m.wasm: module: not a WebAssembly module (it does not start with \"\\0asm\")"
-            ),
+            err.ends_with(&format!(
+                "big.tic: larger than any cart ({MAX_FILE_SIZE} bytes at most)"
+            )),
             "{err}"
         );
-        let mut big = MODULE.to_vec();
-        big.resize(MAX_MODULE_SIZE + 1, 0);
-        std::fs::write(&path, &big).unwrap();
-        let err = Cart::read(&path).unwrap_err().to_string();
-        assert!(err.contains("larger than the largest module"), "{err}");
-        // Text modules are for the runner to parse.
-        let wat = d.join("m.wat");
-        std::fs::write(&wat, "(module)").unwrap();
-        assert_eq!(
-            Cart::read(&wat).unwrap().module.as_deref(),
-            Some(&b"(module)"[..])
-        );
-    }
-
-    #[test]
-    fn a_binary_chunk_makes_a_tic_a_wasm_cart() {
-        let d = dir("tic");
-        let path = d.join("w.tic");
-        let mut tic = chunk(20, 0, &[17]);
-        tic.extend(chunk(19, 0, MODULE));
-        std::fs::write(&path, &tic).unwrap();
-        let cart = Cart::read(&path).unwrap();
-        assert_eq!(cart.module.as_deref(), Some(MODULE));
-        // Declared wasm, with no module.
-        std::fs::write(&path, chunk(20, 0, &[17])).unwrap();
-        let err = Cart::read(&path).unwrap_err().to_string();
-        assert!(err.contains("the cart has no BINARY chunk"), "{err}");
-        // A Lua cart stays a Lua cart.
-        std::fs::write(&path, chunk(5, 0, b"function TIC() end")).unwrap();
-        assert_eq!(Cart::read(&path).unwrap().module, None);
+        let err = Cart::load(&d.0.join("none.lua")).unwrap_err().to_string();
+        assert!(err.ends_with("none.lua: no such file"), "{err}");
     }
 }

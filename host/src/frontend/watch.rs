@@ -9,6 +9,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use winit::event_loop::EventLoopProxy;
 
 use super::Wake;
+use crate::cart::Cart;
 
 /// How long the file must stay quiet after a change before it is read (an editor that
 /// truncates and writes sends several events in a row).
@@ -16,7 +17,9 @@ pub const QUIET: Duration = Duration::from_millis(15);
 /// The longest a reload waits for the file to go quiet.
 pub const MAX_WAIT: Duration = Duration::from_millis(60);
 
-/// Watches `cart` for saves and sends [`Wake::CartChanged`] for each. The directory is
+/// Watches `cart` for saves and sends [`Wake::CartChanged`] for each, with the cart's
+/// files read again (here, never on the window's thread: a slow disk cannot freeze the
+/// window). The directory is
 /// watched, not the file: editors that save by writing a new file and renaming it over
 /// the old one replace the file (and a watch on the old one would end). Files with the
 /// cart's name and another extension count too: a `.wasmp` project's module (`.wasm` or
@@ -25,6 +28,7 @@ pub fn watch(
     cart: &Path,
     proxy: EventLoopProxy<Wake>,
 ) -> notify::Result<notify::RecommendedWatcher> {
+    let given = cart.to_owned();
     let cart = std::path::absolute(cart)?;
     let dir = cart
         .parent()
@@ -58,7 +62,8 @@ pub fn watch(
             while rx.recv().is_ok() {
                 let first = Instant::now();
                 while first.elapsed() < MAX_WAIT && rx.recv_timeout(QUIET).is_ok() {}
-                if proxy.send_event(Wake::CartChanged).is_err() {
+                let read = Box::new(Cart::load(&given));
+                if proxy.send_event(Wake::CartChanged(read)).is_err() {
                     return;
                 }
             }

@@ -41,6 +41,7 @@ use crate::audio::{Audio, AudioConfig};
 use crate::cart::{Cart, CartError};
 use crate::console::{ConsoleConfig, Input, Stop};
 use crate::supervisor::{Event, FRAME_TIME, Supervisor};
+use cartbox_protocol::message::FaultKind;
 use compose::{load_error_panel, stopped_panel};
 use cursor::os_cursor;
 use input::MouseState;
@@ -259,6 +260,8 @@ struct App {
     /// window now shows (`None`: hidden).
     cursor: u8,
     os_cursor: Option<Option<CursorIcon>>,
+    /// What the runner that parsed the cart said of it (its cursor sprites).
+    info: Option<std::sync::Arc<cartbox_protocol::cart::CartInfo>>,
     #[cfg(feature = "gamepad")]
     gamepads: Option<super::gamepad::Gamepads>,
 }
@@ -299,6 +302,7 @@ impl App {
             stats_enabled,
             cursor: 0x80,
             os_cursor: None,
+            info: None,
             #[cfg(feature = "gamepad")]
             gamepads: super::gamepad::Gamepads::new(),
         }
@@ -357,6 +361,7 @@ impl App {
         match event {
             Event::Loaded => {
                 self.shown = Shown::Starting;
+                self.info = self.supervisor.cart_info();
             }
             Event::Trace(line) => {
                 // Only the end of a long line can show in the console; the whole line
@@ -392,7 +397,10 @@ impl App {
                     };
                     self.printer.line(Stream::Err, line);
                 }
-                let lines = stopped_panel(&report, stop.runner_killed());
+                let lines = match &stop {
+                    Stop::Cart(f) if f.kind == FaultKind::BadCart => load_error_panel(&report[0]),
+                    _ => stopped_panel(&report, stop.runner_killed()),
+                };
                 self.shown = Shown::Stopped(stop, lines);
             }
         }
@@ -456,10 +464,10 @@ impl App {
         self.supervisor.restart();
     }
 
-    /// Reads the cart file again and loads it into a fresh runner (watch mode). A file
-    /// that does not parse keeps the window on the last good frame with the error.
-    fn reload(&mut self) {
-        let cart = match Cart::load(&self.opts.path) {
+    /// Loads the cart file read again into a fresh runner (watch mode). A file that does
+    /// not load keeps the window on the last good frame with the error.
+    fn reload(&mut self, read: Result<Cart, CartError>) {
+        let cart = match read {
             // Removed or being replaced: the next event tells when it is back.
             Err(CartError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 return;
@@ -476,8 +484,9 @@ impl App {
             Ok(c) => c,
             Err(e) => {
                 let stop = Stop::Host(e.to_string());
+                // The printer escapes what it writes; the panel shows the same.
                 self.printer.line(Stream::Err, format!("cartbox: {e}"));
-                let lines = load_error_panel(&e.to_string());
+                let lines = load_error_panel(&super::headless::terminal_safe(&e.to_string()));
                 self.shown = Shown::Stopped(stop, lines);
                 return;
             }
@@ -531,7 +540,7 @@ impl ApplicationHandler<Wake> for App {
 
     fn user_event(&mut self, el: &ActiveEventLoop, wake: Wake) {
         match wake {
-            Wake::CartChanged => self.reload(),
+            Wake::CartChanged(read) => self.reload(*read),
             Wake::Restart => self.restart(),
             Wake::Quit => self.quit(el),
             Wake::Notice(text) => self.set_notice(text),

@@ -11,7 +11,7 @@ use crate::machine::Machine;
 use crate::machine::{TexSource, Vertex};
 
 /// The functions of TIC-80's import table, by name: all of them are provided, with TIC-80's
-/// types. [`link`] also provides `paint`, whose binding TIC-80 writes but never registers.
+/// types. `link` also provides `paint`, whose binding TIC-80 writes but never registers.
 pub const PROVIDED: &[&str] = &[
     "btn", "btnp", "clip", "cls", "circ", "circb", "elli", "ellib", "exit", "fget", "fset", "font",
     "key", "keyp", "line", "map", "memcpy", "memset", "mget", "mset", "mouse", "music", "pix",

@@ -16,10 +16,15 @@ impl App {
     pub(super) fn compose(&mut self) {
         self.composed.copy_from_slice(&self.frame[..]);
         let running = matches!(self.shown, Shown::Running | Shown::Starting);
-        if running && self.mouse.inside && self.cursor & 0x80 == 0 && self.cursor != 0 {
+        if running
+            && self.mouse.inside
+            && self.cursor & 0x80 == 0
+            && self.cursor != 0
+            && let Some(info) = &self.info
+        {
             draw_cursor(
                 &mut self.composed,
-                &self.opts.cart,
+                info,
                 self.cursor,
                 self.mouse.x,
                 self.mouse.y,

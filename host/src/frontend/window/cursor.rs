@@ -2,21 +2,19 @@
 //! bit 7 a system cursor): the cart's own sprite drawn into the frame, or which system
 //! cursor the window shows.
 
-use cartbox_protocol::cart::Section;
+use cartbox_protocol::cart::CartInfo;
 use cartbox_protocol::ram::{FULL_HEIGHT, FULL_WIDTH};
 use cartbox_protocol::shm::FRAME_PIXELS;
 use winit::window::CursorIcon;
 
-use crate::cart::Cart;
-
 /// Draws the cart's cursor sprite `n` (1..127) with its top-left corner at output pixel
 /// `(x, y)`, as TIC-80 does: sprite 256 + n of the cart's own sprite sheet (bank 0, as the
 /// cart file has it, not as the cart may have changed it in RAM), in the cart's bank-0
-/// palette, colour 0 transparent.
-pub(super) fn draw_cursor(out: &mut [u32; FRAME_PIXELS], cart: &Cart, n: u8, x: u8, y: u8) {
-    let bank = &cart.image.banks[0];
-    let sprites = bank.section(Section::Sprites);
-    let palette = bank.section(Section::Palette);
+/// palette, colour 0 transparent. Both come from the runner that parsed the cart: any bytes
+/// draw some 8x8 picture, and one of the wrong size draws nothing.
+pub(super) fn draw_cursor(out: &mut [u32; FRAME_PIXELS], info: &CartInfo, n: u8, x: u8, y: u8) {
+    let sprites = &info.cursor_sprites;
+    let palette = &info.cursor_palette;
     let Some(tile) = sprites.get(usize::from(n & 0x7f) * 32..usize::from(n & 0x7f) * 32 + 32)
     else {
         return;

@@ -10,7 +10,7 @@
 
 /// One of TIC-80's languages, as its `tic_script` config (src/api/*.c) describes it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Language {
+pub(super) struct Language {
     /// The language byte of a LANG chunk.
     pub id: u8,
     /// The name, as in `script: NAME`.
@@ -22,7 +22,7 @@ pub struct Language {
 }
 
 /// TIC-80's languages in id order (the order a desktop TIC-80 sorts them in).
-pub const LANGUAGES: [Language; 12] = [
+pub(super) const LANGUAGES: [Language; 12] = [
     lang(10, "lua", "lua", "--"),
     lang(11, "ruby", "rb", "#"),
     lang(12, "js", "js", "//"),
@@ -54,14 +54,14 @@ const fn lang(
 
 /// The language a cart is written in, as TIC-80 decides it from its language byte (if it
 /// has one) and its code; `None` when nothing names one (TIC-80 then plays it as Lua).
-pub fn of_cart(lang: Option<u8>, code: &str) -> Option<&'static Language> {
+pub(super) fn of_cart(lang: Option<u8>, code: &str) -> Option<&'static Language> {
     LANGUAGES
         .iter()
         .find(|l| lang == Some(l.id) || script_tag(code, l.comment) == Some(l.name))
 }
 
 /// The language whose text carts have this extension (lower case, without its dot).
-pub fn of_extension(extension: &str) -> Option<&'static Language> {
+pub(super) fn of_extension(extension: &str) -> Option<&'static Language> {
     LANGUAGES.iter().find(|l| l.extension == extension)
 }
 
@@ -153,19 +153,22 @@ mod tests {
     /// TIC-80 finds it; item 7: text carts of other languages, by their extension.
     #[test]
     fn carts_in_other_languages_are_refused_naming_it() {
-        use crate::cart::{Cart, CartError, png, tic};
+        use crate::cart::{Cart, CartError, parse, png, tic};
+        use cartbox_protocol::cart::CartFiles;
         use std::path::Path;
         let load = |name: &str, bytes: &[u8]| -> Result<Cart, String> {
-            let dir = std::env::temp_dir().join(format!("cartbox-lang-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join(name);
-            std::fs::write(&path, bytes).unwrap();
-            let got = Cart::load(&path).map_err(|e| {
+            let files = CartFiles {
+                extension: Path::new(name)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default(),
+                main: bytes.to_vec(),
+                beside: None,
+            };
+            parse(name, &files).map_err(|e| {
                 assert!(matches!(e, CartError::Language { .. }), "{e}");
                 e.to_string()
-            });
-            let _ = std::fs::remove_dir_all(&dir);
-            got
+            })
         };
         let refusal = |name: &str, lang: &str| {
             format!(

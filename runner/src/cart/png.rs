@@ -16,12 +16,12 @@ const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 const MAX_TIC: usize = 8 * 82360 + 512 * 1024 + 256 * 1024 + 8;
 
 /// Whether `bytes` start like a PNG file.
-pub fn is_png(bytes: &[u8]) -> bool {
+pub(super) fn is_png(bytes: &[u8]) -> bool {
     bytes.starts_with(SIGNATURE)
 }
 
 /// The `.tic` bytes inside a PNG cart.
-pub fn extract(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CartError> {
+pub(super) fn extract(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CartError> {
     let bad = |place: &str, message: String| CartError::Malformed {
         path: path.to_owned(),
         place: place.into(),
@@ -70,7 +70,7 @@ pub fn extract(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CartError> {
 /// Writes a PNG cart as TIC-80 does: a 256x256 cover with the cart's screen at (8, 8), the
 /// zlib-compressed `.tic` bytes in a `caRt` chunk and, when they fit at one bit per byte,
 /// hidden in the pixels too.
-pub fn write(tic: &[u8], screen_rgb: &[u8]) -> Vec<u8> {
+pub(super) fn write(tic: &[u8], screen_rgb: &[u8]) -> Vec<u8> {
     const SIDE: usize = 256;
     let z = miniz_oxide::deflate::compress_to_vec_zlib(tic, 9);
     let mut px = vec![0u8; SIDE * SIDE * 4];

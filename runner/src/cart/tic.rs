@@ -20,27 +20,27 @@ const CODE_BANK_SIZE: usize = 65536;
 
 /// Chunk types.
 mod chunk {
-    pub const TILES: u8 = 1;
-    pub const SPRITES: u8 = 2;
-    pub const COVER_DEP: u8 = 3;
-    pub const MAP: u8 = 4;
-    pub const CODE: u8 = 5;
-    pub const FLAGS: u8 = 6;
-    pub const SAMPLES: u8 = 9;
-    pub const WAVEFORM: u8 = 10;
-    pub const PALETTE: u8 = 12;
-    pub const PATTERNS_DEP: u8 = 13;
-    pub const MUSIC: u8 = 14;
-    pub const PATTERNS: u8 = 15;
-    pub const CODE_ZIP: u8 = 16;
-    pub const DEFAULT: u8 = 17;
-    pub const SCREEN: u8 = 18;
-    pub const BINARY: u8 = 19;
-    pub const LANG: u8 = 20;
+    pub(super) const TILES: u8 = 1;
+    pub(super) const SPRITES: u8 = 2;
+    pub(super) const COVER_DEP: u8 = 3;
+    pub(super) const MAP: u8 = 4;
+    pub(super) const CODE: u8 = 5;
+    pub(super) const FLAGS: u8 = 6;
+    pub(super) const SAMPLES: u8 = 9;
+    pub(super) const WAVEFORM: u8 = 10;
+    pub(super) const PALETTE: u8 = 12;
+    pub(super) const PATTERNS_DEP: u8 = 13;
+    pub(super) const MUSIC: u8 = 14;
+    pub(super) const PATTERNS: u8 = 15;
+    pub(super) const CODE_ZIP: u8 = 16;
+    pub(super) const DEFAULT: u8 = 17;
+    pub(super) const SCREEN: u8 = 18;
+    pub(super) const BINARY: u8 = 19;
+    pub(super) const LANG: u8 = 20;
 }
 
 /// TIC-80's default waveforms (the DEFAULT chunk's).
-pub const DEFAULT_WAVES: [u8; 48] = [
+pub(super) const DEFAULT_WAVES: [u8; 48] = [
     0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
     0xff, //
     0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23,
@@ -50,7 +50,7 @@ pub const DEFAULT_WAVES: [u8; 48] = [
 
 /// What a binary cart holds besides its banks.
 #[derive(Debug, Default)]
-pub struct Parsed {
+pub(super) struct Parsed {
     /// Code and banks.
     pub image: CartImage,
     /// The LANG chunk, if any.
@@ -143,7 +143,7 @@ fn copy(dst: &mut [u8], data: &[u8]) {
 }
 
 /// Parses a `.tic` file.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
+pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
     let list = chunks(path, bytes)?;
     let mut p = Parsed::default();
     let banks = &mut p.image.banks;
@@ -303,17 +303,17 @@ fn inflate_code(z: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Most bytes of WebAssembly a `.tic` holds: four BINARY chunks of 64 KiB.
-pub const MAX_BINARY_SIZE: usize = 4 * CODE_BANK_SIZE;
+pub(super) const MAX_BINARY_SIZE: usize = 4 * CODE_BANK_SIZE;
 
 /// The language byte of a WebAssembly cart's LANG chunk.
-pub const LANG_WASM: u8 = 17;
+pub(super) const LANG_WASM: u8 = 17;
 
 /// Writes a cart as TIC-80 saves it: per bank a DEFAULT chunk when the palette and
 /// waveforms are the defaults (else PALETTE and WAVEFORM), then each non-empty section with
 /// its trailing zeros trimmed, then the code, its first 64 KiB in the highest bank. A
 /// WebAssembly cart's module (at most [`MAX_BINARY_SIZE`]) goes in BINARY chunks the same
 /// way, after a LANG chunk naming the language.
-pub fn write(image: &CartImage, binary: Option<&[u8]>) -> Vec<u8> {
+pub(super) fn write(image: &CartImage, binary: Option<&[u8]>) -> Vec<u8> {
     let mut out = Vec::new();
     let mut put = |kind: u8, bank: usize, data: &[u8]| {
         let size = if data.len() == CODE_BANK_SIZE {
@@ -454,7 +454,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// Builds a chunk.
-    pub fn chunk(kind: u8, bank: u8, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn chunk(kind: u8, bank: u8, data: &[u8]) -> Vec<u8> {
         let size = if data.len() == CODE_BANK_SIZE {
             0
         } else {
