@@ -190,6 +190,19 @@ fn cases() -> Vec<(Cart, Outcome)> {
             ),
             Outcome::Runs,
         ),
+        // A string with no end: 8 MiB of 'A' with no NUL, traced.
+        (
+            wasm(
+                "endless_string.wat",
+                r#"(module (import "env" "memory" (memory 4))
+                     (import "env" "trace" (func $trace (param i32 i32)))
+                     (func (export "TIC")
+                       (drop (memory.grow (i32.const 128)))
+                       (memory.fill (i32.const 0x20000) (i32.const 65) (i32.const 0x800000))
+                       (call $trace (i32.const 0x20000) (i32.const 12))))"#,
+            ),
+            Outcome::Fault(FaultKind::Runtime, "is longer than 1048576 bytes"),
+        ),
     ]
 }
 

@@ -46,13 +46,26 @@ fn bytes(caller: &mut C<'_>, ptr: i32, len: usize) -> Result<Vec<u8>> {
         .ok_or_else(oob)
 }
 
-/// The bytes of a NUL-terminated string at `ptr`, or a trap if it runs off the end.
+/// Longest string a cart may pass (`trace`, `print`, `font`...), without its NUL. Far
+/// more than any screen or trace line shows; a longer one is an error, not a copy of the
+/// cart's whole memory.
+pub(super) const STRING_LIMIT: usize = 1 << 20;
+
+/// The bytes of a NUL-terminated string at `ptr`: an error if it runs off the end of the
+/// memory, or on past [`STRING_LIMIT`] bytes.
 fn c_string(caller: &mut C<'_>, ptr: i32) -> Result<Vec<u8>> {
     let memory = memory(caller)?;
     let data = memory.data(&caller);
     let rest = data.get(ptr as u32 as usize..).ok_or_else(oob)?;
-    let end = rest.iter().position(|b| *b == 0).ok_or_else(oob)?;
-    Ok(rest[..end].to_vec())
+    let scanned = &rest[..rest.len().min(STRING_LIMIT + 1)];
+    match scanned.iter().position(|b| *b == 0) {
+        Some(end) => Ok(scanned[..end].to_vec()),
+        None if scanned.len() > STRING_LIMIT => Err(wasmtime::Error::msg(format!(
+            "the string at {:#x} is longer than {STRING_LIMIT} bytes (no NUL ends it)",
+            ptr as u32
+        ))),
+        None => Err(oob()),
+    }
 }
 
 /// A list of colour keys: `count` (read as an unsigned byte, so -1 is 255) bytes at
