@@ -7,6 +7,7 @@
 
 use bincode::{Decode, Encode};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Number of banks in a cart.
 pub const BANKS: usize = 8;
@@ -166,8 +167,8 @@ pub struct CartFiles {
     /// The cart file's extension, lower case (`lua`, `tic`, `png`, `wasm`, `wat`, `wasmp`,
     /// or a text extension of another language): how its bytes are to be read.
     pub extension: String,
-    /// The cart file.
-    pub main: Vec<u8>,
+    /// The cart file (shared: the host keeps it to restart the cart, and sends it as is).
+    pub main: Arc<[u8]>,
     /// The file of the same name beside it that completes it, if there is one: for a
     /// `.wasmp` project its module (`wasm`, else `wat`), for a bare module its `.wasmp`.
     pub beside: Option<BesideFile>,
@@ -179,7 +180,7 @@ pub struct BesideFile {
     /// Its extension, lower case.
     pub extension: String,
     /// Its bytes.
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<[u8]>,
 }
 
 /// Most bytes of a cart's title the host is told.

@@ -6,6 +6,7 @@
 //! no bytes left over.
 
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+use bincode::enc::write::SizeWriter;
 use bincode::{Decode, Encode};
 use thiserror::Error;
 
@@ -53,6 +54,12 @@ pub fn encode<T: Encode, const LIMIT: usize>(
     msg: &T,
     out: &mut Vec<u8>,
 ) -> Result<(), FramingError> {
+    // The size first, so a large message (a cart's files) is written into a buffer of
+    // its size rather than one grown by doubling.
+    let mut sizer = bincode::enc::EncoderImpl::new(SizeWriter::default(), config::<LIMIT>());
+    if msg.encode(&mut sizer).is_ok() {
+        out.reserve(PREFIX + sizer.into_writer().bytes_written.min(LIMIT));
+    }
     let start = out.len();
     out.extend_from_slice(&[0; PREFIX]);
     let written = bincode::encode_into_std_write(msg, out, config::<LIMIT>())

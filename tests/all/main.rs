@@ -21,6 +21,7 @@ mod conformance;
 mod console;
 mod crash_save;
 mod golden;
+mod hostile_files;
 mod properties;
 mod sound;
 mod supervisor;

@@ -6,6 +6,9 @@
 use std::path::Path;
 
 use crate::common::root;
+use cartbox_protocol::cart::{
+    CURSOR_SPRITES, CartInfo, Language, MENU_ITEM_LIMIT, MENU_ITEMS_LIMIT, TITLE_LIMIT,
+};
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{
     CartFault, FaultKind, HostMessage, RUNNER_MESSAGE_LIMIT, RunnerMessage,
@@ -13,8 +16,34 @@ use cartbox_protocol::message::{
 use cartbox_runner::cart::Cart;
 use proptest::prelude::*;
 
+/// What a runner may claim of a cart: within the limits or just past them.
+fn cart_info() -> impl Strategy<Value = CartInfo> {
+    (
+        any::<bool>(),
+        proptest::option::of(".{0,140}"),
+        proptest::collection::vec(".{0,70}", 0..36),
+        any::<[u8; 16]>(),
+        prop_oneof![Just(CURSOR_SPRITES * 32), 0..CURSOR_SPRITES * 32 + 64],
+        prop_oneof![Just(48usize), 0..64usize],
+    )
+        .prop_map(|(wasm, title, menu, pmem_key, sprites, palette)| CartInfo {
+            language: if wasm { Language::Wasm } else { Language::Lua },
+            title,
+            menu,
+            pmem_key,
+            cursor_sprites: vec![7; sprites],
+            cursor_palette: vec![9; palette],
+        })
+}
+
 fn runner_message() -> impl Strategy<Value = RunnerMessage> {
     prop_oneof![
+        (any::<u64>(), cart_info()).prop_map(|(seq, info)| RunnerMessage::Parsed {
+            seq,
+            info: Box::new(info)
+        }),
+        (any::<u64>(), proptest::collection::vec(any::<u8>(), 0..300))
+            .prop_map(|(seq, bytes)| RunnerMessage::ExportChunk { seq, bytes }),
         (any::<u64>(), any::<bool>())
             .prop_map(|(seq, exit)| RunnerMessage::FrameDone { seq, exit }),
         any::<u64>().prop_map(|seq| RunnerMessage::Loaded { seq }),
@@ -57,6 +86,30 @@ proptest! {
     fn any_bytes_decode_to_a_message_or_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(&bytes);
         let _ = framing::decode::<HostMessage, RUNNER_MESSAGE_LIMIT>(&bytes);
+    }
+
+    /// A runner's claim about a cart, damaged anywhere: an error, or a claim the host's
+    /// limit check judges exactly as its fields say.
+    #[test]
+    fn damaged_cart_claims_decode_to_an_error_or_a_checked_claim(
+        info in cart_info(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+        keep in 0.5f64..1.0,
+    ) {
+        let mut wire = Vec::new();
+        let msg = RunnerMessage::Parsed { seq: 1, info: Box::new(info) };
+        framing::encode::<_, RUNNER_MESSAGE_LIMIT>(&msg, &mut wire).unwrap();
+        let payload = mutate(wire[framing::PREFIX..].to_vec(), &edits, keep);
+        if let Ok(RunnerMessage::Parsed { info, .. }) =
+            framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(&payload)
+        {
+            let fits = info.title.as_ref().is_none_or(|t| t.len() <= TITLE_LIMIT)
+                && info.menu.len() <= MENU_ITEMS_LIMIT
+                && info.menu.iter().all(|m| m.len() <= MENU_ITEM_LIMIT)
+                && info.cursor_sprites.len() == CURSOR_SPRITES * 32
+                && info.cursor_palette.len() == 48;
+            prop_assert_eq!(info.within_limits(), fits);
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl Cart {
             if let Some(bytes) = read_file(&path.with_extension(ext), MAX_BESIDE_SIZE)? {
                 beside = Some(BesideFile {
                     extension: (*ext).to_owned(),
-                    bytes,
+                    bytes: bytes.into(),
                 });
                 break;
             }
@@ -117,7 +117,7 @@ impl Cart {
             name: path.display().to_string(),
             files: CartFiles {
                 extension,
-                main,
+                main: main.into(),
                 beside,
             },
         })
@@ -129,7 +129,7 @@ impl Cart {
             name: name.to_owned(),
             files: CartFiles {
                 extension: "lua".into(),
-                main: code.as_bytes().to_vec(),
+                main: code.as_bytes().into(),
                 beside: None,
             },
         }
@@ -142,7 +142,7 @@ impl Cart {
             name: name.to_owned(),
             files: CartFiles {
                 extension: extension(Path::new(name)),
-                main: bytes,
+                main: bytes.into(),
                 beside: None,
             },
         }
@@ -181,7 +181,8 @@ fn read_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, CartError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(e)),
     };
-    let kind = file.metadata().map_err(io)?.file_type();
+    let meta = file.metadata().map_err(io)?;
+    let kind = meta.file_type();
     if !kind.is_file() {
         return Err(not_a_file(if kind.is_dir() {
             "a directory"
@@ -196,7 +197,10 @@ fn read_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, CartError> {
     if kernel_filesystem(&file) {
         return Err(not_a_file("a kernel pseudo-file"));
     }
-    let mut bytes = Vec::new();
+    // The size it says it has is a hint (a kernel file says 0), and the read is bounded
+    // whatever it says.
+    let hint = meta.len().min(limit) as usize;
+    let mut bytes = Vec::with_capacity(hint + 1);
     file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limit {
         return Err(CartError::TooLarge {

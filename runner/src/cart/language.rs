@@ -162,7 +162,7 @@ mod tests {
                     .extension()
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .unwrap_or_default(),
-                main: bytes.to_vec(),
+                main: bytes.into(),
                 beside: None,
             };
             parse(name, &files).map_err(|e| {

@@ -142,9 +142,9 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
             };
             let module_path = path.with_extension(&module.extension);
             cart.module = Some(if module.extension == "wasm" {
-                check_module(&module_path, module.bytes.clone())?
+                check_module(&module_path, module.bytes.to_vec())?
             } else {
-                check_size(&module_path, module.bytes.clone())?
+                check_size(&module_path, module.bytes.to_vec())?
             });
             cart.meta.script = Some("wasm".into());
             cart
@@ -152,9 +152,9 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
         "wasm" | "wat" => {
             // A bare module, with the data of a .wasmp project beside it if there is one.
             let module = if ext == "wasm" {
-                check_module(path, files.main.clone())?
+                check_module(path, files.main.to_vec())?
             } else {
-                check_size(path, files.main.clone())?
+                check_size(path, files.main.to_vec())?
             };
             let mut cart = match beside(&["wasmp"]) {
                 Some(project) => text::parse(&path.with_extension("wasmp"), &project.bytes)?,
@@ -441,10 +441,10 @@ mod tests {
     fn files(extension: &str, main: &[u8], beside: Option<(&str, &[u8])>) -> CartFiles {
         CartFiles {
             extension: extension.into(),
-            main: main.to_vec(),
+            main: main.into(),
             beside: beside.map(|(e, b)| BesideFile {
                 extension: e.into(),
-                bytes: b.to_vec(),
+                bytes: b.into(),
             }),
         }
     }

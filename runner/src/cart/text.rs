@@ -166,7 +166,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         ..CartImage::default()
     };
     let mut open: Option<(&'static Layout, usize, String, usize)> = None;
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     // An unknown section being skipped: its closing line and where it opened.
     let mut skipping: Option<(String, usize)> = None;
     // The `<LANG>` section's byte: TIC-80's language id.
@@ -263,13 +263,13 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
                 format!("<{}> closes a section that is not open", quoted(tag)),
             ));
         }
-        if seen.iter().any(|s| s == tag) {
+        if seen.contains(tag) {
             return Err(malformed(
                 lineno,
                 format!("section <{}> appears twice", quoted(tag)),
             ));
         }
-        seen.push(tag.to_owned());
+        seen.insert(tag.to_owned());
         match layout_of(tag) {
             Some((layout, bank)) => open = Some((layout, bank, tag.to_owned(), lineno)),
             // A section we do not know (a newer TIC-80's): skipped to its end.
@@ -293,7 +293,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
     }
     // A text cart without a palette gets the default one, SWEETIE-16 (an explicit all-zero
     // palette is left to the DB16 fallback, as TIC-80 does).
-    if !seen.iter().any(|t| t == "PALETTE") {
+    if !seen.contains("PALETTE") {
         image.banks[0].section_mut(Section::Palette)[..48]
             .copy_from_slice(&cartbox_protocol::ram::SWEETIE16);
     }

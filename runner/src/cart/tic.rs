@@ -167,7 +167,10 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
     // Pass 2: everything else.
     let mut code: [Option<&[u8]>; BANKS] = [None; BANKS];
     let mut binary: [Option<&[u8]>; 4] = [None; 4];
-    let mut zipped: Option<Vec<u8>> = None;
+    // The last compressed code chunk: each replaces the code of those before it, so only
+    // it is inflated (a file of thousands of them costs one).
+    let mut zipped = None;
+    let mut cover_budget = COVER_PIXEL_BUDGET;
     for (n, c) in list.iter().enumerate() {
         let place = || format!("chunk {} ({}) at offset {}", n + 1, name(c.kind), c.at);
         let section = match c.kind {
@@ -209,19 +212,11 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
                     p.lang = Some(*lang);
                 }
             }
-            chunk::CODE_ZIP => {
-                zipped = Some(
-                    inflate_code(c.data).map_err(|message| CartError::Malformed {
-                        path: path.to_owned(),
-                        place: place(),
-                        message,
-                    })?,
-                );
-            }
+            chunk::CODE_ZIP => zipped = Some((n, c)),
             chunk::COVER_DEP => {
                 // An undecodable or odd-sized cover is no cover, as in TIC-80.
                 let pal: Vec<u8> = banks[0].section(Section::Palette)[..48].to_vec();
-                if let Some(screen) = gif_cover(c.data, &pal) {
+                if let Some(screen) = gif_cover(c.data, &pal, &mut cover_budget) {
                     banks[0]
                         .section_mut(Section::Screen)
                         .copy_from_slice(&screen);
@@ -230,6 +225,16 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, CartError> {
             _ => {}
         }
     }
+    let zipped = match zipped {
+        Some((n, c)) => Some(
+            inflate_code(c.data).map_err(|message| CartError::Malformed {
+                path: path.to_owned(),
+                place: format!("chunk {} ({}) at offset {}", n + 1, name(c.kind), c.at),
+                message,
+            })?,
+        ),
+        None => None,
+    };
     // Compressed code wins over plain code chunks.
     let text: Vec<u8> = match zipped.filter(|z| z.first().is_some_and(|b| *b != 0)) {
         Some(z) => z,
@@ -409,27 +414,47 @@ fn convert_old_patterns(patterns: &mut [u8]) {
     }
 }
 
+/// Most pixels the GIF covers of one cart may decode, over all their frames: 64 screens.
+/// An old cart has one cover of one frame; a file of thousands of covers, or of covers of
+/// thousands of frames, stops being looked at past this (TIC-80 would decode them all).
+const COVER_PIXEL_BUDGET: usize = 64 * ram::WIDTH * ram::HEIGHT;
+
 /// Decodes an old cart's GIF cover into a 4-bpp screen through the nearest colours of
-/// `palette`; `None` unless it decodes and is exactly 240x136.
-fn gif_cover(data: &[u8], palette: &[u8]) -> Option<Vec<u8>> {
+/// `palette`; `None` unless it decodes, is exactly 240x136 and its frames fit in what is
+/// left of `budget` (pixels, spent as frames are decoded). A frame's size is checked
+/// before its pixels are decoded.
+fn gif_cover(data: &[u8], palette: &[u8], budget: &mut usize) -> Option<Vec<u8>> {
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::RGBA);
+    opts.check_frame_consistency(true);
+    opts.set_memory_limit(gif::MemoryLimit::Bytes(std::num::NonZeroU64::new(
+        (ram::WIDTH * ram::HEIGHT * 4) as u64,
+    )?));
     let mut decoder = opts.read_info(data).ok()?;
     let (w, h) = (usize::from(decoder.width()), usize::from(decoder.height()));
     if (w, h) != (ram::WIDTH, ram::HEIGHT) {
         return None;
     }
     let mut canvas = vec![0u8; w * h * 4];
-    while let Some(frame) = decoder.read_next_frame().ok()? {
-        let (fx, fy, fw) = (
+    let mut frame_px = Vec::new();
+    while let Some(frame) = decoder.next_frame_info().ok()? {
+        let (fx, fy, fw, fh) = (
             usize::from(frame.left),
             usize::from(frame.top),
             usize::from(frame.width),
+            usize::from(frame.height),
         );
-        if fx + fw > w || fy + usize::from(frame.height) > h {
+        if fx + fw > w || fy + fh > h || fw * fh > *budget {
+            *budget = budget.saturating_sub(fw * fh);
             return None;
         }
-        for (row, line) in frame.buffer.chunks_exact(fw * 4).enumerate() {
+        *budget -= fw * fh;
+        frame_px.resize(fw * fh * 4, 0);
+        decoder.read_into_buffer(&mut frame_px).ok()?;
+        if fw == 0 {
+            continue;
+        }
+        for (row, line) in frame_px.chunks_exact(fw * 4).enumerate() {
             let at = ((fy + row) * w + fx) * 4;
             canvas[at..at + fw * 4].copy_from_slice(line);
         }
@@ -571,25 +596,59 @@ pub(crate) mod tests {
 
     #[test]
     fn gif_covers_are_matched_to_the_palette() {
-        let mut gif_bytes = Vec::new();
-        {
-            let pal = [0u8, 0, 0, 0xff, 0xcd, 0x75];
-            let mut enc = gif::Encoder::new(&mut gif_bytes, 240, 136, &pal).unwrap();
-            let mut px = vec![0u8; 240 * 136];
-            px[1] = 1;
-            enc.write_frame(&gif::Frame {
-                width: 240,
-                height: 136,
-                buffer: px.into(),
-                ..gif::Frame::default()
-            })
-            .unwrap();
-        }
+        let gif_bytes = cover([0xff, 0xcd, 0x75]);
         let mut b = chunk(chunk::DEFAULT, 0, &[]);
         b.extend(chunk(chunk::COVER_DEP, 0, &gif_bytes));
         let p = parse_bytes(&b).unwrap();
         // Pixel 1 is SWEETIE-16 colour 4 (ffcd75), pixel 0 black is nearest to colour 0.
         assert_eq!(p.image.banks[0].section(Section::Screen)[0], 0x40);
+    }
+
+    /// A 240x136 GIF cover, pixel 1 in `rgb` and the rest black.
+    fn cover(rgb: [u8; 3]) -> Vec<u8> {
+        let mut gif_bytes = Vec::new();
+        let pal = [0, 0, 0, rgb[0], rgb[1], rgb[2]];
+        let mut enc = gif::Encoder::new(&mut gif_bytes, 240, 136, &pal).unwrap();
+        let mut px = vec![0u8; 240 * 136];
+        px[1] = 1;
+        enc.write_frame(&gif::Frame {
+            width: 240,
+            height: 136,
+            buffer: px.into(),
+            ..gif::Frame::default()
+        })
+        .unwrap();
+        drop(enc);
+        gif_bytes
+    }
+
+    /// Covers past 64 screens of pixels are not looked at, and a frame larger than the
+    /// screen is no cover, before any of its pixels are decoded.
+    #[test]
+    fn gif_covers_are_decoded_within_a_budget() {
+        let mut b = chunk(chunk::DEFAULT, 0, &[]);
+        for _ in 0..COVER_PIXEL_BUDGET / (240 * 136) {
+            b.extend(chunk(chunk::COVER_DEP, 0, &cover([0xff, 0xcd, 0x75])));
+        }
+        b.extend(chunk(chunk::COVER_DEP, 0, &cover([0x38, 0xb7, 0x64])));
+        let p = parse_bytes(&b).unwrap();
+        assert_eq!(p.image.banks[0].section(Section::Screen)[0], 0x40);
+        // Within the budget the last cover wins (colour 6, 38b764).
+        let mut within = chunk(chunk::DEFAULT, 0, &[]);
+        within.extend(chunk(chunk::COVER_DEP, 0, &cover([0xff, 0xcd, 0x75])));
+        within.extend(chunk(chunk::COVER_DEP, 0, &cover([0x38, 0xb7, 0x64])));
+        let p = parse_bytes(&within).unwrap();
+        assert_eq!(p.image.banks[0].section(Section::Screen)[0], 0x60);
+
+        // A frame of 65535x65535 (one LZW code of data) on a 240x136 screen.
+        let mut g = b"GIF89a".to_vec();
+        g.extend_from_slice(&240u16.to_le_bytes());
+        g.extend_from_slice(&136u16.to_le_bytes());
+        g.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+        g.extend_from_slice(&[0x2c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0]);
+        g.extend_from_slice(&[2, 2, 0x44, 0x01, 0, 0x3b]);
+        let mut budget = COVER_PIXEL_BUDGET;
+        assert!(gif_cover(&g, &ram::SWEETIE16, &mut budget).is_none());
     }
 
     /// Zlib-compressed `code`, as TIC-80 writes it.
