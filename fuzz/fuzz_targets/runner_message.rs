@@ -1,12 +1,22 @@
-//! Bytes from a runner: through the receive buffer, then decoded. Must never panic.
+//! Bytes from a runner: through the receive buffer, then decoded, and a cart claim
+//! (`Parsed`) checked against its limits as the host checks it. Must never panic.
 #![no_main]
 
 use cartbox_protocol::framing::{self, FrameBuffer};
 use cartbox_protocol::message::{RUNNER_MESSAGE_LIMIT, RunnerMessage};
 use libfuzzer_sys::fuzz_target;
 
+/// Decodes one payload as the host does, checking a cart claim's limits.
+fn host_reads(payload: &[u8]) {
+    if let Ok(RunnerMessage::Parsed { info, .. }) =
+        framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(payload)
+    {
+        let _ = info.within_limits();
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
-    let _ = framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(data);
+    host_reads(data);
     let mut rx = FrameBuffer::new(RUNNER_MESSAGE_LIMIT);
     let mut rest = data;
     while !rest.is_empty() {
@@ -21,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             match rx.next_payload() {
                 Ok(Some(p)) => {
                     let p = p.to_vec();
-                    let _ = framing::decode::<RunnerMessage, RUNNER_MESSAGE_LIMIT>(&p);
+                    host_reads(&p);
                 }
                 Ok(None) => break,
                 Err(_) => return,

@@ -23,10 +23,20 @@ use lexopt::prelude::*;
 
 use crate::cart::{Cart, CartError};
 use crate::console::{Console, ConsoleConfig, Stop};
-use crate::frontend::headless::{self, Outcome, terminal_safe};
+use crate::frontend::headless::{self, Outcome};
+use crate::frontend::terminal_safe;
 use crate::input_script::{InputError, InputScript};
 use crate::sandbox_check;
 use cartbox_protocol::message::{ExportFormat, FaultKind};
+
+/// Prints `cartbox: MESSAGE` on stderr, the message made safe for a terminal: every error
+/// line of the command line goes through here (file names and messages may hold bytes of
+/// a stranger's cart or a runner's words).
+macro_rules! complain {
+    ($($arg:tt)*) => {
+        eprintln!("cartbox: {}", terminal_safe(&format!($($arg)*)))
+    };
+}
 
 /// Exit codes.
 pub mod exit {
@@ -101,7 +111,7 @@ pub fn main() -> i32 {
         Ok(Command::Conformance(dir)) => conformance(&dir),
         Ok(Command::Export { cart, out }) => export(&cart, &out),
         Err(msg) => {
-            eprintln!("cartbox: {msg}\n\n{USAGE}");
+            complain!("{msg}\n\n{USAGE}");
             exit::USAGE
         }
     }
@@ -294,7 +304,7 @@ pub fn run(args: RunArgs) -> i32 {
     let cart = match Cart::load(&args.cart) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
+            complain!("{}", e.to_string());
             return cart_error_code(&e);
         }
     };
@@ -303,7 +313,7 @@ pub fn run(args: RunArgs) -> i32 {
         Some(path) => match InputScript::load(path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
+                complain!("{}", e.to_string());
                 return match e {
                     InputError::Io { .. } => exit::NO_INPUT,
                     InputError::Malformed { .. } => exit::DATA,
@@ -319,10 +329,7 @@ pub fn run(args: RunArgs) -> i32 {
         if let Some(out) = out
             && same_file(out, &args.cart)
         {
-            eprintln!(
-                "cartbox: {}: refusing to write {what} over the cart",
-                out.display()
-            );
+            complain!("{}: refusing to write {what} over the cart", out.display());
             return exit::CANT_CREATE;
         }
     }
@@ -343,7 +350,7 @@ pub fn run(args: RunArgs) -> i32 {
         match crate::frontend::keys::KeyMap::parse(keys) {
             Ok(map) => config.keymap = map.0,
             Err(e) => {
-                eprintln!("cartbox: --keys: {e}");
+                complain!("--keys: {e}");
                 return exit::USAGE;
             }
         }
@@ -362,7 +369,7 @@ pub fn run(args: RunArgs) -> i32 {
     let mut console = match Console::new(config) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            complain!("{e}");
             return exit::SOFTWARE;
         }
     };
@@ -390,23 +397,17 @@ pub fn run(args: RunArgs) -> i32 {
         Outcome::Stopped(stop) => report(&cart.name, &stop),
         Outcome::Screenshot(e) => {
             let path = args.screenshot.unwrap_or_default();
-            eprintln!(
-                "cartbox: {}: cannot write the screenshot: {e}",
-                path.display()
-            );
+            complain!("{}: cannot write the screenshot: {e}", path.display());
             exit::CANT_CREATE
         }
         Outcome::Gif(e) => {
             let path = args.gif.unwrap_or_default();
-            eprintln!("cartbox: {}: cannot write the GIF: {e}", path.display());
+            complain!("{}: cannot write the GIF: {e}", path.display());
             exit::CANT_CREATE
         }
         Outcome::Wav(e) => {
             let path = args.wav.unwrap_or_default();
-            eprintln!(
-                "cartbox: {}: cannot write the WAV file: {e}",
-                path.display()
-            );
+            complain!("{}: cannot write the WAV file: {e}", path.display());
             exit::CANT_CREATE
         }
     }
@@ -422,7 +423,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
         (args.border, "--border"),
     ] {
         if given {
-            eprintln!("cartbox: {name} is for --headless runs");
+            complain!("{name} is for --headless runs");
             return exit::USAGE;
         }
     }
@@ -448,7 +449,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
         Ok(window::Outcome::Closed) => exit::OK,
         Ok(window::Outcome::Stopped(stop)) => stop_code(&stop),
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            complain!("{e}");
             exit::UNAVAILABLE
         }
     }
@@ -457,7 +458,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
 /// `cartbox run` without the window feature: say so.
 #[cfg(not(feature = "window"))]
 fn run_window(_args: RunArgs, _cart: Cart, _config: ConsoleConfig) -> i32 {
-    eprintln!("cartbox: this build has no window (the `window` feature is off); use --headless");
+    complain!("this build has no window (the `window` feature is off); use --headless");
     exit::UNAVAILABLE
 }
 
@@ -495,13 +496,13 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
     let c = match Cart::load(cart) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {}", terminal_safe(&e.to_string()));
+            complain!("{}", e.to_string());
             return cart_error_code(&e);
         }
     };
     if same_file(cart, out) {
-        eprintln!(
-            "cartbox: {}: refusing to write over the cart being read",
+        complain!(
+            "{}: refusing to write over the cart being read",
             out.display()
         );
         return exit::CANT_CREATE;
@@ -515,10 +516,7 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
         Some("tic") => ExportFormat::Tic,
         Some("png") => ExportFormat::Png,
         _ => {
-            eprintln!(
-                "cartbox: {}: export writes .tic or .png carts",
-                out.display()
-            );
+            complain!("{}: export writes .tic or .png carts", out.display());
             return exit::USAGE;
         }
     };
@@ -526,7 +524,7 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
     let mut console = match Console::new(ConsoleConfig::default()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            complain!("{e}");
             return exit::SOFTWARE;
         }
     };
@@ -537,7 +535,7 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
     match crate::fsutil::write_atomically(out, &bytes) {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("cartbox: {}: {e}", out.display());
+            complain!("{}: {e}", out.display());
             exit::CANT_CREATE
         }
     }
@@ -548,7 +546,7 @@ fn conformance(dir: &std::path::Path) -> i32 {
     let results = match crate::conformance::run_all(dir, None) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            complain!("{e}");
             return exit::NO_INPUT;
         }
     };
@@ -599,7 +597,7 @@ fn sandbox_check() -> i32 {
     let mut console = match Console::new(ConsoleConfig::default()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cartbox: {e}");
+            complain!("{e}");
             return exit::SOFTWARE;
         }
     };

@@ -139,23 +139,9 @@ pub fn print_trace(out: &mut impl Write, lines: Vec<TraceLine>, enabled: bool) {
         return;
     }
     for line in lines {
-        let _ = writeln!(out, "{}", terminal_safe(&line.text));
+        let _ = writeln!(out, "{}", super::terminal_safe(&line.text));
     }
     let _ = out.flush();
-}
-
-/// Text from a cart or runner with control characters (terminal escape sequences among
-/// them) shown as escapes instead of interpreted. Tabs and newlines stay.
-pub fn terminal_safe(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
-    for c in text.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}' {
-            s.extend(c.escape_default());
-        } else {
-            s.push(c);
-        }
-    }
-    s
 }
 
 /// Writes an RGB image as PNG, atomically (see [`crate::fsutil::write_atomically`]).
@@ -172,7 +158,7 @@ pub fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> std::io::R
 
 #[cfg(test)]
 mod tests {
-    use super::terminal_safe;
+    use super::super::terminal_safe;
 
     #[test]
     fn escapes_are_shown_not_sent() {

@@ -69,6 +69,28 @@ pub fn stop_report(cart: &str, stop: &Stop) -> Vec<String> {
     out
 }
 
+/// Text from a cart, a runner or a file name, made safe for a terminal, a window title or
+/// an overlay: every control character (terminal escape sequences among them, C1 controls,
+/// DEL) shown as an escape instead of interpreted. Tabs and newlines stay. Everything the
+/// host prints that it did not write itself goes through here.
+pub fn terminal_safe(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    escape_into(&mut s, text, true);
+    s
+}
+
+/// Appends `text` to `s` with its control characters escaped; tabs and newlines too
+/// unless `keep_breaks`.
+fn escape_into(s: &mut String, text: &str, keep_breaks: bool) {
+    for c in text.chars() {
+        if c.is_control() && !(keep_breaks && (c == '\n' || c == '\t')) {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+}
+
 /// `text` cut to at most `limit` bytes (marked with `...` if cut), every control
 /// character escaped, line breaks included.
 fn one_line(text: &str, limit: usize) -> String {
@@ -77,13 +99,7 @@ fn one_line(text: &str, limit: usize) -> String {
         end -= 1;
     }
     let mut s = String::with_capacity(end + 8);
-    for c in text[..end].chars() {
-        if c.is_control() {
-            s.extend(c.escape_default());
-        } else {
-            s.push(c);
-        }
-    }
+    escape_into(&mut s, &text[..end], false);
     if end < text.len() {
         s.push_str("...");
     }

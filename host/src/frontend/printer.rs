@@ -42,7 +42,7 @@ impl Printer {
                 for (stream, line) in rx {
                     // Text from carts (trace, error messages) and cart files: control
                     // characters are shown escaped, never sent to the terminal.
-                    let line = super::headless::terminal_safe(&line);
+                    let line = super::terminal_safe(&line);
                     let _ = match stream {
                         Stream::Out => {
                             let mut out = std::io::stdout().lock();

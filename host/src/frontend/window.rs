@@ -202,7 +202,7 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         eprintln!("{}", stats.summary());
         if let Some(sound) = sound_summary {
             // It names the sink, which the sound server chose.
-            eprintln!("{}", super::headless::terminal_safe(&sound));
+            eprintln!("{}", super::terminal_safe(&sound));
         }
     }
     Ok(match shown {
@@ -369,7 +369,7 @@ impl App {
                 let keep = COLUMNS * TRACE_LINES;
                 let mut tail: Vec<char> = line.text.chars().rev().take(keep).collect();
                 tail.reverse();
-                let tail = super::headless::terminal_safe(&tail.into_iter().collect::<String>());
+                let tail = super::terminal_safe(&tail.into_iter().collect::<String>());
                 self.printer.line(Stream::Out, line.text);
                 for l in overlay::wrap(&tail, COLUMNS) {
                     if self.trace.len() == TRACE_LINES {
@@ -486,7 +486,7 @@ impl App {
                 let stop = Stop::Host(e.to_string());
                 // The printer escapes what it writes; the panel shows the same.
                 self.printer.line(Stream::Err, format!("cartbox: {e}"));
-                let lines = load_error_panel(&super::headless::terminal_safe(&e.to_string()));
+                let lines = load_error_panel(&super::terminal_safe(&e.to_string()));
                 self.shown = Shown::Stopped(stop, lines);
                 return;
             }
@@ -506,7 +506,10 @@ impl ApplicationHandler<Wake> for App {
         }
         let scale = self.opts.scale.max(1);
         let attrs = Window::default_attributes()
-            .with_title(format!("Cartbox - {}", self.cart_name()))
+            .with_title(format!(
+                "Cartbox - {}",
+                super::terminal_safe(self.cart_name())
+            ))
             .with_inner_size(PhysicalSize::new(
                 FULL_WIDTH as u32 * scale,
                 FULL_HEIGHT as u32 * scale,
