@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use cartbox_protocol::cart::{CartImage, Section};
 use cartbox_protocol::ram;
-use cartbox_runner::lua::{LuaCart, guard};
+use cartbox_runner::lua::LuaCart;
 use cartbox_runner::machine::Machine;
+use cartbox_runner::runtime::stop as guard;
 use cartbox_runner::shm::SharedMemory;
 
 fn machine() -> Machine {

@@ -21,6 +21,7 @@ mod lockdown;
 pub mod lua;
 pub mod machine;
 mod probe;
+pub mod runtime;
 pub mod seccomp;
 mod serve;
 pub mod shm;

@@ -18,9 +18,10 @@ use thiserror::Error;
 use crate::cart::{self, Cart};
 use crate::channel::{CHANNEL_FD, Channel};
 use crate::lockdown::{self, LockdownError, LockdownReport};
-use crate::lua::{LuaCart, guard};
+use crate::lua::LuaCart;
 use crate::machine::Machine;
 use crate::probe;
+use crate::runtime::stop;
 use crate::seccomp::Profile;
 use crate::shm::SharedMemory;
 use crate::wasm::{self, WasmCart, WasmError};
@@ -114,7 +115,7 @@ fn serve_on(
     parent: i32,
 ) -> Result<(), SetupError> {
     install_panic_hook();
-    guard::install_handler().map_err(SetupError::SoftStopHandler)?;
+    stop::install_handler().map_err(SetupError::SoftStopHandler)?;
     crate::trap::install(&mem).map_err(SetupError::SigsysHandler)?;
     let profile = match program {
         RunnerProgram::Wasm | RunnerProgram::WasmProbe(_) => {
@@ -272,7 +273,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError
         kind: FaultKind::Runtime,
         message: format!("{}: {message}", load.name),
         traceback: String::new(),
-        callback: guard::Callback::TopLevel.name().to_owned(),
+        callback: stop::Callback::TopLevel.name().to_owned(),
         line: None,
     };
     let memory_limit = load.settings.memory_limit;
@@ -281,7 +282,7 @@ fn serve_wasm(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError
         Err(e) => return Err(report_fault(channel, at_load(e.to_string()))),
     };
     wasm::guard_engine(&engine);
-    guard::set_budget(load.settings.budget_ms);
+    stop::set_budget(load.settings.budget_ms);
     // Compilation cannot be interrupted: the host's deadline covers it, and it learns here
     // that the runner is past it.
     let module = match wasm::compile_cart(&engine, &load.name, bytes) {

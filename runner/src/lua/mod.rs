@@ -12,7 +12,8 @@ use mlua::ffi::{self, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
 use crate::machine::Machine;
-use guard::Callback;
+use crate::runtime::frame::{self, Defined, FrameCallback};
+use crate::runtime::stop::{self, Callback};
 
 /// What a frame produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +197,7 @@ impl LuaCart {
     /// Compiles `code`, runs its top level and `BOOT` (request `seq`).
     pub fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault> {
         self.code = code.to_owned();
-        guard::arm(seq, Callback::TopLevel);
+        stop::arm(seq, Callback::TopLevel);
         let result = self.run_boot();
         let stopped = guard::disarm();
         result.map_err(|f| self.finish_fault(f, stopped))
@@ -208,13 +209,13 @@ impl LuaCart {
             return Err(RawFault::Message("the code is empty".into()));
         }
         self.machine().start_clock();
-        guard::set_callback(Callback::TopLevel);
+        stop::set_callback(Callback::TopLevel);
         let code = std::mem::take(&mut self.code);
         let result = self.run_top_level(&code);
         self.code = code;
         result?;
         if self.defined()? & HAS_BOOT != 0 {
-            guard::set_callback(Callback::Boot);
+            stop::set_callback(Callback::Boot);
             self.call(c"BOOT", None)?;
         }
         Ok(())
@@ -222,7 +223,7 @@ impl LuaCart {
 
     /// Calls `MENU(index)` if the cart defines it (request `seq`).
     pub fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
-        guard::arm(seq, Callback::Menu);
+        stop::arm(seq, Callback::Menu);
         let result = self.call(c"MENU", Some(i64::from(index)));
         let stopped = guard::disarm();
         result.map_err(|f| self.finish_fault(f, stopped))
@@ -245,7 +246,7 @@ impl LuaCart {
         pixels: bool,
     ) -> Result<FrameOutcome, CartFault> {
         self.machine().begin_frame(time_ms);
-        guard::arm(seq, Callback::Tic);
+        stop::arm(seq, Callback::Tic);
         let result = self.run_frame(pixels);
         let stopped = guard::disarm();
         match result {
@@ -263,66 +264,8 @@ impl LuaCart {
             self.create_vm().map_err(|f| RawFault::Message(f.message))?;
             self.machine().reload_cart();
             self.run_boot()?;
-            guard::set_callback(Callback::Tic);
         }
-        let defined = self.defined()?;
-        if defined & HAS_TIC == 0 {
-            return Err(RawFault::Message(
-                "'function TIC()...' isn't found :(".into(),
-            ));
-        }
-        self.call(c"TIC", None)?;
-        if defined & HAS_OVR != 0 {
-            guard::set_callback(Callback::Ovr);
-            let prev = self.machine().current_vbank();
-            let m = self.machine();
-            let cursor = m.ram()[cartbox_protocol::ram::MOUSE_CURSOR];
-            m.vbank(1);
-            m.ram()[cartbox_protocol::ram::MOUSE_CURSOR] = cursor;
-            m.cls(0);
-            let r = self.call(c"OVR", None);
-            let m = self.machine();
-            m.vbank(i32::from(prev));
-            r?;
-        }
-        self.machine().end_frame();
-        let pixels = pixels || self.machine().exit_requested();
-        // In the frame that calls reset() the scanline callbacks do not run.
-        let callbacks = if self.machine().reset_requested() {
-            0
-        } else {
-            defined
-        };
-        if callbacks & (HAS_BDR | HAS_SCN | HAS_SCANLINE) == 0 {
-            if pixels {
-                self.machine().blit();
-            }
-            return Ok(());
-        }
-        for row in 0..cartbox_protocol::ram::FULL_HEIGHT {
-            if callbacks & HAS_BDR != 0 {
-                guard::set_callback(Callback::Bdr);
-                self.call(c"BDR", Some(row as i64))?;
-            }
-            let scn_row = match row {
-                0 => Some(0),
-                5..=139 => Some(row as i64 - 4),
-                _ => None,
-            };
-            if let Some(r) = scn_row {
-                guard::set_callback(Callback::Scn);
-                if callbacks & HAS_SCN != 0 {
-                    self.call(c"SCN", Some(r))?;
-                }
-                if callbacks & HAS_SCANLINE != 0 {
-                    self.call(c"scanline", Some(r))?;
-                }
-            }
-            if pixels {
-                self.machine().blit_row(row);
-            }
-        }
-        Ok(())
+        frame::run(self, pixels)
     }
 
     fn run_top_level(&mut self, code: &str) -> Result<(), RawFault> {
@@ -431,7 +374,7 @@ impl LuaCart {
     }
 
     fn classify_fault(&mut self, raw: RawFault, stopped: Option<(String, String)>) -> CartFault {
-        let callback = guard::callback();
+        let callback = stop::callback();
         if let Some((message, traceback)) = stopped {
             return fault(
                 FaultKind::Budget,
@@ -484,8 +427,42 @@ impl LuaCart {
 }
 
 /// A failure before it is classified.
+impl frame::Runtime for LuaCart {
+    type Fault = RawFault;
+
+    fn machine(&mut self) -> &mut Machine {
+        LuaCart::machine(self)
+    }
+
+    fn defined(&mut self) -> Result<Defined, RawFault> {
+        let bits = LuaCart::defined(self)?;
+        Ok(Defined {
+            tic: bits & HAS_TIC != 0,
+            ovr: bits & HAS_OVR != 0,
+            bdr: bits & HAS_BDR != 0,
+            scn: bits & HAS_SCN != 0,
+            scanline: bits & HAS_SCANLINE != 0,
+        })
+    }
+
+    fn call(&mut self, callback: FrameCallback, row: Option<i32>) -> Result<(), RawFault> {
+        let name = match callback {
+            FrameCallback::Tic => c"TIC",
+            FrameCallback::Ovr => c"OVR",
+            FrameCallback::Bdr => c"BDR",
+            FrameCallback::Scn => c"SCN",
+            FrameCallback::Scanline => c"scanline",
+        };
+        LuaCart::call(self, name, row.map(i64::from))
+    }
+
+    fn no_tic(&mut self) -> RawFault {
+        RawFault::Message("'function TIC()...' isn't found :(".into())
+    }
+}
+
 #[derive(Debug)]
-enum RawFault {
+pub(crate) enum RawFault {
     Syntax(String),
     Message(String),
     Status(c_int, String),

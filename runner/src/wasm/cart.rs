@@ -10,8 +10,9 @@ use wasmtime::{
 
 use super::state::State;
 use super::{CartEngine, IMPORT_MODULE, WasmError};
-use crate::lua::guard::{self, Callback};
 use crate::machine::Machine;
+use crate::runtime::frame::{self, Defined, FrameCallback};
+use crate::runtime::stop::{self, Callback};
 
 /// A compiled, instantiated cart.
 pub struct WasmCart {
@@ -106,7 +107,7 @@ fn trap_fault(e: wasmtime::Error, callback: Callback, name: &str) -> CartFault {
             kind = FaultKind::Budget;
             format!(
                 "ran past its budget of {} ms and was stopped (in {})",
-                guard::budget_ms(),
+                stop::budget_ms(),
                 match callback {
                     Callback::TopLevel => callback_name(callback).to_owned(),
                     other => other.described(),
@@ -269,9 +270,9 @@ impl WasmCart {
         memory_limit: u64,
         seq: u64,
     ) -> Result<WasmCart, CartFault> {
-        guard::arm(seq, Callback::TopLevel);
+        stop::arm(seq, Callback::TopLevel);
         let result = Self::instantiate_armed(engine, module, machine, name, memory_limit);
-        guard::disarm();
+        stop::disarm();
         result
     }
 
@@ -372,7 +373,7 @@ impl WasmCart {
             name: name.to_owned(),
         };
         if let Some(boot) = cart.boot.clone() {
-            guard::set_callback(Callback::Boot);
+            stop::set_callback(Callback::Boot);
             boot.call(&mut cart.store, ())
                 .map_err(|e| trap_fault(e, Callback::Boot, &cart.name))?;
         }
@@ -406,7 +407,7 @@ impl WasmCart {
         m.begin_frame(time_ms);
         self.arm(seq, Callback::Tic);
         let result = self.run_frame(pixels);
-        guard::disarm();
+        stop::disarm();
         self.machine().publish_ram();
         result.map(|()| self.machine().exit_requested())
     }
@@ -415,42 +416,11 @@ impl WasmCart {
         // A stop that hit the previous request's last instructions left the epoch past
         // its deadline: each request starts one tick away.
         self.store.set_epoch_deadline(1);
-        guard::arm(seq, callback);
+        stop::arm(seq, callback);
     }
 
     fn run_frame(&mut self, pixels: bool) -> Result<(), CartFault> {
-        self.tic
-            .call(&mut self.store, ())
-            .map_err(|e| trap_fault(e, Callback::Tic, &self.name))?;
-        self.machine().end_frame();
-        let pixels = pixels || self.machine().exit_requested();
-        if self.bdr.is_none() && self.scn.is_none() {
-            if pixels {
-                self.machine().blit();
-            }
-            return Ok(());
-        }
-        for row in 0..ram::FULL_HEIGHT {
-            if let Some(bdr) = &self.bdr {
-                guard::set_callback(Callback::Bdr);
-                bdr.call(&mut self.store, row as i32)
-                    .map_err(|e| trap_fault(e, Callback::Bdr, &self.name))?;
-            }
-            let scn_row = match row {
-                0 => Some(0),
-                5..=139 => Some(row as i32 - 4),
-                _ => None,
-            };
-            if let (Some(scn), Some(r)) = (&self.scn, scn_row) {
-                guard::set_callback(Callback::Scn);
-                scn.call(&mut self.store, r)
-                    .map_err(|e| trap_fault(e, Callback::Scn, &self.name))?;
-            }
-            if pixels {
-                self.machine().blit_row(row);
-            }
-        }
-        Ok(())
+        frame::run(self, pixels)
     }
 
     /// `MENU(index)`, if the cart has it.
@@ -461,10 +431,54 @@ impl WasmCart {
             result = menu
                 .call(&mut self.store, index as i32)
                 .map_err(|e| trap_fault(e, Callback::Menu, &self.name));
-            guard::disarm();
+            stop::disarm();
         }
         self.machine().publish_ram();
         result
+    }
+}
+
+impl frame::Runtime for WasmCart {
+    type Fault = CartFault;
+
+    fn machine(&mut self) -> &mut Machine {
+        WasmCart::machine(self)
+    }
+
+    /// What the module exports, looked up at load. TIC-80's wasm binding has no `OVR` and
+    /// no `scanline`.
+    fn defined(&mut self) -> Result<Defined, CartFault> {
+        Ok(Defined {
+            tic: true,
+            ovr: false,
+            bdr: self.bdr.is_some(),
+            scn: self.scn.is_some(),
+            scanline: false,
+        })
+    }
+
+    fn call(&mut self, callback: FrameCallback, row: Option<i32>) -> Result<(), CartFault> {
+        let (f, cb) = match callback {
+            FrameCallback::Tic => {
+                return self
+                    .tic
+                    .call(&mut self.store, ())
+                    .map_err(|e| trap_fault(e, Callback::Tic, &self.name));
+            }
+            FrameCallback::Bdr => (&self.bdr, Callback::Bdr),
+            FrameCallback::Scn => (&self.scn, Callback::Scn),
+            FrameCallback::Ovr | FrameCallback::Scanline => return Ok(()),
+        };
+        match f {
+            Some(f) => f
+                .call(&mut self.store, row.unwrap_or(0))
+                .map_err(|e| trap_fault(e, cb, &self.name)),
+            None => Ok(()),
+        }
+    }
+
+    fn no_tic(&mut self) -> CartFault {
+        load_fault(FaultKind::Runtime, &self.name, "no TIC export".into())
     }
 }
 

@@ -105,7 +105,7 @@ static STOP_ENGINE: OnceLock<Engine> = OnceLock::new();
 /// Makes the soft-stop signal interrupt code running in `engine` (one engine per runner).
 pub fn guard_engine(engine: &CartEngine) {
     if STOP_ENGINE.set(engine.0.clone()).is_ok() {
-        crate::lua::guard::on_stop(bump_epoch);
+        crate::runtime::stop::on_stop(bump_epoch);
     }
 }
 
