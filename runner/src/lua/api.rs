@@ -15,6 +15,9 @@ use std::ffi::{CStr, c_int};
 use mlua::ffi::{self, lua_State};
 
 use crate::machine::{KEY_COUNT, Machine, TexSource, Vertex, parse_note};
+use crate::runtime::api::{
+    self, ApiError, ColorKeys, FontArgs, MapArgs, MusicArgs, PrintArgs, SfxArgs, SprArgs, c_text,
+};
 
 type LuaFn = unsafe extern "C-unwind" fn(*mut lua_State) -> c_int;
 
@@ -168,14 +171,6 @@ unsafe fn to_text<'a>(l: *mut lua_State, i: c_int) -> Option<&'a [u8]> {
         let p = ffi::lua_tolstring(l, -1, &mut len);
         Some(std::slice::from_raw_parts(p.cast::<u8>(), len))
     }
-}
-
-/// Text as a C string would see it: up to the first NUL.
-fn c_text(bytes: &[u8]) -> &[u8] {
-    bytes
-        .iter()
-        .position(|b| *b == 0)
-        .map_or(bytes, |n| &bytes[..n])
 }
 
 unsafe extern "C-unwind" fn cls(l: *mut lua_State) -> c_int {
@@ -332,29 +327,25 @@ unsafe extern "C-unwind" fn print(l: *mut lua_State) -> c_int {
             return 0;
         }
         let text = to_text(l, 1).unwrap_or(b"nil");
-        let (mut x, mut y, mut color, mut fixed, mut scale, mut small) =
-            (0, 0, 15u8, false, 1, false);
+        let mut a = PrintArgs::default();
         if n >= 3 {
-            x = int(l, 2);
-            y = int(l, 3);
+            a.x = int(l, 2);
+            a.y = int(l, 3);
         }
         if n >= 4 {
             // C's remainder keeps the sign: -1 becomes 255, which draws nothing.
-            color = (int(l, 4).wrapping_rem(16)) as u8;
+            a.color = (int(l, 4).wrapping_rem(16)) as u8;
         }
         if n >= 5 {
-            fixed = boolean(l, 5);
+            a.fixed = boolean(l, 5);
         }
         if n >= 6 {
-            scale = int(l, 6);
+            a.scale = int(l, 6);
         }
         if n >= 7 {
-            small = boolean(l, 7);
+            a.small = boolean(l, 7);
         }
-        if scale == 0 {
-            return push_int(l, 0);
-        }
-        let w = machine(l).print(c_text(text), x, y, color, fixed, scale, small);
+        let w = api::print(machine(l), text, &a);
         push_int(l, i64::from(w))
     }
 }
@@ -585,30 +576,26 @@ unsafe extern "C-unwind" fn exit(l: *mut lua_State) -> c_int {
 
 /// Colour keys at argument `i`: a table of up to 16 numbers (read raw, stopping at the
 /// first non-number) or one value (nil counts as 0, as in TIC-80).
-unsafe fn color_keys(l: *mut lua_State, i: c_int) -> ([u8; 16], usize) {
-    let mut keys = [0u8; 16];
+unsafe fn color_keys(l: *mut lua_State, i: c_int) -> ColorKeys {
     // SAFETY: reading argument `i` and, for a table, its first 16 entries (raw, so no
     // metamethod runs); each value pushed is popped.
     unsafe {
-        if ffi::lua_type(l, i) == ffi::LUA_TTABLE {
-            let mut n = 0;
-            for k in 1..=16 {
-                ffi::lua_rawgeti(l, i, k);
-                let ok = ffi::lua_isnumber(l, -1) != 0;
-                if ok {
-                    keys[n] = int(l, -1) as u8;
-                    n += 1;
-                }
-                ffi::lua_pop(l, 1);
-                if !ok {
-                    break;
-                }
-            }
-            (keys, n)
-        } else {
-            keys[0] = int(l, i) as u8;
-            (keys, 1)
+        if ffi::lua_type(l, i) != ffi::LUA_TTABLE {
+            return ColorKeys::one(int(l, i) as u8);
         }
+        let mut keys = ColorKeys::default();
+        for k in 1..=16 {
+            ffi::lua_rawgeti(l, i, k);
+            let ok = ffi::lua_isnumber(l, -1) != 0;
+            if ok {
+                keys.push(int(l, -1) as u8);
+            }
+            ffi::lua_pop(l, 1);
+            if !ok {
+                break;
+            }
+        }
+        keys
     }
 }
 
@@ -616,33 +603,31 @@ unsafe extern "C-unwind" fn spr(l: *mut lua_State) -> c_int {
     // SAFETY: see `cls`.
     unsafe {
         let n = top(l);
-        let (mut id, mut x, mut y, mut scale, mut flip, mut rotate, mut w, mut h) =
-            (0, 0, 0, 1, 0, 0, 1, 1);
-        let (mut keys, mut count) = ([0u8; 16], 0);
+        let mut a = SprArgs::default();
         if n >= 1 {
-            id = int(l, 1);
+            a.id = int(l, 1);
         }
         if n >= 3 {
-            x = int(l, 2);
-            y = int(l, 3);
+            a.x = int(l, 2);
+            a.y = int(l, 3);
         }
         if n >= 4 {
-            (keys, count) = color_keys(l, 4);
+            a.keys = color_keys(l, 4);
         }
         if n >= 5 {
-            scale = int(l, 5);
+            a.scale = int(l, 5);
         }
         if n >= 6 {
-            flip = int(l, 6);
+            a.flip = int(l, 6);
         }
         if n >= 7 {
-            rotate = int(l, 7);
+            a.rotate = int(l, 7);
         }
         if n >= 9 {
-            w = int(l, 8);
-            h = int(l, 9);
+            a.w = int(l, 8);
+            a.h = int(l, 9);
         }
-        machine(l).spr(id, x, y, &keys[..count], scale, flip, rotate, w, h);
+        api::spr(machine(l), &a);
         0
     }
 }
@@ -651,32 +636,31 @@ unsafe extern "C-unwind" fn map(l: *mut lua_State) -> c_int {
     // SAFETY: see `cls`. The remap calls happen before the machine is borrowed to draw.
     unsafe {
         let n = top(l);
-        let (mut x, mut y, mut w, mut h, mut sx, mut sy, mut scale) = (0, 0, 30, 17, 0, 0, 1);
-        let (mut keys, mut count) = ([0u8; 16], 0);
+        let mut a = MapArgs::default();
         if n >= 2 {
-            x = int(l, 1);
-            y = int(l, 2);
+            a.x = int(l, 1);
+            a.y = int(l, 2);
         }
         if n >= 4 {
-            w = int(l, 3);
-            h = int(l, 4);
+            a.w = int(l, 3);
+            a.h = int(l, 4);
         }
         if n >= 6 {
-            sx = int(l, 5);
-            sy = int(l, 6);
+            a.sx = int(l, 5);
+            a.sy = int(l, 6);
         }
         if n >= 7 {
-            (keys, count) = color_keys(l, 7);
+            a.keys = color_keys(l, 7);
         }
         if n >= 8 {
-            scale = int(l, 8);
+            a.scale = int(l, 8);
         }
         let remap = n >= 9 && ffi::lua_type(l, 9) == ffi::LUA_TFUNCTION;
         if !remap {
-            machine(l).map(x, y, w, h, sx, sy, &keys[..count], scale);
+            api::map(machine(l), &a);
             return 0;
         }
-        let cells = machine(l).map_cells(x, y, w, h);
+        let cells = machine(l).map_cells(a.x, a.y, a.w, a.h);
         let mut drawn = Vec::with_capacity(cells.len());
         ffi::luaL_checkstack(l, 5, c"map".as_ptr());
         for (mi, mj, tile) in cells {
@@ -693,14 +677,9 @@ unsafe extern "C-unwind" fn map(l: *mut lua_State) -> c_int {
                 ffi::lua_pop(l, 1);
             }
         }
-        let (w, _) = cartbox_map_extent(w, h);
-        machine(l).map_draw(w, sx, sy, &keys[..count], scale, &drawn);
+        api::map_remapped(machine(l), &a, &drawn);
         0
     }
-}
-
-fn cartbox_map_extent(w: i32, h: i32) -> (i32, i32) {
-    crate::machine::map_extent(w, h)
 }
 
 unsafe extern "C-unwind" fn mget(l: *mut lua_State) -> c_int {
@@ -736,32 +715,31 @@ unsafe extern "C-unwind" fn font(l: *mut lua_State) -> c_int {
             return 0;
         }
         let text = to_text(l, 1).unwrap_or(b"nil");
-        let (mut x, mut y, mut key, mut w, mut h, mut fixed, mut scale, mut alt) =
-            (0, 0, 0u8, 8, 8, false, 1, false);
+        let mut a = FontArgs {
+            keys: ColorKeys::one(0),
+            ..FontArgs::default()
+        };
         if n >= 3 {
-            x = int(l, 2);
-            y = int(l, 3);
+            a.x = int(l, 2);
+            a.y = int(l, 3);
         }
         if n >= 4 {
-            key = int(l, 4) as u8;
+            a.keys = ColorKeys::one(int(l, 4) as u8);
         }
         if n >= 6 {
-            w = int(l, 5);
-            h = int(l, 6);
+            a.w = int(l, 5);
+            a.h = int(l, 6);
         }
         if n >= 7 {
-            fixed = boolean(l, 7);
+            a.fixed = boolean(l, 7);
         }
         if n >= 8 {
-            scale = int(l, 8);
+            a.scale = int(l, 8);
         }
         if n >= 9 {
-            alt = boolean(l, 9);
+            a.alt = boolean(l, 9);
         }
-        if scale == 0 {
-            return push_int(l, 0);
-        }
-        let width = machine(l).font(c_text(text), x, y, &[key], w, h, fixed, scale, alt);
+        let width = api::font(machine(l), text, &a);
         push_int(l, i64::from(width))
     }
 }
@@ -842,9 +820,9 @@ unsafe extern "C-unwind" fn ttri(l: *mut lua_State) -> c_int {
                 if ok == 0 { 0 } else { s }
             };
         }
-        let (mut keys, mut count) = ([0u8; 16], 0);
+        let mut keys = ColorKeys::default();
         if n >= 14 {
-            (keys, count) = color_keys(l, 14);
+            keys = color_keys(l, 14);
         }
         let depth = n == 17;
         if depth {
@@ -858,7 +836,7 @@ unsafe extern "C-unwind" fn ttri(l: *mut lua_State) -> c_int {
             2 => TexSource::OtherVbank,
             _ => return 0,
         };
-        machine(l).ttri(v, src, &keys[..count], depth);
+        machine(l).ttri(v, src, keys.as_slice(), depth);
         0
     }
 }
@@ -872,11 +850,11 @@ unsafe extern "C-unwind" fn textri(l: *mut lua_State) -> c_int {
         }
         let v = textured(l);
         let use_map = n >= 13 && boolean(l, 13);
-        let (mut keys, mut count) = ([0u8; 16], 0);
+        let mut keys = ColorKeys::default();
         if n >= 14 {
-            (keys, count) = color_keys(l, 14);
+            keys = color_keys(l, 14);
         }
-        machine(l).textri(v, use_map, &keys[..count]);
+        machine(l).textri(v, use_map, keys.as_slice());
         0
     }
 }
@@ -1018,40 +996,36 @@ unsafe extern "C-unwind" fn sfx(l: *mut lua_State) -> c_int {
             raise(l, c"invalid sfx params\n");
         }
         let id = int(l, 1);
-        if id >= 64 {
-            raise(l, c"unknown sfx index\n");
+        if let Err(e) = api::check_sfx_id(id) {
+            raise(l, e.message());
         }
-        let (mut note, mut octave, mut duration, mut channel, mut vol, mut speed) =
-            (-1, -1, -1, 0, (15u8, 15u8), 8);
-        if id >= 0 {
-            (note, octave, speed) = machine(l).sfx_defaults(id);
-        }
+        let mut a = SfxArgs::for_sample(machine(l), id);
         if n >= 2 {
             if ffi::lua_isinteger(l, 2) != 0 {
                 let v = ffi::lua_tointegerx(l, 2, std::ptr::null_mut()) as i32;
-                note = v % 12;
-                octave = v / 12;
+                a.note = v % 12;
+                a.octave = v / 12;
             } else if ffi::lua_isstring(l, 2) != 0 {
                 // A float such as 14.0 counts as a string here (as in TIC-80) and fails.
                 let mut len = 0;
                 let p = ffi::lua_tolstring(l, 2, &mut len);
                 match parse_note(std::slice::from_raw_parts(p.cast::<u8>(), len)) {
                     Ok(Some((nt, oc))) => {
-                        note = nt;
-                        octave = oc;
+                        a.note = nt;
+                        a.octave = oc;
                     }
                     Ok(None) => {}
                     Err(_) => raise(l, c"invalid note, should be like C#4\n"),
                 }
             }
             if n >= 3 {
-                duration = int(l, 3);
+                a.duration = int(l, 3);
             }
             if n >= 4 {
-                channel = int(l, 4);
+                a.channel = int(l, 4);
             }
             if n >= 5 {
-                vol = if ffi::lua_type(l, 5) == ffi::LUA_TTABLE {
+                a.volume = if ffi::lua_type(l, 5) == ffi::LUA_TTABLE {
                     // TIC-80 1.1 stores the *type* of t[1] and t[2], not their values (a
                     // number reads as 3); carts tuned on it sound as they did there.
                     let kind = |k| {
@@ -1066,22 +1040,20 @@ unsafe extern "C-unwind" fn sfx(l: *mut lua_State) -> c_int {
                 };
             }
             if n >= 6 {
-                speed = int(l, 6);
+                a.speed = int(l, 6);
             }
         }
-        if !(0..4).contains(&channel) {
-            raise(l, c"unknown channel\n");
-        }
-        machine(l).sfx(
-            id,
-            note,
-            octave,
-            duration,
-            channel as usize,
-            (vol.0 & 15, vol.1 & 15),
-            speed,
-        );
+        raise_on(l, api::sfx(machine(l), &a));
         0
+    }
+}
+
+/// Raises TIC-80's message for a failed check (TIC-80's Lua raises where its wasm
+/// ignores).
+unsafe fn raise_on(l: *mut lua_State, r: Result<(), ApiError>) {
+    if let Err(e) = r {
+        // SAFETY: see `cls`; nothing with a destructor is live here.
+        unsafe { raise(l, e.message()) }
     }
 }
 
@@ -1094,16 +1066,21 @@ unsafe extern "C-unwind" fn music(l: *mut lua_State) -> c_int {
             return 0;
         }
         let track = int(l, 1);
-        if track > 7 {
-            raise(l, c"invalid music track index");
+        if let Err(e) = api::check_track(track) {
+            raise(l, e.message());
         }
         machine(l).music(-1, 0, 0, false, false, -1, -1);
         let arg = |i: c_int, default: i32| if n >= i { int(l, i) } else { default };
-        let (frame, row) = (arg(2, -1), arg(3, -1));
-        let looping = if n >= 4 { boolean(l, 4) } else { true };
-        let sustain = n >= 5 && boolean(l, 5);
-        let (tempo, speed) = (arg(6, -1), arg(7, -1));
-        machine(l).music(track, frame, row, looping, sustain, tempo, speed);
+        let a = MusicArgs {
+            track,
+            frame: arg(2, -1),
+            row: arg(3, -1),
+            looping: if n >= 4 { boolean(l, 4) } else { true },
+            sustain: n >= 5 && boolean(l, 5),
+            tempo: arg(6, -1),
+            speed: arg(7, -1),
+        };
+        raise_on(l, api::music(machine(l), &a));
         0
     }
 }

@@ -2,5 +2,6 @@
 //! ([`stop`]) and the frame sequence ([`frame`]). A runtime (Lua, WebAssembly) only calls
 //! its cart's functions and converts its language's values.
 
+pub mod api;
 pub(crate) mod frame;
 pub mod stop;

@@ -9,6 +9,9 @@ use wasmtime::{Caller, FuncType, Linker, Memory, Trap, ValType};
 use super::state::State;
 use crate::machine::Machine;
 use crate::machine::{TexSource, Vertex};
+use crate::runtime::api::{
+    self, ColorKeys, FontArgs, MapArgs, MusicArgs, PrintArgs, SfxArgs, SprArgs,
+};
 
 /// The functions of TIC-80's import table, by name: all of them are provided, with TIC-80's
 /// types. `link` also provides `paint`, whose binding TIC-80 writes but never registers.
@@ -69,15 +72,15 @@ fn c_string(caller: &mut C<'_>, ptr: i32) -> Result<Vec<u8>> {
 }
 
 /// A list of colour keys: `count` (read as an unsigned byte, so -1 is 255) bytes at
-/// `ptr`. Keys of 16 or more change nothing.
-fn keys(caller: &mut C<'_>, ptr: i32, count: i32) -> Result<Vec<u8>> {
+/// `ptr`. Keys of 16 or more change nothing, and are left out; the first 16 others count.
+fn keys(caller: &mut C<'_>, ptr: i32, count: i32) -> Result<ColorKeys> {
     let count = usize::from(count as u8);
     if count == 0 {
-        return Ok(Vec::new());
+        return Ok(ColorKeys::default());
     }
     let mut keys = bytes(caller, ptr, count)?;
     keys.retain(|k| *k < 16);
-    Ok(keys)
+    Ok(ColorKeys::from_slice(&keys))
 }
 
 /// A value TIC-80 reads as a signed byte.
@@ -267,7 +270,7 @@ fn ttri(linker: &mut Linker<State>) -> Result<()> {
         };
         let keys = keys(&mut c, i(13), i(14))?;
         let verts = [vertex(0), vertex(1), vertex(2)];
-        machine(&mut c).ttri(verts, src, &keys, flag(i(18)));
+        machine(&mut c).ttri(verts, src, keys.as_slice(), flag(i(18)));
         Ok(())
     })?;
     Ok(())
@@ -289,18 +292,18 @@ fn tiles_and_text(linker: &mut Linker<State>) -> Result<()> {
          w: i32,
          h: i32|
          -> Result<()> {
-            let keys = keys(&mut c, keys_ptr, count)?;
-            machine(&mut c).spr(
+            let a = SprArgs {
                 id,
                 x,
                 y,
-                &keys,
-                or(scale, 1),
-                or(flip, 0),
-                or(rotate, 0),
-                or(w, 1),
-                or(h, 1),
-            );
+                keys: keys(&mut c, keys_ptr, count)?,
+                scale: or(scale, 1),
+                flip: or(flip, 0),
+                rotate: or(rotate, 0),
+                w: or(w, 1),
+                h: or(h, 1),
+            };
+            api::spr(machine(&mut c), &a);
             Ok(())
         },
     )?;
@@ -319,17 +322,17 @@ fn tiles_and_text(linker: &mut Linker<State>) -> Result<()> {
          scale: i32,
          _remap: i32|
          -> Result<()> {
-            let keys = keys(&mut c, keys_ptr, count)?;
-            machine(&mut c).map(
-                or(x, 0),
-                or(y, 0),
-                or(w, 30),
-                or(h, 17),
-                or(sx, 0),
-                or(sy, 0),
-                &keys,
-                or(i8v(scale), 1),
-            );
+            let a = MapArgs {
+                x: or(x, 0),
+                y: or(y, 0),
+                w: or(w, 30),
+                h: or(h, 17),
+                sx: or(sx, 0),
+                sy: or(sy, 0),
+                keys: keys(&mut c, keys_ptr, count)?,
+                scale: or(i8v(scale), 1),
+            };
+            api::map(machine(&mut c), &a);
             Ok(())
         },
     )?;
@@ -357,12 +360,20 @@ fn tiles_and_text(linker: &mut Linker<State>) -> Result<()> {
          scale: i32,
          alt: i32|
          -> Result<i32> {
-            let scale = i8v(scale);
-            if scale == 0 {
+            let a = PrintArgs {
+                x,
+                y,
+                color: col as u8,
+                fixed: flag(fixed),
+                scale: i8v(scale),
+                small: flag(alt),
+            };
+            // At scale 0 nothing is drawn, and the text is not read.
+            if a.scale == 0 {
                 return Ok(0);
             }
             let text = c_string(&mut c, text)?;
-            Ok(machine(&mut c).print(&text, x, y, col as u8, flag(fixed), scale, flag(alt)))
+            Ok(api::print(machine(&mut c), &text, &a))
         },
     )?;
     linker.func_wrap(
@@ -381,22 +392,22 @@ fn tiles_and_text(linker: &mut Linker<State>) -> Result<()> {
          alt: i32|
          -> Result<i32> {
             let scale = or(i8v(scale), 1);
+            // At scale 0 nothing is drawn, and neither the text nor the keys are read.
             if scale == 0 {
                 return Ok(0);
             }
             let text = c_string(&mut c, text)?;
-            let keys = keys(&mut c, keys_ptr, count)?;
-            Ok(machine(&mut c).font(
-                &text,
+            let a = FontArgs {
                 x,
                 y,
-                &keys,
-                or(i8v(w), 8),
-                or(i8v(h), 8),
-                flag(fixed),
+                keys: keys(&mut c, keys_ptr, count)?,
+                w: or(i8v(w), 8),
+                h: or(i8v(h), 8),
+                fixed: flag(fixed),
                 scale,
-                flag(alt),
-            ))
+                alt: flag(alt),
+            };
+            Ok(api::font(machine(&mut c), &text, &a))
         },
     )?;
     Ok(())
@@ -492,15 +503,18 @@ fn sound_and_system(linker: &mut Linker<State>) -> Result<()> {
          left: i32,
          right: i32,
          speed: i32| {
-            // TIC-80 checks only the channel; an id past the 64 samples is ignored here
-            // instead of reading past them.
-            let Ok(channel @ 0..4) = usize::try_from(channel) else {
-                return;
+            // TIC-80's wasm binding ignores a bad channel where its Lua raises; an id past
+            // the 64 samples is ignored here too instead of reading past them.
+            let a = SfxArgs {
+                id,
+                note,
+                octave,
+                duration,
+                channel,
+                volume: (left as u8, right as u8),
+                speed,
             };
-            if id < 64 {
-                let vol = ((left & 15) as u8, (right & 15) as u8);
-                machine(&mut c).sfx(id, note, octave, duration, channel, vol, speed);
-            }
+            let _ = api::sfx(machine(&mut c), &a);
         },
     )?;
     linker.func_wrap(
@@ -515,12 +529,18 @@ fn sound_and_system(linker: &mut Linker<State>) -> Result<()> {
          tempo: i32,
          speed: i32|
          -> Result<()> {
-            if track > 7 {
-                return Err(wasmtime::Error::msg("invalid music track index"));
-            }
-            let (looping, sustain) = (flag(looping), flag(sustain));
-            machine(&mut c).music(track, frame, row, looping, sustain, tempo, speed);
-            Ok(())
+            let a = MusicArgs {
+                track,
+                frame,
+                row,
+                looping: flag(looping),
+                sustain: flag(sustain),
+                tempo,
+                speed,
+            };
+            // A bad track traps, with TIC-80's message.
+            api::music(machine(&mut c), &a)
+                .map_err(|e| wasmtime::Error::msg(e.message().to_string_lossy().into_owned()))
         },
     )?;
     linker.func_wrap("env", "time", |c: C<'_>| -> f32 {
