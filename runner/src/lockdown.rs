@@ -63,6 +63,11 @@ pub struct LockdownReport {
     pub landlock_full: bool,
 }
 
+// SAFETY: tzset is libc's, with this signature (POSIX); the `libc` crate does not declare it.
+unsafe extern "C" {
+    fn tzset();
+}
+
 /// The whole lockdown of a runner whose shared memory `mem` is mapped: the `SIGSYS`
 /// reporter installed, every descriptor but `channel` closed (it moves to descriptor 3),
 /// then steps 2 to 6. Returns the channel and what the lockdown achieved. For programs that
@@ -121,6 +126,11 @@ pub(crate) fn apply(
     limits: &RunnerLimits,
     profile: Profile,
 ) -> Result<LockdownReport, LockdownError> {
+    // The local time zone is read now, while files may still be opened: JavaScript's
+    // `Date` asks for it later, and its first read opens /etc/localtime.
+    // SAFETY: tzset only reads TZ and the zone file into libc's own state; the runner is
+    // single-threaded here.
+    unsafe { tzset() };
     let rl = |name, res, v: u64| setrlimit(res, v, v).map_err(|e| LockdownError::Rlimit(name, e));
     rl(
         "RLIMIT_NOFILE",

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::cart::{self, Cart};
 use crate::channel::{CHANNEL_FD, Channel};
+use crate::js::JsCart;
 use crate::lockdown::{self, LockdownError, LockdownReport};
 use crate::lua::LuaCart;
 use crate::machine::Machine;
@@ -155,6 +156,18 @@ impl Playing for LuaCart {
     }
     fn machine(&mut self) -> &mut Machine {
         LuaCart::machine(self)
+    }
+}
+
+impl Playing for JsCart {
+    fn frame(&mut self, seq: u64, time_ms: Option<f64>, pixels: bool) -> Result<bool, CartFault> {
+        JsCart::frame(self, seq, time_ms, pixels)
+    }
+    fn menu(&mut self, seq: u64, index: u32) -> Result<(), CartFault> {
+        JsCart::menu(self, seq, index)
+    }
+    fn machine(&mut self) -> &mut Machine {
+        JsCart::machine(self)
     }
 }
 
@@ -350,7 +363,49 @@ fn truncate(mut s: String) -> String {
 
 fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError> {
     let (load, parsed, machine) = receive_cart(channel, mem, false)?;
-    let mut cart = match LuaCart::new(machine, &load.name, load.settings.memory_limit) {
+    let (name, limit) = (load.name.as_str(), load.settings.memory_limit);
+    // JavaScript plays in this runner too: QuickJS needs nothing Lua's filter does not
+    // allow.
+    if parsed.meta.script.as_deref() == Some("js") {
+        let cart = JsCart::new(machine, name, limit);
+        return serve_script(channel, &load, parsed, cart);
+    }
+    let cart = LuaCart::new(machine, name, limit);
+    serve_script(channel, &load, parsed, cart)
+}
+
+/// A cart whose code runs from source: its top level and `BOOT` first.
+trait Script: Playing {
+    fn attach_guard(&mut self, budget_ms: u32);
+    fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault>;
+}
+
+impl Script for LuaCart {
+    fn attach_guard(&mut self, budget_ms: u32) {
+        LuaCart::attach_guard(self, budget_ms);
+    }
+    fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault> {
+        LuaCart::boot(self, code, seq)
+    }
+}
+
+impl Script for JsCart {
+    fn attach_guard(&mut self, budget_ms: u32) {
+        JsCart::attach_guard(self, budget_ms);
+    }
+    fn boot(&mut self, code: &str, seq: u64) -> Result<(), CartFault> {
+        JsCart::boot(self, code, seq)
+    }
+}
+
+/// Boots a script cart made for `load` and serves its requests.
+fn serve_script(
+    channel: &mut Channel,
+    load: &LoadCart,
+    parsed: Cart,
+    made: Result<impl Script, CartFault>,
+) -> Result<(), SetupError> {
+    let mut cart = match made {
         Ok(c) => c,
         Err(f) => return Err(report_fault(channel, f)),
     };

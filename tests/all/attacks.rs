@@ -33,6 +33,10 @@ fn lua(name: &str, code: &str) -> Cart {
     Cart::from_code(name, code)
 }
 
+fn js(name: &str, code: &str) -> Cart {
+    Cart::from_bytes(name, code.as_bytes().to_vec())
+}
+
 fn cases() -> Vec<(Cart, Outcome)> {
     let nested_lua = format!("x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let nested_wasm = format!(
@@ -202,6 +206,51 @@ fn cases() -> Vec<(Cart, Outcome)> {
                        (call $trace (i32.const 0x20000) (i32.const 12))))"#,
             ),
             Outcome::Fault(FaultKind::Runtime, "is longer than 1048576 bytes"),
+        ),
+        // JavaScript: the engine and the console, nothing else. No module is loaded (a
+        // dynamic import is only a promise that never settles), no host object is there,
+        // local time is read without opening a file, blocking is refused.
+        (
+            js(
+                "escape.js",
+                r#"var out = [];
+function t(name, f) { try { out.push(name + ": " + f()); } catch (e) { out.push(name + ": threw " + e); } }
+t("import", function () { return typeof import("/etc/passwd"); });
+t("globals", function () { return Object.getOwnPropertyNames(globalThis).filter(function (k) {
+  return /^(std|os|require|process|scriptArgs|console|WebAssembly|setTimeout|fetch|XMLHttpRequest)$/.test(k); }).join(","); });
+t("date", function () { return typeof new Date().toString(); });
+t("atomics", function () { return Atomics.wait(new Int32Array(new SharedArrayBuffer(16)), 0, 0); });
+function TIC() { if (out.length) { trace(out.join("; ")); out = []; } }
+"#,
+            ),
+            Outcome::Traces(
+                "import: object; globals: ; date: string; atomics: threw TypeError: cannot \
+                 block in this thread",
+            ),
+        ),
+        (
+            js(
+                "backtrack.js",
+                r#"function TIC() { /(a+)+$/.test("a".repeat(40) + "b") }"#,
+            ),
+            Outcome::Fault(FaultKind::Budget, "ran past its budget"),
+        ),
+        (
+            js(
+                "arrays.js",
+                "var a = []; function TIC() { for (;;) a.push(new Array(100000).fill(a.length)) }",
+            ),
+            Outcome::Fault(
+                FaultKind::OutOfMemory,
+                "JavaScript heap reached its limit of 32 MiB",
+            ),
+        ),
+        (
+            js(
+                "string.js",
+                "function TIC() { var s = 'x'.repeat(2 ** 40) }",
+            ),
+            Outcome::Fault(FaultKind::Runtime, "RangeError: invalid repeat count"),
         ),
     ]
 }

@@ -12,50 +12,11 @@
 
 use crate::common::*;
 
-/// Runs `CART` headless for `frames` frames with a border screenshot; returns the RGB pixels
-/// (256x144) and what the cart traced.
-fn run_cart(cart: &str, frames: u32) -> (Vec<u8>, String) {
-    let name = cart.rsplit('/').next().unwrap_or(cart);
-    let dir = scratch(&format!("community-api-{name}"));
-    let shot = dir.join("shot.png");
-    let (stdout, _) = run_expect(
-        &[
-            "run",
-            cart,
-            "--headless",
-            "--frames",
-            &frames.to_string(),
-            "--trace",
-            "--border",
-            "--screenshot",
-            shot.to_str().unwrap(),
-        ],
-        0,
-    );
-    let (w, h, rgb) = read_png(&shot);
-    assert_eq!((w, h), (256, 144), "{cart}: a border screenshot is 256x144");
-    (rgb, stdout)
-}
-
 /// Checks that frame 1 of `tests/carts/community/NAME.lua` equals TIC-80's; returns it.
 fn same_as_tic80(name: &str) -> Vec<u8> {
-    let (got, _) = run_cart(&format!("tests/carts/community/{name}.lua"), 1);
+    let (got, _) = play_headless(&format!("tests/carts/community/{name}.lua"), 1);
     let golden = format!("tests/golden/community/{name}.png");
-    let (_, _, want) = read_png(&root().join(&golden));
-    let differing: Vec<(usize, usize)> = got
-        .chunks(3)
-        .zip(want.chunks(3))
-        .enumerate()
-        .filter(|(_, (a, b))| a != b)
-        .map(|(i, _)| (i % 256, i / 256))
-        .collect();
-    assert!(
-        differing.is_empty(),
-        "{name}: {} pixels differ from TIC-80's {golden}, first at (x, y) {:?} of the 256x144 \
-         output",
-        differing.len(),
-        &differing[..differing.len().min(5)]
-    );
+    assert_same_pixels(&got, &golden, &format!("{name} (TIC-80's frame)"));
     got
 }
 
@@ -143,7 +104,7 @@ fn paint_over_noise_reaches_what_tic80_reaches() {
 /// two frames equals TIC-80's.
 #[test]
 fn fft_and_ffts_trace_what_tic80_traces() {
-    let (_, traced) = run_cart("tests/carts/community/api_fft.lua", 2);
+    let (_, traced) = play_headless("tests/carts/community/api_fft.lua", 2);
     let golden = "tests/golden/community/api_fft.txt";
     let want = std::fs::read_to_string(root().join(golden)).expect("golden trace");
     assert_eq!(
@@ -164,7 +125,7 @@ fn fft_and_ffts_trace_what_tic80_traces() {
 /// provide, loads and plays while it does not call them.
 #[test]
 fn a_wasm_cart_importing_what_we_lack_loads_and_plays() {
-    let (got, traced) = run_cart("tests/carts/wasm/api_imports.wat", 3);
+    let (got, traced) = play_headless("tests/carts/wasm/api_imports.wat", 3);
     assert_eq!(traced, "frame\nframe\nframe\n");
     assert_eq!(at(&got, 0, 0), SWEETIE[1], "cls(1)");
     assert_eq!(at(&got, 10, 10), SWEETIE[12], "the box's border");

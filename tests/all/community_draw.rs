@@ -10,40 +10,9 @@ use crate::common::*;
 /// Runs `tests/carts/community/NAME.lua` for one frame and checks that its 256x144 output
 /// equals TIC-80's; returns the RGB pixels.
 fn check(name: &str) -> Vec<u8> {
-    let dir = scratch(&format!("community-draw-{name}"));
-    let shot = dir.join(format!("{name}.png"));
-    let cart = format!("tests/carts/community/{name}.lua");
-    run_expect(
-        &[
-            "run",
-            &cart,
-            "--headless",
-            "--frames",
-            "1",
-            "--border",
-            "--screenshot",
-            shot.to_str().unwrap(),
-        ],
-        0,
-    );
-    let (w, h, got) = read_png(&shot);
-    assert_eq!((w, h), (256, 144), "{name}: a border screenshot is 256x144");
+    let (got, _) = play_headless(&format!("tests/carts/community/{name}.lua"), 1);
     let golden = format!("tests/golden/community/{name}.png");
-    let (_, _, want) = read_png(&root().join(&golden));
-    let differing: Vec<(usize, usize)> = got
-        .chunks(3)
-        .zip(want.chunks(3))
-        .enumerate()
-        .filter(|(_, (a, b))| a != b)
-        .map(|(i, _)| (i % 256, i / 256))
-        .collect();
-    assert!(
-        differing.is_empty(),
-        "{name}: {} pixels differ from TIC-80's {golden}, first at (x, y) {:?} of the 256x144 \
-         output",
-        differing.len(),
-        &differing[..differing.len().min(5)]
-    );
+    assert_same_pixels(&got, &golden, &format!("{name} (TIC-80's frame)"));
     got
 }
 

@@ -8,43 +8,9 @@
 
 use crate::common::*;
 
-fn render(name: &str) -> (u32, u32, Vec<u8>) {
-    let dir = scratch(&format!("golden-{name}"));
-    let shot = dir.join(format!("{name}.png"));
-    let cart = format!("tests/carts/golden/{name}.lua");
-    let out = cartbox(&[
-        "run",
-        &cart,
-        "--headless",
-        "--frames",
-        "1",
-        "--border",
-        "--screenshot",
-        shot.to_str().unwrap(),
-    ]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{cart}: stderr: {err}");
-    read_png(&shot)
-}
-
 fn check(name: &str) -> Vec<u8> {
-    let (w, h, got) = render(name);
-    assert_eq!((w, h), (256, 144), "{name}: a border screenshot is 256x144");
-    let golden = format!("tests/golden/{name}.png");
-    let (_, _, want) = read_png(&root().join(&golden));
-    let differing: Vec<(usize, usize)> = got
-        .chunks(3)
-        .zip(want.chunks(3))
-        .enumerate()
-        .filter(|(_, (a, b))| a != b)
-        .map(|(i, _)| (i % 256, i / 256))
-        .collect();
-    assert!(
-        differing.is_empty(),
-        "{name}: {} pixels differ from {golden}, first at (x, y) {:?} of the 256x144 output",
-        differing.len(),
-        &differing[..differing.len().min(5)]
-    );
+    let (got, _) = play_headless(&format!("tests/carts/golden/{name}.lua"), 1);
+    assert_same_pixels(&got, &format!("tests/golden/{name}.png"), name);
     got
 }
 

@@ -22,6 +22,7 @@ mod console;
 mod crash_save;
 mod golden;
 mod hostile_files;
+mod languages;
 mod properties;
 mod sound;
 mod supervisor;

@@ -146,3 +146,47 @@ pub fn open_fds() -> usize {
 pub fn process_exists(pid: i32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
+
+/// Plays `cart` headless for `frames` frames from the repository root (`--trace --border
+/// --screenshot`), expecting exit code 0; returns the 256x144 RGB output and the trace.
+pub fn play_headless(cart: &str, frames: u32) -> (Vec<u8>, String) {
+    let name = cart.rsplit('/').next().unwrap_or(cart);
+    let dir = scratch(&format!("play-{name}"));
+    let shot = dir.join("shot.png");
+    let (stdout, _) = run_expect(
+        &[
+            "run",
+            cart,
+            "--headless",
+            "--frames",
+            &frames.to_string(),
+            "--trace",
+            "--border",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+        0,
+    );
+    let (w, h, rgb) = read_png(&shot);
+    assert_eq!((w, h), (256, 144), "{cart}: a border screenshot is 256x144");
+    (rgb, stdout)
+}
+
+/// Asserts that the 256x144 output `got` equals the PNG `golden` (relative to the
+/// repository root) pixel for pixel, naming the first differences.
+pub fn assert_same_pixels(got: &[u8], golden: &str, what: &str) {
+    let (_, _, want) = read_png(&root().join(golden));
+    let differing: Vec<(usize, usize)> = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i % 256, i / 256))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{what}: {} pixels differ from {golden}, first at (x, y) {:?} of the 256x144 output",
+        differing.len(),
+        &differing[..differing.len().min(5)]
+    );
+}

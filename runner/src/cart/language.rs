@@ -17,25 +17,28 @@ pub(super) struct Language {
     pub name: &'static str,
     /// A text cart's file extension, without its dot.
     pub extension: &'static str,
-    /// The single-line comment its `script:` tag is written after.
+    /// The single-line comment its `script:` tag is found after.
     pub comment: &'static str,
+    /// The comment its text carts write before metadata and data sections (TIC-80's
+    /// `projectComment`): `;;` for Fennel, whose tags are found after `;`.
+    pub comment_written: &'static str,
 }
 
 /// TIC-80's languages in id order (the order a desktop TIC-80 sorts them in).
 pub(super) const LANGUAGES: [Language; 12] = [
-    lang(10, "lua", "lua", "--"),
-    lang(11, "ruby", "rb", "#"),
-    lang(12, "js", "js", "//"),
-    lang(13, "moon", "moon", "--"),
+    lang(10, "lua", "lua", "--", "--"),
+    lang(11, "ruby", "rb", "#", "#"),
+    lang(12, "js", "js", "//", "//"),
+    lang(13, "moon", "moon", "--", "--"),
     // Fennel's comment is one `;`: its carts write `;; script:`, which holds `; script:`.
-    lang(14, "fennel", "fnl", ";"),
-    lang(15, "squirrel", "nut", "//"),
-    lang(16, "wren", "wren", "//"),
-    lang(17, "wasm", "wasmp", "--"),
-    lang(18, "janet", "janet", "#"),
-    lang(19, "scheme", "scm", ";;"),
-    lang(20, "python", "py", "#"),
-    lang(21, "yue", "yue", "--"),
+    lang(14, "fennel", "fnl", ";", ";;"),
+    lang(15, "squirrel", "nut", "//", "//"),
+    lang(16, "wren", "wren", "//", "//"),
+    lang(17, "wasm", "wasmp", "--", "--"),
+    lang(18, "janet", "janet", "#", "#"),
+    lang(19, "scheme", "scm", ";;", ";;"),
+    lang(20, "python", "py", "#", "#"),
+    lang(21, "yue", "yue", "--", "--"),
 ];
 
 const fn lang(
@@ -43,13 +46,20 @@ const fn lang(
     name: &'static str,
     extension: &'static str,
     comment: &'static str,
+    comment_written: &'static str,
 ) -> Language {
     Language {
         id,
         name,
         extension,
         comment,
+        comment_written,
     }
+}
+
+/// The languages Cartbox plays.
+pub(super) fn plays(name: &str) -> bool {
+    matches!(name, "lua" | "wasm" | "js")
 }
 
 /// The language a cart is written in, as TIC-80 decides it from its language byte (if it
@@ -172,11 +182,10 @@ mod tests {
         };
         let refusal = |name: &str, lang: &str| {
             format!(
-                "{name}: the cart is written in '{lang}'; Cartbox plays Lua and WebAssembly carts"
+                "{name}: the cart is written in '{lang}'; Cartbox plays Lua, JavaScript and WebAssembly carts"
             )
         };
         for (code, lang) in [
-            ("// script: js\nfunction TIC(){}\n", "js"),
             ("// script: wren\nclass Game {}\n", "wren"),
             ("// script: squirrel\nfunction TIC(){}\n", "squirrel"),
             (";; script: fennel\n(fn _G.TIC [])\n", "fennel"),
@@ -197,6 +206,27 @@ mod tests {
         tic.extend(tic::tests::chunk(20, 0, &[20]));
         let err = load("c.tic", &tic).unwrap_err();
         assert!(err.ends_with(&refusal("c.tic", "python")), "{err}");
+        // JavaScript carts play, as text (their comment style) or as .tic and .png.
+        let js = format!(
+            "// title: js game\n// script: js\nfunction TIC(){{}}\n// <PALETTE>\n// 000:ff0000{}\n// </PALETTE>\n",
+            "0".repeat(90)
+        );
+        let cart = load("game.js", js.as_bytes()).unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("js"));
+        assert_eq!(cart.meta.title.as_deref(), Some("js game"));
+        assert_eq!(
+            cart.image.code,
+            "// title: js game\n// script: js\nfunction TIC(){}"
+        );
+        assert_eq!(
+            cart.image.banks[0].section(cartbox_protocol::cart::Section::Palette)[0],
+            0xff
+        );
+        let cart = load("GAME.JS", b"function TIC(){}\n").unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("js"));
+        let tic = tic::tests::chunk(5, 0, b"// script: js\nfunction TIC(){}\n");
+        let cart = load("c.tic", &tic).unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("js"));
         // Lua carts still play, whether they say so or not; so do carts that name a
         // language TIC-80 does not know (it plays them as Lua).
         for (code, script) in [
@@ -211,7 +241,6 @@ mod tests {
         for (ext, lang) in [
             ("moon", "moon"),
             ("fnl", "fennel"),
-            ("js", "js"),
             ("py", "python"),
             ("rb", "ruby"),
             ("wren", "wren"),
@@ -219,7 +248,7 @@ mod tests {
             ("janet", "janet"),
             ("scm", "scheme"),
             ("yue", "yue"),
-            ("JS", "js"),
+            ("MOON", "moon"),
         ] {
             let name = format!("game.{ext}");
             let err = load(&name, b"anything").unwrap_err();

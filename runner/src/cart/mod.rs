@@ -40,7 +40,7 @@ pub enum CartError {
     },
     /// The cart is written in a language Cartbox does not run.
     #[error(
-        "{}: the cart is written in '{language}'; Cartbox plays Lua and WebAssembly carts",
+        "{}: the cart is written in '{language}'; Cartbox plays Lua, JavaScript and WebAssembly carts",
         path.display()
     )]
     Language {
@@ -126,6 +126,7 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
     };
     let mut cart = match ext.as_str() {
         "lua" => text::parse(path, &files.main)?,
+        "js" => text::parse_in(path, &files.main, language::of_extension("js"))?,
         "wasmp" => {
             // A text project: metadata and data; the module is the .wasm (or .wat) beside
             // it, what TIC-80's `import binary` would have put in the cart.
@@ -182,8 +183,7 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
         });
     }
     if let Some(lang) = cart.meta.script.as_deref()
-        && lang != "lua"
-        && lang != "wasm"
+        && !language::plays(lang)
     {
         return Err(CartError::Language {
             path: path.to_owned(),
@@ -245,11 +245,10 @@ impl Cart {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         refuse_other_text_carts(path, ext.as_deref())?;
-        let is_lua = ext.as_deref() == Some("lua");
-        let mut cart = if is_lua {
-            text::parse(path, bytes)?
-        } else {
-            binary(path, bytes)?
+        let mut cart = match ext.as_deref() {
+            Some("lua") => text::parse(path, bytes)?,
+            Some("js") => text::parse_in(path, bytes, language::of_extension("js"))?,
+            _ => binary(path, bytes)?,
         };
         apply_fallbacks(&mut cart.image);
         Ok(cart)
@@ -319,7 +318,7 @@ impl Cart {
 /// Refuses a text cart in a language we do not play, by its extension (`.js`, `.fnl`...).
 fn refuse_other_text_carts(path: &Path, ext: Option<&str>) -> Result<(), CartError> {
     match ext.and_then(language::of_extension) {
-        Some(l) if l.name != "lua" && l.name != "wasm" => Err(CartError::Language {
+        Some(l) if !language::plays(l.name) => Err(CartError::Language {
             path: path.to_owned(),
             language: l.name.to_owned(),
         }),
@@ -336,7 +335,7 @@ fn binary(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         bytes.to_vec()
     };
     let parsed = tic::parse(path, &tic)?;
-    let meta = metadata(&parsed.image.code, parsed.lang);
+    let meta = metadata(&parsed.image.code, parsed.lang, None);
     let mut cart = Cart {
         name: path.display().to_string(),
         image: parsed.image,
@@ -405,24 +404,28 @@ fn apply_fallbacks(image: &mut CartImage) {
     }
 }
 
-/// Reads a metadata tag: the first `-- tag:` in the code, value trimmed, to the end of
-/// its line.
-fn metatag(code: &str, tag: &str) -> Option<String> {
-    let needle = format!("-- {tag}:");
+/// Reads a metadata tag: the first `<comment> tag:` in the code, value trimmed, to the end
+/// of its line.
+fn metatag(code: &str, tag: &str, comment: &str) -> Option<String> {
+    let needle = format!("{comment} {tag}:");
     let at = code.find(&needle)? + needle.len();
     let rest = &code[at..];
     let end = rest.find('\n')?;
     Some(rest[..end].trim().to_owned())
 }
 
-/// A cart's metadata, from its code and its language byte (LANG chunk or section).
-fn metadata(code: &str, lang: Option<u8>) -> Metadata {
+/// A cart's metadata, from its code and its language byte (LANG chunk or section); a text
+/// cart's extension names its language when nothing in it does. Tags are read after the
+/// language's comment (`-- title:`, `// title:`).
+fn metadata(code: &str, lang: Option<u8>, named: Option<&'static language::Language>) -> Metadata {
+    let language = language::of_cart(lang, code).or(named);
+    let c = language.map_or("--", |l| l.comment);
     Metadata {
-        title: metatag(code, "title"),
-        author: metatag(code, "author"),
-        script: language::of_cart(lang, code).map(|l| l.name.to_owned()),
-        saveid: metatag(code, "saveid"),
-        menu: metatag(code, "menu")
+        title: metatag(code, "title", c),
+        author: metatag(code, "author", c),
+        script: language.map(|l| l.name.to_owned()),
+        saveid: metatag(code, "saveid", c),
+        menu: metatag(code, "menu", c)
             .map(|m| m.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default(),
     }
@@ -551,10 +554,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("notes.txt: unknown cart format"), "{err}");
-        let err = parse("a.js", &files("js", b"function TIC(){}", None))
+        let err = parse("a.fnl", &files("fnl", b"(fn _G.TIC [])", None))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("written in 'js'"), "{err}");
+        assert!(err.contains("written in 'fennel'"), "{err}");
         let err = parse(
             "a.lua",
             &files("lua", b"-- script: moon\nexport TIC=->", None),

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use cartbox_protocol::cart::{BANKS, CartImage, Section};
 
+use super::language::Language;
 use super::{Cart, CartError, MAX_CODE_SIZE, metadata};
 
 /// A data section: its tag, the bank section it fills, rows and bytes per row, and
@@ -127,8 +128,19 @@ fn layout_of(tag: &str) -> Option<(&'static Layout, usize)> {
     None
 }
 
-/// Parses a text cart.
+/// Parses a Lua text cart.
 pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
+    parse_in(path, bytes, None)
+}
+
+/// Parses a text cart written in `language` (Lua when `None`): its sections and metadata
+/// are written after the language's comment (`-- <TILES>`, `// <TILES>`).
+pub(super) fn parse_in(
+    path: &Path,
+    bytes: &[u8],
+    language: Option<&'static Language>,
+) -> Result<Cart, CartError> {
+    let c = language.map_or("--", |l| l.comment_written);
     let malformed = |line: usize, message: String| CartError::Malformed {
         path: path.to_owned(),
         place: line.to_string(),
@@ -143,13 +155,13 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         malformed(line, "the file is not valid UTF-8 text".into())
     })?;
     let text = text.replace('\r', "");
-    let (code, data, data_line) = match text.find("\n-- <") {
+    let (code, data, data_line) = match text.find(&format!("\n{c} <")) {
         Some(i) => (
             &text[..i],
             &text[i + 1..],
             text[..=i].matches('\n').count() + 1,
         ),
-        None if text.starts_with("-- <") => ("", &text[..], 1),
+        None if text.starts_with(&format!("{c} <")) => ("", &text[..], 1),
         None => (&text[..], "", 0),
     };
     if code.len() > MAX_CODE_SIZE {
@@ -181,7 +193,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
             continue;
         }
         if let Some((layout, bank, tag, opened_at)) = &open {
-            if trimmed == format!("-- </{tag}>") {
+            if trimmed == format!("{c} </{tag}>") {
                 open = None;
                 continue;
             }
@@ -190,9 +202,9 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
                 place: lineno.to_string(),
                 message: format!("section <{tag}>: {msg}"),
             };
-            let Some(row) = trimmed.strip_prefix("-- ") else {
+            let Some(row) = trimmed.strip_prefix(&format!("{c} ")) else {
                 return Err(place(format!(
-                    "expected a data row or -- </{tag}> (the section opened on line {opened_at})"
+                    "expected a data row or {c} </{tag}> (the section opened on line {opened_at})"
                 )));
             };
             let (index, hex) = row
@@ -251,7 +263,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
             continue;
         }
         let Some(tag) = trimmed
-            .strip_prefix("-- <")
+            .strip_prefix(&format!("{c} <"))
             .and_then(|t| t.strip_suffix('>'))
         else {
             // Text between sections (comments TIC-80 ignores).
@@ -273,7 +285,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         match layout_of(tag) {
             Some((layout, bank)) => open = Some((layout, bank, tag.to_owned(), lineno)),
             // A section we do not know (a newer TIC-80's): skipped to its end.
-            None => skipping = Some((format!("-- </{tag}>"), lineno)),
+            None => skipping = Some((format!("{c} </{tag}>"), lineno)),
         }
     }
     if let Some((end, opened_at)) = skipping {
@@ -288,7 +300,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
     if let Some((_, _, tag, opened_at)) = open {
         return Err(malformed(
             opened_at,
-            format!("section <{tag}> is never closed (missing -- </{tag}>)"),
+            format!("section <{tag}> is never closed (missing {c} </{tag}>)"),
         ));
     }
     // A text cart without a palette gets the default one, SWEETIE-16 (an explicit all-zero
@@ -297,7 +309,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Cart, CartError> {
         image.banks[0].section_mut(Section::Palette)[..48]
             .copy_from_slice(&cartbox_protocol::ram::SWEETIE16);
     }
-    let meta = metadata(&image.code, lang);
+    let meta = metadata(&image.code, lang, language);
     Ok(Cart {
         name: path.display().to_string(),
         image,

@@ -1,7 +1,7 @@
 //! The soft stop inside Lua (the signal and the request bookkeeping are the core's:
 //! [`crate::runtime::stop`]).
 //!
-//! On a stop the core's handler calls [`arm_hooks`], which arms a count hook on the
+//! On a stop the core's handler calls `arm_hooks`, which arms a count hook on the
 //! coroutine that is running and on the main thread; the hook raises a Lua error at the
 //! next VM instruction and keeps raising it while a `pcall` catches it, until the error
 //! leaves the callback. `lua_sethook` is documented as safe to call from a signal handler;

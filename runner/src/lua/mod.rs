@@ -13,6 +13,7 @@ use mlua::{Lua, LuaOptions, StdLib};
 
 use crate::machine::Machine;
 use crate::runtime::frame::{self, Defined, FrameCallback};
+use crate::runtime::line_of;
 use crate::runtime::stop::{self, Callback};
 
 /// What a frame produced.
@@ -71,25 +72,6 @@ fn fault(
         callback: callback.name().to_owned(),
         line,
     }
-}
-
-/// The cart line named in `text` ("display:LINE:"), if any.
-fn line_of(text: &str, display: &str) -> Option<u32> {
-    if display.is_empty() {
-        return None;
-    }
-    let mut rest = text;
-    while let Some(i) = rest.find(display) {
-        let after = &rest[i + display.len()..];
-        if let Some(tail) = after.strip_prefix(':') {
-            let digits: String = tail.chars().take_while(|c| c.is_ascii_digit()).collect();
-            if !digits.is_empty() && tail[digits.len()..].starts_with(':') {
-                return digits.parse().ok();
-            }
-        }
-        rest = &rest[i + display.len()..];
-    }
-    None
 }
 
 /// How Lua 5.3 shows a chunk named "@name" in messages.

@@ -1,0 +1,5 @@
+// script: js
+// desc: Cartbox test: loop tic
+function TIC(){
+  while(true){}
+}

@@ -1,0 +1,5 @@
+// script: js
+// desc: Cartbox test: syntax error
+function TIC(){
+  x = ;
+}
