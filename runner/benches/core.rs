@@ -141,4 +141,48 @@ fn main() {
         "  -> guard cost: {:+.2} %",
         (armed.as_secs_f64() / unguarded.as_secs_f64() - 1.0) * 100.0
     );
+    js_stop_cost();
+}
+
+/// The soft stop's cost in JavaScript: the same busy loop in QuickJS with no interrupt
+/// handler, and with the one a JavaScript cart runs under (it polls the soft stop's flag),
+/// the two taking turns.
+fn js_stop_cost() {
+    use rquickjs::{Context, Runtime};
+    let busy = "var x = 0; for (var i = 0; i < 3e6; i++) { x = x + i % 7 }";
+    let vm = |handler: bool| {
+        let rt = Runtime::new().expect("runtime");
+        if handler {
+            rt.set_interrupt_handler(Some(Box::new(guard::stopping)));
+        }
+        let ctx = Context::full(&rt).expect("context");
+        (rt, ctx)
+    };
+    let (_rt_plain, plain) = vm(false);
+    let (_rt_guarded, guarded) = vm(true);
+    let run = |ctx: &Context| {
+        let t = Instant::now();
+        ctx.with(|c| c.eval::<(), _>(busy)).expect("loop");
+        t.elapsed()
+    };
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    for _ in 0..21 {
+        without.push(run(&plain));
+        with.push(run(&guarded));
+    }
+    without.sort();
+    with.sort();
+    let (a, b) = (without[10], with[10]);
+    println!(
+        "JS busy loop, no interrupt handler      p50 {:>8.2} ms",
+        a.as_secs_f64() * 1e3
+    );
+    println!(
+        "JS busy loop, the soft stop's handler   p50 {:>8.2} ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  -> soft stop's cost in JavaScript: {:+.2} %",
+        (b.as_secs_f64() / a.as_secs_f64() - 1.0) * 100.0
+    );
 }
