@@ -10,7 +10,7 @@
 //! (the one difference: `sfx` of a sample past the 64, which TIC-80 plays from whatever
 //! memory follows them, plays nothing).
 
-use rquickjs::function::Rest;
+use rquickjs::function::{FromParam, ParamRequirement, ParamsAccessor};
 use rquickjs::{Array, Coerced, Ctx, FromJs, Function, Result, Value};
 
 use super::MachinePtr;
@@ -19,23 +19,44 @@ use crate::runtime::api::{
     self, ColorKeys, FontArgs, MapArgs, MusicArgs, PrintArgs, SfxArgs, SprArgs,
 };
 
-/// The arguments of one call.
+/// Most arguments any API function reads (`ttri`'s 17); more are ignored.
+const MAX_ARGS: usize = 17;
+
+/// The arguments of one call, held without a heap allocation (API calls are the hot path
+/// of a cart).
 struct Args<'js> {
     ctx: Ctx<'js>,
-    values: Vec<Value<'js>>,
+    values: [Option<Value<'js>>; MAX_ARGS],
+}
+
+impl<'js> FromParam<'js> for Args<'js> {
+    fn param_requirement() -> ParamRequirement {
+        ParamRequirement::any()
+    }
+
+    fn from_param<'a>(params: &mut ParamsAccessor<'a, 'js>) -> Result<Self> {
+        let mut values = [const { None }; MAX_ARGS];
+        for v in values.iter_mut().take(params.len()) {
+            *v = Some(params.arg());
+        }
+        Ok(Args {
+            ctx: params.ctx().clone(),
+            values,
+        })
+    }
 }
 
 impl<'js> Args<'js> {
     /// Argument `i`; `undefined` when absent.
     fn get(&self, i: usize) -> Value<'js> {
-        self.values
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| Value::new_undefined(self.ctx.clone()))
+        match self.values.get(i) {
+            Some(Some(v)) => v.clone(),
+            _ => Value::new_undefined(self.ctx.clone()),
+        }
     }
 
     fn defined(&self, i: usize) -> bool {
-        !self.get(i).is_undefined()
+        matches!(self.values.get(i), Some(Some(v)) if !v.is_undefined())
     }
 
     /// ToInt32.
@@ -170,19 +191,12 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, machine: MachinePtr) -> Result<()> {
     let globals = ctx.globals();
     for (name, f) in FUNCTIONS {
         let f = *f;
-        let func = Function::new(
-            ctx.clone(),
-            move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> Result<Value<'js>> {
-                let args = Args {
-                    ctx,
-                    values: args.0,
-                };
-                // SAFETY: see `MachinePtr::get`: the console outlives the VM, and no other
-                // borrow of it is live while JavaScript runs.
-                let m = unsafe { machine.get() };
-                f(m, &args)
-            },
-        )?
+        let func = Function::new(ctx.clone(), move |args: Args<'js>| -> Result<Value<'js>> {
+            // SAFETY: see `MachinePtr::get`: the console outlives the VM, and no other
+            // borrow of it is live while JavaScript runs.
+            let m = unsafe { machine.get() };
+            f(m, &args)
+        })?
         .with_name(*name)?;
         globals.set(*name, func)?;
     }
