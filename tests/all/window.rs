@@ -284,6 +284,58 @@ fn watch_reloads_on_save_shows_errors_and_restarts_on_request() {
     );
 }
 
+/// Issue 16 item 1: a failing cart under `watch` shows its error from the first load, and
+/// only the cart's own files reload it: a log of the same name written many times a second
+/// beside it changes nothing.
+#[test]
+fn watch_shows_a_first_failure_and_ignores_other_files_of_the_same_name() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-watch-storm");
+    std::fs::write(
+        dir.join("game.lua"),
+        "function BOOT() trace('boot') end\nfunction TIC()\n  cls(\nend\n",
+    )
+    .unwrap();
+    let child = x.cartbox(&dir, &["watch", "game.lua", "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    capture_until(&conn, w, "the first load's syntax error", |_, _, px| {
+        stop_panel(px)
+    });
+    // game.log, game.txt and game.lua.bak beside it, rewritten for a second.
+    for i in 0..50 {
+        for name in ["game.log", "game.txt", "game.lua.bak"] {
+            std::fs::write(dir.join(name), format!("line {i}\n")).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Now the cart itself: one reload.
+    std::fs::write(
+        dir.join("game.lua"),
+        "function BOOT() trace('boot') end\nfunction TIC() cls(2) end\n",
+    )
+    .unwrap();
+    capture_until(&conn, w, "the fixed cart", |_, _, px| {
+        px[72 * 256 + 128] == 0xb13e53
+    });
+    drop(conn);
+    let mut child = child;
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        writeln!(stdin, "quit").unwrap();
+    }
+    let (code, out, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    // The failing first load cannot boot; the fix boots once: no reload for the other files.
+    assert_eq!(out.matches("boot").count(), 1, "{out}\n{err}");
+    assert_eq!(
+        err.matches("game.lua:4").count(),
+        1,
+        "the error is reported once: {err}"
+    );
+}
+
 #[test]
 fn no_display_is_a_clear_error() {
     let out = Command::new(bin())

@@ -98,13 +98,8 @@ impl Cart {
             path: path.to_owned(),
             source: std::io::ErrorKind::NotFound.into(),
         })?;
-        let companions: &[&str] = match extension.as_str() {
-            "wasmp" => &["wasm", "wat"],
-            "wasm" | "wat" => &["wasmp"],
-            _ => &[],
-        };
         let mut beside = None;
-        for ext in companions {
+        for ext in companions(&extension) {
             if let Some(bytes) = read_file(&path.with_extension(ext), MAX_BESIDE_SIZE)? {
                 beside = Some(BesideFile {
                     extension: (*ext).to_owned(),
@@ -121,6 +116,19 @@ impl Cart {
                 beside,
             },
         })
+    }
+
+    /// The files that make up the cart at `path`, as [`Cart::load`] reads them: the cart
+    /// file, and the files beside it that would complete it (a `.wasmp` project's `.wasm`
+    /// or `.wat`; a bare module's `.wasmp`). What `watch` reloads on, and nothing else.
+    pub fn files_of(path: &Path) -> Vec<PathBuf> {
+        let mut files = vec![path.to_owned()];
+        files.extend(
+            companions(&extension(path))
+                .iter()
+                .map(|ext| path.with_extension(ext)),
+        );
+        files
     }
 
     /// A Lua cart from source code alone (for tests and embedders).
@@ -163,6 +171,16 @@ fn extension(path: &Path) -> String {
 /// must be a regular file, and not on a filesystem whose "files" are the kernel's (under
 /// `/proc` or `/sys` a regular file may block, or never end). At most `limit + 1` bytes
 /// are read, whatever size it claims.
+/// The extensions of the files beside a cart of `extension` that complete it, in the order
+/// they are looked for.
+fn companions(extension: &str) -> &'static [&'static str] {
+    match extension {
+        "wasmp" => &["wasm", "wat"],
+        "wasm" | "wat" => &["wasmp"],
+        _ => &[],
+    }
+}
+
 fn read_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, CartError> {
     let io = |source| CartError::Io {
         path: path.to_owned(),

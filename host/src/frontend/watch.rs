@@ -21,9 +21,10 @@ pub const MAX_WAIT: Duration = Duration::from_millis(60);
 /// files read again (here, never on the window's thread: a slow disk cannot freeze the
 /// window). The directory is
 /// watched, not the file: editors that save by writing a new file and renaming it over
-/// the old one replace the file (and a watch on the old one would end). Files with the
-/// cart's name and another extension count too: a `.wasmp` project's module (`.wasm` or
-/// `.wat`) is beside it under the same name. Dropping the returned watcher stops watching.
+/// the old one replace the file (and a watch on the old one would end). Only the files
+/// that make up the cart count ([`Cart::files_of`]: the cart, and a `.wasmp` project's
+/// module beside it); a log file of the same name (`game.log`) changes nothing. Dropping
+/// the returned watcher stops watching.
 pub fn watch(
     cart: &Path,
     proxy: EventLoopProxy<Wake>,
@@ -34,7 +35,7 @@ pub fn watch(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
-    let stem = cart.file_stem().map(|n| n.to_owned()).unwrap_or_default();
+    let files = Cart::files_of(&cart);
     let (tx, rx) = crossbeam_channel::unbounded::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
@@ -46,12 +47,7 @@ pub fn watch(
                 | EventKind::Remove(_)
                 | EventKind::Access(AccessKind::Close(AccessMode::Write))
         );
-        if relevant
-            && event
-                .paths
-                .iter()
-                .any(|p| p.file_stem() == Some(stem.as_os_str()))
-        {
+        if relevant && event.paths.iter().any(|p| files.contains(p)) {
             let _ = tx.send(());
         }
     })?;
