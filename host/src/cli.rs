@@ -394,6 +394,10 @@ pub fn run(args: RunArgs) -> i32 {
     };
     match headless::run(&mut console, &opts) {
         Outcome::Finished { .. } => exit::OK,
+        Outcome::SavesLost(e) => {
+            complain!("{e}");
+            exit::CANT_CREATE
+        }
         Outcome::Stopped(stop) => report(&cart.name, &stop),
         Outcome::Screenshot(e) => {
             let path = args.screenshot.unwrap_or_default();

@@ -216,6 +216,8 @@ pub struct Console {
     frames: u64,
     trace: TraceBuffer,
     persist: Option<Persist>,
+    /// Saves that failed or recovered, for people (see `take_save_notices`).
+    save_notices: Vec<String>,
     /// The sound registers the last frame left, until a front-end takes them.
     sound: Option<SoundRegisters>,
 }
@@ -226,6 +228,8 @@ struct Persist {
     file: PmemFile,
     saved: [u8; PMEM_SIZE],
     last_save: Option<Instant>,
+    /// The last save failed (said once, until one succeeds).
+    failing: bool,
 }
 
 /// Least time between two saves of persistent memory; a final save happens when the cart
@@ -281,6 +285,7 @@ impl Console {
             frames: 0,
             trace: TraceBuffer::default(),
             persist: None,
+            save_notices: Vec::new(),
             sound: None,
         })
     }
@@ -374,6 +379,7 @@ impl Console {
                 saved: file.load(),
                 file,
                 last_save: None,
+                failing: false,
             });
         }
         if let Some(p) = &self.persist {
@@ -497,11 +503,47 @@ impl Console {
         let mut current = [0u8; PMEM_SIZE];
         runner.shm().read(RAM_OFFSET + ram::PMEM, &mut current);
         if current != p.saved {
-            // A failed save is retried at the next change; the old file stays whole.
-            if p.file.save(&current).is_ok() {
-                p.saved = current;
+            // A failed save is retried at each chance (every SAVE_EVERY while it differs);
+            // the old file stays whole. A failure is said at once, and again only after a
+            // save succeeded.
+            let path = p.file.path().display();
+            match p.file.save(&current) {
+                Ok(()) => {
+                    p.saved = current;
+                    if std::mem::take(&mut p.failing) {
+                        self.save_notices.push(format!(
+                            "{path}: the cart's persistent memory is saved again"
+                        ));
+                    }
+                }
+                Err(e) if !p.failing => {
+                    p.failing = true;
+                    self.save_notices.push(format!(
+                        "{path}: cannot save the cart's persistent memory ({e}); retrying"
+                    ));
+                }
+                Err(_) => {}
             }
             p.last_save = Some(Instant::now());
+        }
+    }
+
+    /// What happened to saves of persistent memory since the last call: a save that
+    /// failed (once, until one succeeds), and a save that succeeded again. For people.
+    pub fn take_save_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.save_notices)
+    }
+
+    /// Saves persistent memory now; an error if what the cart wrote could not be saved
+    /// (it is lost when the console goes away).
+    pub fn save_now(&mut self) -> Result<(), String> {
+        self.flush_pmem();
+        match &self.persist {
+            Some(p) if p.failing => Err(format!(
+                "{}: the cart's persistent memory could not be saved: its progress is lost",
+                p.file.path().display()
+            )),
+            _ => Ok(()),
         }
     }
 

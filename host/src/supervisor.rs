@@ -39,6 +39,8 @@ pub enum Event {
     Exited,
     /// A line of `trace()` output.
     Trace(TraceLine),
+    /// Something to tell the player (a save of persistent memory failed, or works again).
+    Notice(String),
 }
 
 /// What the console is doing, as the UI sees it.
@@ -410,6 +412,9 @@ fn run(
         };
         for line in console.take_trace() {
             let _ = events.send(Event::Trace(line));
+        }
+        for notice in console.take_save_notices() {
+            let _ = events.send(Event::Notice(notice));
         }
         match result {
             Ok(Some(event)) => {

@@ -557,3 +557,48 @@ fn headless_runs_record_gifs_with_the_frames_exact_colours() {
         Some(64)
     );
 }
+
+/// Issue 16 item 4: persistent memory that cannot be saved is said at once, retried, and a
+/// headless run that lost it ends with exit code 73 (not 0).
+#[test]
+fn lost_saves_are_said_and_fail_the_run() {
+    let dir = scratch("lost-saves");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    for pmem in ["/proc/nope".to_owned(), file.display().to_string()] {
+        let (_, err) = run_expect(
+            &[
+                "run",
+                "tests/carts/pmem_writer.lua",
+                "--headless",
+                "--frames",
+                "30",
+                "--pmem",
+                &pmem,
+            ],
+            73,
+        );
+        assert_eq!(
+            err.matches("cannot save the cart's persistent memory")
+                .count(),
+            1,
+            "said once, then retried quietly: {err}"
+        );
+        assert_contains(&err, &[&pmem, "could not be saved: its progress is lost"]);
+    }
+    // Where it can be saved, nothing is said.
+    let good = dir.join("data");
+    let (_, err) = run_expect(
+        &[
+            "run",
+            "tests/carts/pmem_writer.lua",
+            "--headless",
+            "--frames",
+            "30",
+            "--pmem",
+            good.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(!err.contains("persistent memory"), "{err}");
+}

@@ -50,6 +50,8 @@ pub enum Outcome {
     Gif(std::io::Error),
     /// The WAV file could not be written.
     Wav(std::io::Error),
+    /// All frames ran, but persistent memory the cart wrote could not be saved.
+    SavesLost(String),
 }
 
 /// Runs a loaded console.
@@ -85,6 +87,7 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
         let pixels = gif.is_some() || (opts.screenshot.is_some() && opts.frames == Some(n));
         let result = console.run_frame(&input, pixels);
         print_trace(&mut out, console.take_trace(), opts.trace);
+        say_save_notices(console);
         if let Some((wav, stream, buf)) = sound.as_mut() {
             // A frame that did not finish leaves silence to be heard after it.
             let regs = console.take_sound().unwrap_or_default();
@@ -104,6 +107,10 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
             Ok(false) => {}
             Ok(true) => break,
             Err(stop) => {
+                // The stop is what is reported; a lost save is said besides it.
+                if let Err(e) = console.save_now() {
+                    eprintln!("cartbox: {}", super::terminal_safe(&e));
+                }
                 if let Some(g) = gif.take() {
                     let _ = g.finish();
                 }
@@ -130,7 +137,17 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
     {
         return Outcome::Screenshot(e);
     }
+    if let Err(e) = console.save_now() {
+        return Outcome::SavesLost(e);
+    }
     Outcome::Finished { frames: n }
+}
+
+/// Says on stderr, at once, that saving persistent memory failed (or works again).
+fn say_save_notices(console: &mut Console) {
+    for n in console.take_save_notices() {
+        eprintln!("cartbox: {}", super::terminal_safe(&n));
+    }
 }
 
 /// Prints trace lines made safe for a terminal.

@@ -363,6 +363,9 @@ impl App {
                 self.shown = Shown::Starting;
                 self.info = self.supervisor.cart_info();
             }
+            // Said on stderr and over the picture (escaped: the path is the player's, the
+            // error the system's).
+            Event::Notice(text) => self.set_notice(super::terminal_safe(&text)),
             Event::Trace(line) => {
                 // Only the end of a long line can show in the console; the whole line
                 // goes to the terminal (escaped on the printer's thread, not this one).
