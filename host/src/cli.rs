@@ -81,7 +81,8 @@ options for run:
   --input FILE         buttons to hold per frame range (see README.md)
   --budget-ms MS       stop a callback that runs longer than MS (default 2000)
   --grace-ms MS        kill a runner that has not answered MS after that (default 1000)
-  --memory-mb MB       cap the cart's Lua heap (default 256)
+  --memory-mb MB       cap the cart's memory: its Lua or JavaScript heap, or a wasm
+                       cart's linear memory (default 256)
   --pmem DIR           keep the cart's persistent memory under DIR (default without
                        --headless: ~/.local/share/cartbox; with it: not kept)
   --wav PATH           write the sound to PATH (headless: as TIC-80 makes it; in a window:
@@ -110,8 +111,14 @@ pub fn main() -> i32 {
         Ok(Command::SandboxCheck) => sandbox_check(),
         Ok(Command::Conformance(dir)) => conformance(&dir),
         Ok(Command::Export { cart, out }) => export(&cart, &out),
+        // No arguments at all: what there is to do. A wrong one: one line and a hint.
+        Err(_) if std::env::args_os().len() <= 1 => {
+            eprint!("{USAGE}");
+            exit::USAGE
+        }
         Err(msg) => {
-            complain!("{msg}\n\n{USAGE}");
+            complain!("{msg}");
+            eprintln!("(cartbox --help lists the commands and options)");
             exit::USAGE
         }
     }

@@ -340,6 +340,18 @@ fn usage_errors_exit_64() {
     ] {
         let out = cartbox(args);
         assert_eq!(out.status.code(), Some(64), "{args:?}");
+        let (_, err) = text(&out);
+        if args.is_empty() {
+            assert!(err.starts_with("usage: cartbox run CART"), "{err}");
+        } else {
+            // One line saying what is wrong, and where to look (issue 16, item 5).
+            assert_eq!(err.lines().count(), 2, "{args:?}: {err}");
+            assert!(err.starts_with("cartbox: "), "{err}");
+            assert!(
+                err.ends_with("(cartbox --help lists the commands and options)\n"),
+                "{err}"
+            );
+        }
     }
     assert_eq!(cartbox(&["--help"]).status.code(), Some(0));
 }

@@ -89,7 +89,9 @@ fn javascript_heap_stack_and_syntax_errors_are_clean_faults() {
     };
     assert_contains(
         &run("memory_hog.js"),
-        &["out of memory: the cart's JavaScript heap reached its limit of 16 MiB"],
+        &[
+            "out of memory: tests/carts/js/memory_hog.js:5: the cart's JavaScript heap reached its limit of 16 MiB",
+        ],
     );
     assert_contains(
         &run("recursion.js"),

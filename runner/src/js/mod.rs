@@ -249,7 +249,7 @@ impl JsCart {
         let line = line_of(&raw.traceback, &self.name);
         let message = match (raw.kind, line) {
             (FaultKind::OutOfMemory, _) => format!(
-                "out of memory: the cart's JavaScript heap reached its limit of {} MiB",
+                "the cart's JavaScript heap reached its limit of {} MiB",
                 self.memory_limit >> 20
             ),
             (_, Some(line)) => format!("{}:{line}: {}", self.name, raw.message),

@@ -386,7 +386,7 @@ impl LuaCart {
                 fault(
                     FaultKind::OutOfMemory,
                     callback,
-                    format!("out of memory: the cart's Lua heap reached its limit of {mib} MiB"),
+                    format!("the cart's Lua heap reached its limit of {mib} MiB"),
                     String::new(),
                     &self.display,
                 )
