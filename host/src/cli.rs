@@ -34,7 +34,7 @@ use cartbox_protocol::message::{ExportFormat, FaultKind};
 /// a stranger's cart or a runner's words).
 macro_rules! complain {
     ($($arg:tt)*) => {
-        eprintln!("cartbox: {}", terminal_safe(&format!($($arg)*)))
+        errln!("cartbox: {}", terminal_safe(&format!($($arg)*)))
     };
 }
 
@@ -59,6 +59,10 @@ pub mod exit {
     /// An output file cannot be written.
     pub const CANT_CREATE: i32 = 73;
 }
+
+/// The largest `--memory-mb`: a runner's whole address space is 1 GiB (`RLIMIT_AS`), and
+/// a wasm cart's memory is reserved whole, next to the runtime's own mappings.
+const MAX_MEMORY_MB: u64 = 768;
 
 const USAGE: &str = "\
 usage: cartbox run CART [options]     play a cart in a window (or --headless)
@@ -99,11 +103,11 @@ watch also restarts the cart on SIGUSR1 or a line on stdin (`quit` closes it)
 pub fn main() -> i32 {
     match parse(std::env::args_os().skip(1)) {
         Ok(Command::Help) => {
-            print!("{USAGE}");
+            out!("{USAGE}");
             exit::OK
         }
         Ok(Command::Version) => {
-            println!("cartbox {}", env!("CARGO_PKG_VERSION"));
+            outln!("cartbox {}", env!("CARGO_PKG_VERSION"));
             exit::OK
         }
         Ok(Command::Run(args)) => run(args),
@@ -113,12 +117,12 @@ pub fn main() -> i32 {
         Ok(Command::Export { cart, out }) => export(&cart, &out),
         // No arguments at all: what there is to do. A wrong one: one line and a hint.
         Err(_) if std::env::args_os().len() <= 1 => {
-            eprint!("{USAGE}");
+            err!("{USAGE}");
             exit::USAGE
         }
         Err(msg) => {
             complain!("{msg}");
-            eprintln!("(cartbox --help lists the commands and options)");
+            errln!("(cartbox --help lists the commands and options)");
             exit::USAGE
         }
     }
@@ -246,7 +250,16 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     Long("input") => a.input = Some(p.value().map_err(err)?.into()),
                     Long("budget-ms") => a.budget_ms = Some(number(&mut p, "--budget-ms")?),
                     Long("grace-ms") => a.grace_ms = Some(number(&mut p, "--grace-ms")?),
-                    Long("memory-mb") => a.memory_mb = Some(number(&mut p, "--memory-mb")?),
+                    Long("memory-mb") => {
+                        let n = number(&mut p, "--memory-mb")?;
+                        if !(1..=MAX_MEMORY_MB).contains(&n) {
+                            return Err(format!(
+                                "--memory-mb must be 1 to {MAX_MEMORY_MB}: a runner's address \
+                                 space is 1 GiB, and its code needs the rest"
+                            ));
+                        }
+                        a.memory_mb = Some(n);
+                    }
                     Long("pmem") => a.pmem = Some(p.value().map_err(err)?.into()),
                     Long("gif") => a.gif = Some(p.value().map_err(err)?.into()),
                     Long("wav") => a.wav = Some(p.value().map_err(err)?.into()),
@@ -561,9 +574,10 @@ fn conformance(dir: &std::path::Path) -> i32 {
             return exit::NO_INPUT;
         }
     };
-    println!(
+    outln!(
         "{:<12} {:>6}  pixels equal to TIC-80's (frame: share)",
-        "cart", "frames"
+        "cart",
+        "frames"
     );
     let mut ok = true;
     for r in &results {
@@ -572,25 +586,25 @@ fn conformance(dir: &std::path::Path) -> i32 {
             .iter()
             .map(|m| format!("{}: {:.2}%", m.frame, m.share() * 100.0))
             .collect();
-        println!("{:<12} {:>6}  {}", r.name, r.frames, matches.join("   "));
+        outln!("{:<12} {:>6}  {}", r.name, r.frames, matches.join("   "));
         if let Some(e) = &r.error {
-            println!("{:<12} {:>6}  error: {}", "", "", terminal_safe(e));
+            outln!("{:<12} {:>6}  error: {}", "", "", terminal_safe(e));
             ok = false;
         }
     }
     match crate::conformance::sound_all(dir, None) {
         Ok(sounds) if !sounds.is_empty() => {
-            println!();
-            println!("{:<12} sound against TIC-80's (UP held in frame 1)", "cart");
+            outln!();
+            outln!("{:<12} sound against TIC-80's (UP held in frame 1)", "cart");
             for r in &sounds {
                 match (&r.comparison, &r.error) {
-                    (Some(c), None) => println!(
+                    (Some(c), None) => outln!(
                         "{:<12} {c}{}",
                         r.name,
                         if r.identical { " (identical)" } else { "" }
                     ),
                     (_, Some(e)) => {
-                        println!("{:<12} error: {}", r.name, terminal_safe(e));
+                        outln!("{:<12} error: {}", r.name, terminal_safe(e));
                         ok = false;
                     }
                     (None, None) => {}
@@ -598,7 +612,7 @@ fn conformance(dir: &std::path::Path) -> i32 {
             }
         }
         Ok(_) => {}
-        Err(e) => println!("no sound references: {}", terminal_safe(&e)),
+        Err(e) => outln!("no sound references: {}", terminal_safe(&e)),
     }
     if ok { exit::OK } else { exit::CART }
 }
@@ -616,8 +630,8 @@ fn sandbox_check() -> i32 {
     let mut all = true;
     if let Some(ready) = results.iter().find_map(|r| r.ready) {
         match ready.landlock_abi {
-            0 => println!("landlock: not available on this kernel (seccomp still applies)"),
-            abi => println!(
+            0 => outln!("landlock: not available on this kernel (seccomp still applies)"),
+            abi => outln!(
                 "landlock: ABI {abi}, {}",
                 if ready.landlock_full {
                     "fully enforced"
@@ -636,11 +650,11 @@ fn sandbox_check() -> i32 {
         } else {
             format!("NOT BLOCKED ({:?})", r.status)
         };
-        println!("{:<5} {:<24} {verdict}", r.runtime.name(), r.probe.name());
+        outln!("{:<5} {:<24} {verdict}", r.runtime.name(), r.probe.name());
         all &= r.blocked();
     }
     if all {
-        println!("the sandbox works: every forbidden operation killed its runner");
+        outln!("the sandbox works: every forbidden operation killed its runner");
         exit::OK
     } else {
         exit::CART

@@ -13,6 +13,39 @@
 //! Runners are forked by a zygote process started from the `cartbox` binary (or any
 //! binary that calls `cartbox_runner::zygote::main` when given `__cartbox-zygote`).
 
+/// `println!`, except that output to a closed pipe (`cartbox --help | head -1`) is
+/// dropped instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!`, dropping output to a closed pipe (see `outln!`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!`, dropping output to a closed pipe (see `outln!`).
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!`, dropping output to a closed pipe (see `outln!`).
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod audio;
 pub mod cart;
 pub mod cli;

@@ -336,6 +336,8 @@ fn usage_errors_exit_64() {
         &["run"][..],
         &["fly"],
         &["run", "carts/hello.lua", "--frames", "many"],
+        &["run", "carts/hello.lua", "--memory-mb", "0"],
+        &["run", "carts/hello.wat", "--memory-mb", "4096"],
         &[],
     ] {
         let out = cartbox(args);
@@ -613,4 +615,45 @@ fn lost_saves_are_said_and_fail_the_run() {
         0,
     );
     assert!(!err.contains("persistent memory"), "{err}");
+}
+
+/// Issue 16 item 5: output to a pipe nobody reads (`cartbox --help | true`) is dropped, not
+/// a crash (exit code 101).
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::process::Stdio;
+    // A pipe whose reading end is already closed: every write to it fails with EPIPE.
+    let closed = || {
+        let (read, write) = nix::unistd::pipe().expect("pipe");
+        drop(read);
+        Stdio::from(write)
+    };
+    let help = std::process::Command::new(bin())
+        .arg("--help")
+        .stdout(closed())
+        .status()
+        .expect("cartbox");
+    assert_eq!(help.code(), Some(0));
+    let missing = std::process::Command::new(bin())
+        .args(["run", "tests/carts/nope.lua", "--headless"])
+        .current_dir(root())
+        .stderr(closed())
+        .status()
+        .expect("cartbox");
+    assert_eq!(missing.code(), Some(66));
+    let traced = std::process::Command::new(bin())
+        .args([
+            "run",
+            "tests/carts/trace.lua",
+            "--headless",
+            "--frames",
+            "5",
+            "--trace",
+        ])
+        .current_dir(root())
+        .stdout(closed())
+        .stderr(closed())
+        .status()
+        .expect("cartbox");
+    assert_eq!(traced.code(), Some(0));
 }

@@ -336,6 +336,49 @@ fn watch_shows_a_first_failure_and_ignores_other_files_of_the_same_name() {
     );
 }
 
+/// Issue 16 item 7: the window is named after the cart's own `title:`, escaped.
+#[test]
+fn the_window_is_named_after_the_carts_title() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-title");
+    std::fs::write(
+        dir.join("named.lua"),
+        "-- title: My \x1b]0;pwned\x07 Game\nfunction TIC() cls(2) end\n",
+    )
+    .unwrap();
+    let child = x.cartbox(&dir, &["run", "named.lua", "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    let name = |conn: &x11rb::rust_connection::RustConnection| {
+        conn.get_property(
+            false,
+            w,
+            x11rb::protocol::xproto::AtomEnum::WM_NAME,
+            x11rb::protocol::xproto::AtomEnum::STRING,
+            0,
+            256,
+        )
+        .ok()
+        .and_then(|c| c.reply().ok())
+        .map(|p| String::from_utf8_lossy(&p.value).into_owned())
+        .unwrap_or_default()
+    };
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while Instant::now() < end {
+        last = name(&conn);
+        if last.contains("Game") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(last, "Cartbox - My \\u{1b}]0;pwned\\u{7} Game");
+    drop(conn);
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn no_display_is_a_clear_error() {
     let out = Command::new(bin())

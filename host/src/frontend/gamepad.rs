@@ -15,7 +15,7 @@ impl Gamepads {
         match Gilrs::new() {
             Ok(gilrs) => Some(Gamepads { gilrs }),
             Err(e) => {
-                eprintln!("cartbox: gamepads are not available: {e}");
+                errln!("cartbox: gamepads are not available: {e}");
                 None
             }
         }

@@ -109,7 +109,7 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
             Err(stop) => {
                 // The stop is what is reported; a lost save is said besides it.
                 if let Err(e) = console.save_now() {
-                    eprintln!("cartbox: {}", super::terminal_safe(&e));
+                    errln!("cartbox: {}", super::terminal_safe(&e));
                 }
                 if let Some(g) = gif.take() {
                     let _ = g.finish();
@@ -146,7 +146,7 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
 /// Says on stderr, at once, that saving persistent memory failed (or works again).
 fn say_save_notices(console: &mut Console) {
     for n in console.take_save_notices() {
-        eprintln!("cartbox: {}", super::terminal_safe(&n));
+        errln!("cartbox: {}", super::terminal_safe(&n));
     }
 }
 

@@ -199,10 +199,10 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     printer.finish(Duration::from_secs(2));
     result.map_err(|e| NoWindow(format!("the window failed: {e}")))?;
     if let Some(stats) = stats {
-        eprintln!("{}", stats.summary());
+        errln!("{}", stats.summary());
         if let Some(sound) = sound_summary {
             // It names the sink, which the sound server chose.
-            eprintln!("{}", super::terminal_safe(&sound));
+            errln!("{}", super::terminal_safe(&sound));
         }
     }
     Ok(match shown {
@@ -362,6 +362,17 @@ impl App {
             Event::Loaded => {
                 self.shown = Shown::Starting;
                 self.info = self.supervisor.cart_info();
+                // The cart's own `title:` names the window (a claim from the runner: shown
+                // escaped, at most TITLE_LIMIT bytes, and nothing else is done with it).
+                let title = self
+                    .info
+                    .as_ref()
+                    .and_then(|i| i.title.as_deref())
+                    .filter(|t| !t.trim().is_empty())
+                    .map_or_else(|| self.cart_name().to_owned(), str::to_owned);
+                if let Some(w) = &self.window {
+                    w.set_title(&format!("Cartbox - {}", super::terminal_safe(&title)));
+                }
             }
             // Said on stderr and over the picture (escaped: the path is the player's, the
             // error the system's).
