@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
-//!                  [--input FILE] [--gif PATH] [--keys MAP] [--scale N] [--stats]
+//!                  [--input FILE] [--gif PATH] [--keys MAP] [--scale N] [--fullscreen] [--stats]
 //!                  [--budget-ms MS] [--grace-ms MS] [--memory-mb MB] [--pmem DIR]
 //!                  [--wav PATH] [--volume N] [--mute]
 //! cartbox watch CART [same options]
@@ -77,6 +77,7 @@ options for run:
   --keys MAP           keys for gamepad buttons, e.g. up=w,down=s,left=a,right=d,a=j
                        (p2.a=... for player 2; key names in README.md)
   --scale N            window size as a multiple of 256x144 (default 3)
+  --fullscreen         start fullscreen (F11 or Alt+Enter toggles it)
   --stats              print how regularly the window presented frames, at the end
   --frames N           stop after N frames (frame 1 is the first TIC)
   --screenshot PATH    write the last frame to PATH as PNG (240x136)
@@ -167,6 +168,8 @@ pub struct RunArgs {
     pub scale: Option<u32>,
     /// `--stats`.
     pub stats: bool,
+    /// `--fullscreen`.
+    pub fullscreen: bool,
     /// `cartbox watch`.
     pub watch: bool,
 }
@@ -284,6 +287,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                         );
                     }
                     Long("stats") => a.stats = true,
+                    Long("fullscreen") => a.fullscreen = true,
                     Long("help") | Short('h') => return Ok(Command::Help),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
@@ -302,6 +306,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                 }
                 a.watch = true;
                 return Ok(Command::Watch(a));
+            }
+            if a.fullscreen && a.headless {
+                return Err("--fullscreen is for a window; a --headless run has none".into());
             }
             if a.gif.is_some() && !a.headless {
                 return Err("--gif records headless runs; in a window, F9 records".into());
@@ -459,6 +466,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
         watch: args.watch,
         stats: args.stats,
         scale: args.scale.unwrap_or(3),
+        fullscreen: args.fullscreen,
         out_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         sound: crate::audio::AudioConfig {
             volume: args.volume.unwrap_or(15),

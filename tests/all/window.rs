@@ -379,6 +379,68 @@ fn the_window_is_named_after_the_carts_title() {
     let _ = child.wait();
 }
 
+/// Issue 16 item 5: `--fullscreen` asks the window manager for a fullscreen window
+/// (`_NET_WM_STATE_FULLSCREEN`, what F11 toggles). Xvfb has no window manager: the test
+/// plays one (it takes the root window's substructure redirect, maps what asks to be
+/// mapped, and reads the client messages sent to the root).
+#[test]
+fn fullscreen_is_asked_for_on_the_command_line() {
+    use x11rb::protocol::Event as XEvent;
+    use x11rb::protocol::xproto::{ChangeWindowAttributesAux, EventMask};
+    let Some(x) = Xvfb::start() else { return };
+    let conn = x.connect();
+    let root = conn.setup().roots[0].root;
+    conn.change_window_attributes(
+        root,
+        &ChangeWindowAttributesAux::new()
+            .event_mask(EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY),
+    )
+    .unwrap()
+    .check()
+    .expect("the window manager's place is free");
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (state, fullscreen) = (atom("_NET_WM_STATE"), atom("_NET_WM_STATE_FULLSCREEN"));
+    let dir = scratch("window-fullscreen");
+    let child = x.cartbox(&dir, &["run", &cart("window.lua"), "--fullscreen"]);
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut asked = false;
+    while Instant::now() < end && !asked {
+        match conn.poll_for_event().unwrap() {
+            Some(XEvent::MapRequest(e)) => {
+                conn.map_window(e.window).unwrap();
+                conn.flush().unwrap();
+            }
+            Some(XEvent::ConfigureRequest(e)) => {
+                let aux = ConfigureWindowAux::from_configure_request(&e);
+                conn.configure_window(e.window, &aux).unwrap();
+                conn.flush().unwrap();
+            }
+            Some(XEvent::ClientMessage(e)) if e.type_ == state => {
+                let d = e.data.as_data32();
+                asked = d[0] == 1 && (d[1] == fullscreen || d[2] == fullscreen);
+            }
+            Some(_) => {}
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    assert!(asked, "the window did not ask to be fullscreen");
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    // Headless, it is a mistake said in one line.
+    let out = Command::new(bin())
+        .args(["run", &cart("window.lua"), "--headless", "--fullscreen"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+}
+
 #[test]
 fn no_display_is_a_clear_error() {
     let out = Command::new(bin())

@@ -85,6 +85,8 @@ pub struct Options {
     pub stats: bool,
     /// Window size, as a multiple of 256x144.
     pub scale: u32,
+    /// Start fullscreen (borderless, on the current monitor).
+    pub fullscreen: bool,
     /// Where screenshots and GIFs go.
     pub out_dir: PathBuf,
     /// How to play the sound.
@@ -528,7 +530,12 @@ impl ApplicationHandler<Wake> for App {
                 FULL_WIDTH as u32 * scale,
                 FULL_HEIGHT as u32 * scale,
             ))
-            .with_min_inner_size(PhysicalSize::new(FULL_WIDTH as u32, FULL_HEIGHT as u32));
+            .with_min_inner_size(PhysicalSize::new(FULL_WIDTH as u32, FULL_HEIGHT as u32))
+            .with_fullscreen(
+                self.opts
+                    .fullscreen
+                    .then_some(winit::window::Fullscreen::Borderless(None)),
+            );
         let window = match el.create_window(attrs) {
             Ok(w) => Rc::new(w),
             Err(e) => {
