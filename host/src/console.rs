@@ -116,6 +116,19 @@ pub enum Stop {
     Host(String),
 }
 
+/// Whether `msg` starts with a place of its own, `FILE:LINE:` (a `.wasmp` cart's error in
+/// the `.wat` beside it names that file).
+fn names_a_place(msg: &str) -> bool {
+    let Some((file, rest)) = msg.split_once(':') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    !file.is_empty()
+        && !file.contains(char::is_whitespace)
+        && digits > 0
+        && rest[digits..].starts_with(':')
+}
+
 impl Stop {
     /// Whether the runner was killed or died, as opposed to the cart failing cleanly.
     pub fn runner_killed(&self) -> bool {
@@ -135,7 +148,7 @@ impl Stop {
                     FaultKind::BadCart => return f.message.trim_end().to_owned(),
                 };
                 let msg = f.message.trim_end();
-                if msg.starts_with(cart_name) || f.line.is_none() {
+                if msg.starts_with(cart_name) || f.line.is_none() || names_a_place(msg) {
                     format!("{what}: {msg}")
                 } else {
                     format!("{what}: {cart_name}:{}: {msg}", f.line.unwrap_or(0))

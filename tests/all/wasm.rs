@@ -316,3 +316,33 @@ fn the_cli_plays_every_form_of_a_wasm_cart() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 16 item 6: a `.wat` that does not parse is reported against the `.wat` file and
+/// its own line, whether it is played bare or as the module of a `.wasmp` project.
+#[test]
+fn wat_errors_name_the_wat_file_and_line() {
+    let dir = scratch("wat-errors");
+    let wat = std::fs::read_to_string(root().join("carts/hello.wat")).unwrap();
+    let broken = wat.replacen("(func", "(fnuc", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("(fnuc"))
+        .expect("a func")
+        + 1;
+    std::fs::write(dir.join("bad.wat"), &broken).unwrap();
+    std::fs::copy(root().join("carts/hello.wasmp"), dir.join("bad.wasmp")).unwrap();
+    for cart in ["bad.wat", "bad.wasmp"] {
+        let path = dir.join(cart);
+        let (_, err) = run_expect(
+            &["run", path.to_str().unwrap(), "--headless", "--frames", "1"],
+            1,
+        );
+        let first = err.lines().next().unwrap_or_default();
+        let want = format!("syntax error: {}:{line}:", dir.join("bad.wat").display());
+        assert!(
+            first.contains(&want),
+            "{cart}: expected {want:?} in {first:?}"
+        );
+        assert!(!err.contains("<anon>"), "{err}");
+    }
+}

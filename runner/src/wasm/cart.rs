@@ -218,9 +218,47 @@ fn link_stubs(
     Ok(())
 }
 
-/// Compiles a module, with the compiler's message as a load fault.
+/// Compiles a module, with the compiler's message as a load fault. A text module is
+/// parsed here first, so that its errors name the `.wat` file and its line (a `.wasmp`
+/// project's module is the `.wat` beside it).
 pub fn compile(engine: &CartEngine, name: &str, bytes: &[u8]) -> Result<Module, CartFault> {
-    super::compile(engine, bytes).map_err(|e| wasm_fault(e, name))
+    if bytes.starts_with(b"\0asm") {
+        return super::compile(engine, bytes).map_err(|e| wasm_fault(e, name));
+    }
+    let wat_name = match name.strip_suffix(".wasmp") {
+        Some(stem) => format!("{stem}.wat"),
+        None => name.to_owned(),
+    };
+    let binary = wat::Parser::new()
+        .parse_bytes(Some(std::path::Path::new(&wat_name)), bytes)
+        .map_err(|e| wat_fault(&wat_name, &e))?;
+    super::compile(engine, &binary).map_err(|e| wasm_fault(e, name))
+}
+
+/// A text module that does not parse: `FILE:LINE:COLUMN: message`, with the source line
+/// and its marker as the traceback.
+fn wat_fault(name: &str, e: &wat::Error) -> CartFault {
+    let text = e.to_string();
+    let mut lines = text.lines();
+    let message = lines.next().unwrap_or_default();
+    let (mut place, mut shown) = (None, Vec::new());
+    for l in lines {
+        match l.trim_start().strip_prefix("--> ") {
+            Some(p) if place.is_none() => place = Some(p.to_owned()),
+            _ => shown.push(l),
+        }
+    }
+    let line = place
+        .as_deref()
+        .and_then(|p| p.rsplit(':').nth(1))
+        .and_then(|l| l.parse().ok());
+    let mut f = load_fault(FaultKind::Syntax, name, message.to_owned());
+    if let Some(p) = place {
+        f.message = format!("{p}: {message}");
+    }
+    f.traceback = shown.join("\n");
+    f.line = line;
+    f
 }
 
 /// Binds the console RAM to the start of the cart's memory.

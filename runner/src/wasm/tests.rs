@@ -59,10 +59,11 @@ fn load_errors_keep_their_words_and_kinds() {
             "t.wat: the cart's memory is smaller than the 96 KiB console RAM"
         )
     );
-    // A module that does not compile is the cart's syntax error.
+    // A module that does not parse is the cart's syntax error, at its line and column.
     let f = load("(module (func (export \"TIC\")");
     assert_eq!(f.kind, FaultKind::Syntax, "{}", f.message);
-    assert!(f.message.starts_with("t.wat: "), "{}", f.message);
+    assert_eq!(f.message, "t.wat:1:29: expected `)`");
+    assert_eq!(f.line, Some(1));
 }
 
 #[test]
