@@ -57,7 +57,21 @@ pub enum Status {
         since: Duration,
         /// Time left before the hard deadline.
         kill_in: Duration,
+        /// What the request is.
+        doing: Doing,
     },
+}
+
+/// What a busy runner is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doing {
+    /// A frame (or a menu pick): past its budget, the cart is not responding.
+    Frame,
+    /// Loading a cart: parsing it, its top-level code and `BOOT`.
+    Loading,
+    /// Loading a WebAssembly cart, whose module is compiled first (a large one takes
+    /// seconds).
+    Compiling,
 }
 
 enum Command {
@@ -86,6 +100,8 @@ struct Shared {
     info: Mutex<Option<Arc<CartInfo>>>,
     /// When the request now in progress was sent, and whether frames are running.
     state: Mutex<(Option<Instant>, bool)>,
+    /// What the request in progress is.
+    doing: Mutex<Doing>,
     /// Budget plus grace: when a busy runner is killed.
     deadline: Duration,
     /// Called each time a new frame is ready (see [`Supervisor::on_frame`]).
@@ -129,6 +145,7 @@ impl Supervisor {
             }),
             info: Mutex::new(None),
             state: Mutex::new((None, false)),
+            doing: Mutex::new(Doing::Frame),
             deadline: config.budget + config.grace,
             on_frame: Mutex::new(None),
             killer: Mutex::new(None),
@@ -248,6 +265,7 @@ impl Supervisor {
                 Status::Busy {
                     since,
                     kill_in: self.shared.deadline.saturating_sub(since),
+                    doing: *lock(&self.shared.doing),
                 }
             }
             None if running => Status::Running,
@@ -319,6 +337,7 @@ fn run(
                     killer_of = id;
                 }
                 let result = f(console);
+                *lock(&shared.doing) = Doing::Frame;
                 let mut state = lock(&shared.state);
                 state.0 = None;
                 state.1 = matches!(result, Ok(false));
@@ -346,6 +365,12 @@ fn run(
             }
             Ok(Command::Load(cart)) => {
                 next = Instant::now();
+                *lock(&shared.doing) =
+                    if matches!(cart.files.extension.as_str(), "wasm" | "wat" | "wasmp") {
+                        Doing::Compiling
+                    } else {
+                        Doing::Loading
+                    };
                 let mut cart = Some(*cart);
                 let loaded = request(&mut console, &mut |c| {
                     let cart = cart.take().ok_or_else(|| Stop::Host("no cart".into()))?;
@@ -356,6 +381,12 @@ fn run(
             }
             Ok(Command::Restart) => {
                 next = Instant::now();
+                *lock(&shared.doing) = match console.info() {
+                    Some(i) if i.language == cartbox_protocol::cart::Language::Wasm => {
+                        Doing::Compiling
+                    }
+                    _ => Doing::Loading,
+                };
                 request(&mut console, &mut |c| c.restart().map(|()| false))
                     .map(|_| Some(Event::Loaded))
             }

@@ -81,7 +81,7 @@ fn a_hung_cart_never_blocks_the_ui_and_is_killed() {
         have = s.latest_frame(have, &mut frame);
         let status = s.status();
         longest = longest.max(t.elapsed());
-        if let Status::Busy { since, kill_in } = status {
+        if let Status::Busy { since, kill_in, .. } = status {
             busy_seen = busy_seen.max(since);
             assert!(kill_in <= Duration::from_millis(500));
         }

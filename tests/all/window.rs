@@ -441,6 +441,46 @@ fn fullscreen_is_asked_for_on_the_command_line() {
     assert_eq!(out.status.code(), Some(64));
 }
 
+/// Issue 16 item 7: a module that takes seconds to compile says so ("COMPILING", in a calm
+/// colour) while the deadline counts down, rather than "NOT RESPONDING".
+#[test]
+fn a_long_compile_says_compiling_not_not_responding() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-compiling");
+    let wat = format!(
+        r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") {}{}))"#,
+        "(block ".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    std::fs::write(dir.join("slow.wat"), wat).unwrap();
+    let child = x.cartbox(
+        &dir,
+        &[
+            "run",
+            "slow.wat",
+            "--scale",
+            "1",
+            "--budget-ms",
+            "4000",
+            "--grace-ms",
+            "1000",
+        ],
+    );
+    let conn = x.connect();
+    let w = find_window(&conn);
+    const DIM: u32 = 0x94b0c2;
+    const WARN: u32 = 0xffcd75;
+    let label =
+        |px: &[u32], colour: u32| (3..11).any(|y| (0..100).any(|x| px[y * 256 + x] == colour));
+    capture_until(&conn, w, "the compiling bar", |w, _, px| {
+        w == 256 && not_responding_bar(px) && label(px, DIM) && !label(px, WARN)
+    });
+    drop(conn);
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn no_display_is_a_clear_error() {
     let out = Command::new(bin())

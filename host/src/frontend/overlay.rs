@@ -2,6 +2,7 @@
 //! a cart stopped, the trace console. Drawn into the 256x144 output with the console's own
 //! font, so it scales with the picture like everything else.
 
+use crate::supervisor::Doing;
 use cartbox_protocol::ram::{FULL_HEIGHT, FULL_WIDTH};
 use cartbox_protocol::shm::FRAME_PIXELS;
 
@@ -119,11 +120,17 @@ pub fn panel(canvas: &mut Canvas, y: usize, lines: &[(String, u32)]) {
     }
 }
 
-/// The "not responding" bar at the top: how long the cart has been busy and when it is
-/// killed.
-pub fn not_responding(canvas: &mut Canvas, since_ms: u128, kill_in_ms: u128) {
+/// The bar at the top while the runner is busy: what it is doing ("NOT RESPONDING" in the
+/// warning colour for a frame; "LOADING" or "COMPILING" in a calm one, as that is not a
+/// fault yet), how long it has been at it and when it is killed.
+pub fn not_responding(canvas: &mut Canvas, doing: Doing, since_ms: u128, kill_in_ms: u128) {
     canvas.fill(0, 0, FULL_WIDTH, LINE + 4, colour::PANEL);
-    let x = canvas.text(4, 3, "NOT RESPONDING ", colour::WARN);
+    let (label, tint) = match doing {
+        Doing::Frame => ("NOT RESPONDING ", colour::WARN),
+        Doing::Loading => ("LOADING ", colour::DIM),
+        Doing::Compiling => ("COMPILING ", colour::DIM),
+    };
+    let x = canvas.text(4, 3, label, tint);
     canvas.text(
         x,
         3,

@@ -42,10 +42,14 @@ impl App {
                 ],
             ),
             Shown::Starting | Shown::Running => {
-                if let Status::Busy { since, kill_in } = self.supervisor.status()
+                if let Status::Busy {
+                    since,
+                    kill_in,
+                    doing,
+                } = self.supervisor.status()
                     && since >= NOT_RESPONDING_AFTER
                 {
-                    overlay::not_responding(&mut c, since.as_millis(), kill_in.as_millis());
+                    overlay::not_responding(&mut c, doing, since.as_millis(), kill_in.as_millis());
                 }
             }
         }
