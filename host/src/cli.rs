@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
-//!                  [--input FILE] [--gif PATH] [--keys MAP] [--scale N] [--fullscreen] [--stats]
+//!                  [--input FILE] [--gif PATH] [--gif-scale N] [--keys MAP] [--scale N] [--fullscreen] [--stats]
 //!                  [--budget-ms MS] [--grace-ms MS] [--memory-mb MB] [--pmem DIR]
 //!                  [--wav PATH] [--volume N] [--mute]
 //! cartbox watch CART [same options]
@@ -23,6 +23,7 @@ use lexopt::prelude::*;
 
 use crate::cart::{Cart, CartError};
 use crate::console::{Console, ConsoleConfig, Stop};
+use crate::frontend::gif::MAX_GIF_SCALE;
 use crate::frontend::headless::{self, Outcome};
 use crate::frontend::terminal_safe;
 use crate::input_script::{InputError, InputScript};
@@ -60,6 +61,9 @@ pub mod exit {
     pub const CANT_CREATE: i32 = 73;
 }
 
+/// GIFs are recorded at twice the output's size unless `--gif-scale` says otherwise.
+const DEFAULT_GIF_SCALE: u32 = 2;
+
 /// The largest `--memory-mb`: a runner's whole address space is 1 GiB (`RLIMIT_AS`), and
 /// a wasm cart's memory is reserved whole, next to the runtime's own mappings.
 const MAX_MEMORY_MB: u64 = 768;
@@ -74,6 +78,7 @@ usage: cartbox run CART [options]     play a cart in a window (or --headless)
 options for run:
   --headless           no window: run frames as fast as possible
   --gif PATH           record the frames to PATH as a GIF (headless; in a window F9)
+  --gif-scale N        GIF size as a multiple of 256x144, 1 to 4 (default 2)
   --keys MAP           keys for gamepad buttons, e.g. up=w,down=s,left=a,right=d,a=j
                        (p2.a=... for player 2; key names in README.md)
   --scale N            window size as a multiple of 256x144 (default 3)
@@ -170,6 +175,8 @@ pub struct RunArgs {
     pub stats: bool,
     /// `--fullscreen`.
     pub fullscreen: bool,
+    /// `--gif-scale N`.
+    pub gif_scale: Option<u32>,
     /// `cartbox watch`.
     pub watch: bool,
 }
@@ -288,6 +295,15 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     }
                     Long("stats") => a.stats = true,
                     Long("fullscreen") => a.fullscreen = true,
+                    Long("gif-scale") => {
+                        let n = number(&mut p, "--gif-scale")?;
+                        a.gif_scale = Some(
+                            u32::try_from(n)
+                                .ok()
+                                .filter(|n| (1..=MAX_GIF_SCALE).contains(n))
+                                .ok_or(format!("--gif-scale must be 1 to {MAX_GIF_SCALE}"))?,
+                        );
+                    }
                     Long("help") | Short('h') => return Ok(Command::Help),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
@@ -416,6 +432,7 @@ pub fn run(args: RunArgs) -> i32 {
         trace: args.trace,
         input,
         gif: args.gif.clone(),
+        gif_scale: args.gif_scale.unwrap_or(DEFAULT_GIF_SCALE),
         wav: args.wav.clone(),
         volume: args.volume.unwrap_or(15),
     };
@@ -467,6 +484,7 @@ fn run_window(args: RunArgs, cart: Cart, config: ConsoleConfig) -> i32 {
         stats: args.stats,
         scale: args.scale.unwrap_or(3),
         fullscreen: args.fullscreen,
+        gif_scale: args.gif_scale.unwrap_or(DEFAULT_GIF_SCALE),
         out_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         sound: crate::audio::AudioConfig {
             volume: args.volume.unwrap_or(15),

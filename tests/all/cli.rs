@@ -527,6 +527,8 @@ fn headless_runs_record_gifs_with_the_frames_exact_colours() {
         "13",
         "--gif",
         gif.to_str().unwrap(),
+        "--gif-scale",
+        "1",
         "--screenshot",
         shot.to_str().unwrap(),
         "--border",
@@ -547,6 +549,53 @@ fn headless_runs_record_gifs_with_the_frames_exact_colours() {
     let (_, _, want) = read_png(&shot);
     let got: Vec<u8> = last.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
     assert!(got == want, "the GIF's last frame is not the last frame");
+    // By default a GIF is twice the size, each pixel a 2x2 block (issue 16, item 7).
+    let big = dir.join("big.gif");
+    run_expect(
+        &[
+            "run",
+            "carts/hello.lua",
+            "--headless",
+            "--frames",
+            "13",
+            "--gif",
+            big.to_str().unwrap(),
+        ],
+        0,
+    );
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut dec = opts.read_info(std::fs::File::open(&big).unwrap()).unwrap();
+    let mut big_last = Vec::new();
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        assert_eq!((f.width, f.height, f.delay), (512, 288, 2));
+        big_last = f.buffer.to_vec();
+    }
+    let at = |buf: &[u8], w: usize, x: usize, y: usize| buf[(y * w + x) * 4..][..3].to_vec();
+    for (x, y) in [(0, 0), (100, 50), (255, 143), (128, 72)] {
+        let one = at(&last, 256, x, y);
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            assert_eq!(
+                at(&big_last, 512, 2 * x + dx, 2 * y + dy),
+                one,
+                "({x}, {y})"
+            );
+        }
+    }
+    assert_eq!(
+        cartbox(&[
+            "run",
+            "carts/hello.lua",
+            "--headless",
+            "--gif",
+            "x.gif",
+            "--gif-scale",
+            "5"
+        ])
+        .status
+        .code(),
+        Some(64)
+    );
     // A GIF path that cannot be written is a clear error, exit 73.
     let out = cartbox(&[
         "run",

@@ -131,7 +131,8 @@ fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
         .read_info(std::fs::File::open(&gif).expect("the GIF"))
         .expect("a GIF");
     while let Some(f) = decoder.read_next_frame().expect("a frame") {
-        assert_eq!((f.width, f.height, f.delay), (256, 144, 2));
+        // Twice the output's size by default.
+        assert_eq!((f.width, f.height, f.delay), (512, 288, 2));
         frames += 1;
     }
     assert!(

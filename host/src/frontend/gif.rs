@@ -1,4 +1,5 @@
-//! GIF recording of the output (256x144, border included), as TIC-80 records: 50 frames
+//! GIF recording of the output (256x144, border included, times a whole scale: 2 by
+//! default, so that a shared GIF is not a postage stamp), as TIC-80 records: 50 frames
 //! per second (delay 2 hundredths; one frame in six of the 60 is dropped) and an exact
 //! palette per frame, since scanline callbacks and the OVR layer can show more than the
 //! 16 colours of one palette.
@@ -19,7 +20,12 @@ pub struct GifRecorder {
     offered: u64,
     /// Frames written.
     written: u64,
+    /// Each pixel is this many pixels wide and high.
+    scale: usize,
 }
+
+/// The largest GIF scale (1,024x576).
+pub const MAX_GIF_SCALE: u32 = 4;
 
 impl std::fmt::Debug for GifRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,12 +39,14 @@ impl std::fmt::Debug for GifRecorder {
 impl GifRecorder {
     /// Starts a GIF at `path` (created; an existing file is replaced only by
     /// [`GifRecorder::finish`]'s rename, so a failed recording loses nothing).
-    pub fn create(path: &Path) -> std::io::Result<GifRecorder> {
+    /// Each output pixel is `scale` (1 to [`MAX_GIF_SCALE`]) pixels wide and high.
+    pub fn create(path: &Path, scale: u32) -> std::io::Result<GifRecorder> {
+        let scale = scale.clamp(1, MAX_GIF_SCALE) as usize;
         let file = AtomicFile::create(path)?;
         let mut encoder = gif::Encoder::new(
             BufWriter::new(file),
-            FULL_WIDTH as u16,
-            FULL_HEIGHT as u16,
+            (FULL_WIDTH * scale) as u16,
+            (FULL_HEIGHT * scale) as u16,
             &[],
         )
         .map_err(std::io::Error::other)?;
@@ -50,6 +58,7 @@ impl GifRecorder {
             encoder,
             offered: 0,
             written: 0,
+            scale,
         })
     }
 
@@ -96,9 +105,25 @@ impl GifRecorder {
             .iter()
             .flat_map(|c| [(c >> 16) as u8, (c >> 8) as u8, *c as u8])
             .collect();
+        let s = self.scale;
+        let indices = if s == 1 {
+            indices
+        } else {
+            let mut big = Vec::with_capacity(FRAME_PIXELS * s * s);
+            for row in indices.chunks_exact(FULL_WIDTH) {
+                let wide: Vec<u8> = row
+                    .iter()
+                    .flat_map(|&i| std::iter::repeat_n(i, s))
+                    .collect();
+                for _ in 0..s {
+                    big.extend_from_slice(&wide);
+                }
+            }
+            big
+        };
         let mut frame = gif::Frame::from_palette_pixels(
-            FULL_WIDTH as u16,
-            FULL_HEIGHT as u16,
+            (FULL_WIDTH * s) as u16,
+            (FULL_HEIGHT * s) as u16,
             indices,
             rgb,
             None,
@@ -135,7 +160,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cartbox-gif-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.gif");
-        let mut rec = GifRecorder::create(&path).unwrap();
+        let mut rec = GifRecorder::create(&path, 1).unwrap();
         let mut px = Box::new([0u32; FRAME_PIXELS]);
         for f in 0..60u32 {
             // 300 colours: the last 44 cannot be kept.

@@ -28,6 +28,8 @@ pub struct Options {
     pub input: InputScript,
     /// Record every frame to this GIF.
     pub gif: Option<PathBuf>,
+    /// The GIF's scale (each output pixel this many pixels wide and high).
+    pub gif_scale: u32,
     /// Write the sound to this WAV file.
     pub wav: Option<PathBuf>,
     /// TIC-80's volume setting for the WAV, 0..15.
@@ -59,7 +61,7 @@ pub fn run(console: &mut Console, opts: &Options) -> Outcome {
     let mut out = std::io::stdout().lock();
     let mut n = 0;
     let mut gif = match &opts.gif {
-        Some(path) => match GifRecorder::create(path) {
+        Some(path) => match GifRecorder::create(path, opts.gif_scale) {
             Ok(g) => Some(g),
             Err(e) => return Outcome::Gif(e),
         },

@@ -87,6 +87,8 @@ pub struct Options {
     pub scale: u32,
     /// Start fullscreen (borderless, on the current monitor).
     pub fullscreen: bool,
+    /// The scale of GIFs recorded with F9.
+    pub gif_scale: u32,
     /// Where screenshots and GIFs go.
     pub out_dir: PathBuf,
     /// How to play the sound.

@@ -63,7 +63,7 @@ impl App {
             return;
         }
         let path = next_free(&self.opts.out_dir, &self.cart_stem(), "gif");
-        match Recording::start(&path, self.proxy.clone()) {
+        match Recording::start(&path, self.opts.gif_scale, self.proxy.clone()) {
             Ok(r) => {
                 self.recording = Some(r);
                 self.set_notice(format!("recording {} (F9 stops)", path.display()));

@@ -17,8 +17,12 @@ pub(super) struct Recording {
 }
 
 impl Recording {
-    pub(super) fn start(path: &Path, proxy: EventLoopProxy<Wake>) -> std::io::Result<Recording> {
-        let mut gif = GifRecorder::create(path)?;
+    pub(super) fn start(
+        path: &Path,
+        scale: u32,
+        proxy: EventLoopProxy<Wake>,
+    ) -> std::io::Result<Recording> {
+        let mut gif = GifRecorder::create(path, scale)?;
         let (frames, rx) = crossbeam_channel::bounded::<Box<[u32; FRAME_PIXELS]>>(120);
         let path = path.display().to_string();
         let thread = std::thread::Builder::new()
