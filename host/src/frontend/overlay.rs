@@ -120,6 +120,36 @@ pub fn panel(canvas: &mut Canvas, y: usize, lines: &[(String, u32)]) {
     }
 }
 
+/// A notice at the bottom, wrapped to the width of the output (at most `max_lines`
+/// lines; a text cut short ends with "...").
+pub fn notice(canvas: &mut Canvas, text: &str, max_lines: usize) {
+    let lines = wrap_at_most(text, COLUMNS, max_lines);
+    let h = lines.len() * LINE + 4;
+    let y = FULL_HEIGHT - h;
+    canvas.fill(0, y, FULL_WIDTH, h, colour::PANEL);
+    for (i, line) in lines.iter().enumerate() {
+        canvas.text(4, y + 2 + i * LINE, line, colour::TEXT);
+    }
+}
+
+/// `text` wrapped to lines of at most `width` characters ([`wrap`]), at most `max_lines`
+/// of them (at least one); when it does not all fit, the last line ends with "...".
+pub fn wrap_at_most(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines = wrap(text, width);
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    let max_lines = max_lines.max(1);
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        if let Some(last) = lines.last_mut() {
+            let keep: String = last.chars().take(width.saturating_sub(3)).collect();
+            *last = format!("{keep}...");
+        }
+    }
+    lines
+}
+
 /// The bar at the top while the runner is busy: what it is doing ("NOT RESPONDING" in the
 /// warning colour for a frame; "LOADING" or "COMPILING" in a calm one, as that is not a
 /// fault yet), how long it has been at it and when it is killed.
@@ -148,6 +178,25 @@ pub fn not_responding(canvas: &mut Canvas, doing: Doing, since_ms: u128, kill_in
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_fit_the_output() {
+        let long = format!(
+            "recording /{}/cart-1.gif (F9 stops)",
+            "very-long-folder".repeat(8)
+        );
+        let lines = wrap_at_most(&long, COLUMNS, 3);
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= COLUMNS),
+            "{lines:?}"
+        );
+        assert!(lines[2].ends_with("..."), "{lines:?}");
+        assert_eq!(
+            wrap_at_most("sound off (F6)", COLUMNS, 3),
+            ["sound off (F6)"]
+        );
+    }
 
     #[test]
     fn wrapping() {

@@ -62,9 +62,8 @@ impl App {
         }
         if let Some((text, until)) = &self.notice {
             if Instant::now() < *until {
-                let y = FULL_HEIGHT - overlay::LINE - 4;
-                c.fill(0, y, FULL_WIDTH, overlay::LINE + 4, colour::PANEL);
-                c.text(4, y + 2, text, colour::TEXT);
+                // Wrapped: a long path must not run off the window.
+                overlay::notice(&mut c, text, 3);
             } else {
                 self.notice = None;
             }
