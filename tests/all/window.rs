@@ -482,6 +482,24 @@ fn a_long_compile_says_compiling_not_not_responding() {
     let _ = child.wait();
 }
 
+/// Issue 16 item 7: `--scale` larger than the screen is clamped to the largest scale that
+/// fits it (Xvfb's screen is 1024x768: scale 4).
+#[test]
+fn the_scale_is_clamped_to_the_screen() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-scale");
+    let child = x.cartbox(&dir, &["run", &cart("window.lua"), "--scale", "10"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    capture_until(&conn, w, "a window that fits the screen", |w, h, _| {
+        (w, h) == (1024, 576)
+    });
+    drop(conn);
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn no_display_is_a_clear_error() {
     let out = Command::new(bin())

@@ -522,7 +522,16 @@ impl ApplicationHandler<Wake> for App {
         if self.window.is_some() {
             return;
         }
-        let scale = self.opts.scale.max(1);
+        // No bigger than the screen: the largest whole scale that fits the monitor.
+        let mut scale = self.opts.scale.max(1);
+        if let Some(size) = el
+            .primary_monitor()
+            .or_else(|| el.available_monitors().next())
+            .map(|m| m.size())
+        {
+            let fits = (size.width / FULL_WIDTH as u32).min(size.height / FULL_HEIGHT as u32);
+            scale = scale.min(fits.max(1));
+        }
         let attrs = Window::default_attributes()
             .with_title(format!(
                 "Cartbox - {}",
