@@ -38,9 +38,13 @@ impl Xvfb {
     /// Starts Xvfb, or `None` if it is not installed (and not required).
     pub fn start() -> Option<Xvfb> {
         let required = std::env::var_os("CARTBOX_REQUIRE_XVFB").is_some();
-        for attempt in 0..20 {
-            let n = 100 + (std::process::id() as usize * 7 + attempt * 13 + unique()) % 800;
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        // Display numbers are spread over 100..5100: an Xvfb killed outright (a test that
+        // panicked) leaves its lock and socket behind, and those numbers stay taken.
+        for attempt in 0..200 {
+            let n = 100 + (std::process::id() as usize * 7 + attempt * 13 + unique()) % 5000;
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
                 continue;
             }
             let display = format!(":{n}");
@@ -109,6 +113,17 @@ impl Xvfb {
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
+        // SIGTERM first: Xvfb then removes its lock file and socket, so the display number
+        // is free again; SIGKILL if it does not end soon.
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let end = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < end {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
