@@ -105,11 +105,46 @@ window keys: Esc quit, F5 or Ctrl+R restart, F8 screenshot, F9 start/stop GIF,
 watch also restarts the cart on SIGUSR1 or a line on stdin (`quit` closes it)
 ";
 
+/// One command's help (`cartbox help run`, `cartbox export --help`).
+fn help_for(command: &str) -> Option<String> {
+    let text = match command {
+        // Run's options are a part of USAGE; watch takes the same.
+        "run" | "watch" => {
+            let options = USAGE.find("options for run:")?;
+            let end = USAGE.find("window keys:")?;
+            format!(
+                "usage: cartbox run CART [options]\n       cartbox watch CART [options]\n\n{}",
+                &USAGE[options..end]
+            )
+        }
+        "export" => "usage: cartbox export CART OUT.tic|OUT.png\n\n\
+                     Writes CART (any form Cartbox plays) as a binary .tic or a PNG cart. A \
+                     sandboxed\nrunner reads and writes the cart; the file is saved whole or \
+                     not at all, and\nnever over CART.\n"
+            .into(),
+        "sandbox-check" => "usage: cartbox sandbox-check\n\n\
+                            Tries every forbidden operation in a real runner after its real \
+                            lockdown, for Lua\nand WebAssembly; each must kill its runner, and \
+                            each line names the call.\n"
+            .into(),
+        "conformance" => "usage: cartbox conformance DIR\n\n\
+                          Plays TIC-80's demo carts in DIR/carts and compares the frames with \
+                          TIC-80's own\nin DIR, and the sound with DIR/audio.\n"
+            .into(),
+        "help" => "usage: cartbox help [COMMAND]\n".into(),
+        _ => return None,
+    };
+    Some(text)
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     match parse(std::env::args_os().skip(1)) {
-        Ok(Command::Help) => {
-            out!("{USAGE}");
+        Ok(Command::Help(topic)) => {
+            match topic.as_deref().and_then(help_for) {
+                Some(text) => out!("{text}"),
+                None => out!("{USAGE}"),
+            }
             exit::OK
         }
         Ok(Command::Version) => {
@@ -199,8 +234,8 @@ pub enum Command {
         /// The `.tic` or `.png` file to write.
         out: PathBuf,
     },
-    /// `--help`.
-    Help,
+    /// `--help`, `help [COMMAND]`, `COMMAND --help`: all of it, or one command's.
+    Help(Option<String>),
     /// `--version`.
     Version,
 }
@@ -211,17 +246,28 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
     let err = |e: lexopt::Error| e.to_string();
     let sub = match p.next().map_err(err)? {
         None => return Err("missing command".into()),
-        Some(Long("help") | Short('h')) => return Ok(Command::Help),
+        Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
         Some(Long("version")) => return Ok(Command::Version),
         Some(Value(v)) => v.string().map_err(err)?,
         Some(other) => return Err(other.unexpected().to_string()),
     };
     match sub.as_str() {
-        "help" => Ok(Command::Help),
+        "help" => match p.next().map_err(err)? {
+            None => Ok(Command::Help(None)),
+            Some(Value(v)) => {
+                let topic = v.string().map_err(err)?;
+                if help_for(&topic).is_none() {
+                    return Err(format!("no help for '{topic}': it is not a command"));
+                }
+                Ok(Command::Help(Some(topic)))
+            }
+            Some(other) => Err(other.unexpected().to_string()),
+        },
         "export" => {
             let mut files = Vec::new();
             while let Some(arg) = p.next().map_err(err)? {
                 match arg {
+                    Long("help") | Short('h') => return Ok(Command::Help(Some(sub.clone()))),
                     Value(v) if files.len() < 2 => files.push(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
                 }
@@ -232,12 +278,14 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             Ok(Command::Export { cart, out })
         }
         "conformance" => match p.next().map_err(err)? {
+            Some(Long("help") | Short('h')) => Ok(Command::Help(Some(sub.clone()))),
             Some(Value(dir)) => Ok(Command::Conformance(dir.into())),
             None => Err("conformance needs the folder of TIC-80's demo carts and frames".into()),
             Some(other) => Err(other.unexpected().to_string()),
         },
         "sandbox-check" => match p.next().map_err(err)? {
             None => Ok(Command::SandboxCheck),
+            Some(Long("help") | Short('h')) => Ok(Command::Help(Some(sub.clone()))),
             Some(other) => Err(other.unexpected().to_string()),
         },
         "run" | "watch" => {
@@ -304,7 +352,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                                 .ok_or(format!("--gif-scale must be 1 to {MAX_GIF_SCALE}"))?,
                         );
                     }
-                    Long("help") | Short('h') => return Ok(Command::Help),
+                    Long("help") | Short('h') => return Ok(Command::Help(Some(sub.clone()))),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
                 }
@@ -721,6 +769,15 @@ mod tests {
         );
         assert!(parse(args("run a.lua --bogus")).is_err());
         assert!(parse(args("fly")).unwrap_err().contains("unknown command"));
-        assert_eq!(parse(args("--help")).unwrap(), Command::Help);
+        assert_eq!(parse(args("--help")).unwrap(), Command::Help(None));
+        assert_eq!(
+            parse(args("run --help")).unwrap(),
+            Command::Help(Some("run".into()))
+        );
+        assert_eq!(
+            parse(args("help export")).unwrap(),
+            Command::Help(Some("export".into()))
+        );
+        assert!(parse(args("help fly")).is_err());
     }
 }

@@ -706,3 +706,26 @@ fn a_closed_pipe_is_not_a_crash() {
         .expect("cartbox");
     assert_eq!(traced.code(), Some(0));
 }
+
+/// Issue 16 item 5: each command has its own help (`cartbox help run`, `cartbox export
+/// --help`), and `cartbox help` of what is not a command is a usage error.
+#[test]
+fn each_command_has_its_help() {
+    for (args, first) in [
+        (&["help", "run"][..], "usage: cartbox run CART [options]"),
+        (&["run", "--help"], "usage: cartbox run CART [options]"),
+        (&["watch", "-h"], "usage: cartbox run CART [options]"),
+        (
+            &["export", "--help"],
+            "usage: cartbox export CART OUT.tic|OUT.png",
+        ),
+        (&["help", "sandbox-check"], "usage: cartbox sandbox-check"),
+        (&["conformance", "--help"], "usage: cartbox conformance DIR"),
+    ] {
+        let (out, _) = run_expect(args, 0);
+        assert_eq!(out.lines().next(), Some(first), "{args:?}");
+    }
+    let (out, _) = run_expect(&["run", "--help"], 0);
+    assert_contains(&out, &["--memory-mb", "--gif-scale", "--fullscreen"]);
+    run_expect(&["help", "fly"], 64);
+}
