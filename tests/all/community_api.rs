@@ -12,40 +12,6 @@
 
 use crate::common::*;
 
-/// Checks that frame 1 of `tests/carts/community/NAME.lua` equals TIC-80's; returns it.
-fn same_as_tic80(name: &str) -> Vec<u8> {
-    let (got, _) = play_headless(&format!("tests/carts/community/{name}.lua"), 1);
-    let golden = format!("tests/golden/community/{name}.png");
-    assert_same_pixels(&got, &golden, &format!("{name} (TIC-80's frame)"));
-    got
-}
-
-/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
-fn at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
-    let i = ((y + 4) * 256 + x + 8) * 3;
-    [rgb[i], rgb[i + 1], rgb[i + 2]]
-}
-
-/// SWEETIE-16, the palette of every cart here.
-const SWEETIE: [[u8; 3]; 16] = [
-    [0x1a, 0x1c, 0x2c],
-    [0x5d, 0x27, 0x5d],
-    [0xb1, 0x3e, 0x53],
-    [0xef, 0x7d, 0x57],
-    [0xff, 0xcd, 0x75],
-    [0xa7, 0xf0, 0x70],
-    [0x38, 0xb7, 0x64],
-    [0x25, 0x71, 0x79],
-    [0x29, 0x36, 0x6f],
-    [0x3b, 0x5d, 0xc9],
-    [0x41, 0xa6, 0xf6],
-    [0x73, 0xef, 0xf7],
-    [0xf4, 0xf4, 0xf4],
-    [0x94, 0xb0, 0xc2],
-    [0x56, 0x6c, 0x86],
-    [0x33, 0x3c, 0x57],
-];
-
 /// Item 5: `paint` is TIC-80's 4-connected span fill: the seed's colour or up to a border,
 /// clipped, through the palette map, floats truncated and colours as bytes, on either bank.
 #[test]
@@ -88,7 +54,7 @@ fn paint_fills_as_tic80_does() {
         ),
     ];
     for ((x, y), colour, what) in cases {
-        assert_eq!(at(&got, x, y), SWEETIE[colour], "({x}, {y}): {what}");
+        assert_eq!(screen_at(&got, x, y), SWEETIE[colour], "({x}, {y}): {what}");
     }
 }
 
@@ -127,9 +93,9 @@ fn fft_and_ffts_trace_what_tic80_traces() {
 fn a_wasm_cart_importing_what_we_lack_loads_and_plays() {
     let (got, traced) = play_headless("tests/carts/wasm/api_imports.wat", 3);
     assert_eq!(traced, "frame\nframe\nframe\n");
-    assert_eq!(at(&got, 0, 0), SWEETIE[1], "cls(1)");
-    assert_eq!(at(&got, 10, 10), SWEETIE[12], "the box's border");
-    assert_eq!(at(&got, 20, 20), SWEETIE[6], "inside the box");
+    assert_eq!(screen_at(&got, 0, 0), SWEETIE[1], "cls(1)");
+    assert_eq!(screen_at(&got, 10, 10), SWEETIE[12], "the box's border");
+    assert_eq!(screen_at(&got, 20, 20), SWEETIE[6], "inside the box");
 }
 
 /// Item 8: calling an import Cartbox does not provide traps there, naming it (module and

@@ -7,56 +7,37 @@
 
 use crate::common::*;
 
-/// Runs `tests/carts/community/NAME.lua` for one frame and checks that its 256x144 output
-/// equals TIC-80's; returns the RGB pixels.
-fn check(name: &str) -> Vec<u8> {
-    let (got, _) = play_headless(&format!("tests/carts/community/{name}.lua"), 1);
-    let golden = format!("tests/golden/community/{name}.png");
-    assert_same_pixels(&got, &golden, &format!("{name} (TIC-80's frame)"));
-    got
-}
-
-/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
-fn at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
-    let i = ((y + 4) * 256 + x + 8) * 3;
-    [rgb[i], rgb[i + 1], rgb[i + 2]]
-}
-
-/// The palette every cart here sets (TIC-80's default, SWEETIE-16).
-const SWEETIE: [[u8; 3]; 16] = [
-    [0x1a, 0x1c, 0x2c],
-    [0x5d, 0x27, 0x5d],
-    [0xb1, 0x3e, 0x53],
-    [0xef, 0x7d, 0x57],
-    [0xff, 0xcd, 0x75],
-    [0xa7, 0xf0, 0x70],
-    [0x38, 0xb7, 0x64],
-    [0x25, 0x71, 0x79],
-    [0x29, 0x36, 0x6f],
-    [0x3b, 0x5d, 0xc9],
-    [0x41, 0xa6, 0xf6],
-    [0x73, 0xef, 0xf7],
-    [0xf4, 0xf4, 0xf4],
-    [0x94, 0xb0, 0xc2],
-    [0x56, 0x6c, 0x86],
-    [0x33, 0x3c, 0x57],
-];
-
 /// Item 1: a positive screen offset moves the picture left and up, wrapping (TIC-80 #2028),
 /// in each VRAM bank by its own offset.
 #[test]
 fn screen_offset_moves_the_picture_left_and_up() {
-    let got = check("offset");
+    let got = same_as_tic80("offset");
     // Issue 13's repro: the red square at (0, 0), offset (4, 5), wraps to (236, 131).
     for (x, y) in [(236, 131), (239, 131), (236, 134), (239, 134)] {
-        assert_eq!(at(&got, x, y), SWEETIE[2], "the red square at ({x}, {y})");
+        assert_eq!(
+            screen_at(&got, x, y),
+            SWEETIE[2],
+            "the red square at ({x}, {y})"
+        );
     }
-    assert_eq!(at(&got, 4, 5), SWEETIE[0], "not moved right and down");
-    assert_eq!(at(&got, 235, 131), SWEETIE[0], "the square ends at 236");
-    // Bank 1's offset (-20, -9) moves its box (60, 50) right and down, to (80, 59).
-    assert_eq!(at(&got, 80, 59), SWEETIE[12], "bank 1's box at (80, 59)");
     assert_eq!(
-        at(&got, 79, 59),
+        screen_at(&got, 4, 5),
+        SWEETIE[0],
+        "not moved right and down"
+    );
+    assert_eq!(
+        screen_at(&got, 235, 131),
+        SWEETIE[0],
+        "the square ends at 236"
+    );
+    // Bank 1's offset (-20, -9) moves its box (60, 50) right and down, to (80, 59).
+    assert_eq!(
+        screen_at(&got, 80, 59),
+        SWEETIE[12],
+        "bank 1's box at (80, 59)"
+    );
+    assert_eq!(
+        screen_at(&got, 79, 59),
         SWEETIE[5],
         "left of the box: bank 0's stripe 5, moved by bank 0's offset"
     );
@@ -66,7 +47,7 @@ fn screen_offset_moves_the_picture_left_and_up() {
 /// set for, as in scanline scrollers.
 #[test]
 fn screen_offset_changes_per_row() {
-    check("offset_rows");
+    same_as_tic80("offset_rows");
 }
 
 /// Item 2: `ttri` keeps each vertex's texture coordinates in both windings. Issue 13's repro
@@ -74,13 +55,13 @@ fn screen_offset_changes_per_row() {
 /// copy the sheet exactly, as must the same triangle in the other winding.
 #[test]
 fn ttri_keeps_texture_coordinates_in_both_windings() {
-    let got = check("ttri_winding");
+    let got = same_as_tic80("ttri_winding");
     // The sheet (tiles 0..255) holds colour (x + y) % 15 + 1 at (x, y).
     for (x0, shift) in [(20, 0), (120, 100)] {
         let mut drawn = 0;
         for y in 10..41 {
             for x in x0..x0 + 81 {
-                let c = at(&got, x, y);
+                let c = screen_at(&got, x, y);
                 if c != SWEETIE[0] {
                     drawn += 1;
                     assert_eq!(
@@ -96,19 +77,19 @@ fn ttri_keeps_texture_coordinates_in_both_windings() {
     }
     // Tiny triangles: area -0.2 is drawn (one pixel; its centre's uv is about (9.75, 9.75),
     // the sheet's (9, 9)), area 0.2 is not.
-    assert_eq!(at(&got, 140, 120), SWEETIE[4], "area -0.2: drawn");
-    assert_eq!(at(&got, 130, 120), SWEETIE[0], "area 0.2: skipped");
+    assert_eq!(screen_at(&got, 140, 120), SWEETIE[4], "area -0.2: drawn");
+    assert_eq!(screen_at(&got, 130, 120), SWEETIE[0], "area 0.2: skipped");
 }
 
 /// Item 2 with depth: the z of each vertex stays with it in both windings (perspective and
 /// the depth test), a z below FLT_EPSILON turns depth off, and a NaN z hides the triangle.
 #[test]
 fn ttri_keeps_depth_in_both_windings() {
-    let got = check("ttri_depth");
+    let got = same_as_tic80("ttri_depth");
     for y in 90..131 {
         for x in 130..239 {
             assert_eq!(
-                at(&got, x, y),
+                screen_at(&got, x, y),
                 SWEETIE[0],
                 "a triangle with a NaN z draws nothing, but ({x}, {y}) is drawn"
             );
@@ -120,5 +101,5 @@ fn ttri_keeps_depth_in_both_windings() {
 /// shared `ttri`'s vertex swap.
 #[test]
 fn textri_in_both_windings() {
-    check("textri_winding");
+    same_as_tic80("textri_winding");
 }

@@ -14,49 +14,32 @@ fn check(name: &str) -> Vec<u8> {
     got
 }
 
-/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
-fn at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
-    let i = ((y + 4) * 256 + x + 8) * 3;
-    [rgb[i], rgb[i + 1], rgb[i + 2]]
-}
-
-const SWEETIE: [[u8; 3]; 16] = [
-    [0x1a, 0x1c, 0x2c],
-    [0x5d, 0x27, 0x5d],
-    [0xb1, 0x3e, 0x53],
-    [0xef, 0x7d, 0x57],
-    [0xff, 0xcd, 0x75],
-    [0xa7, 0xf0, 0x70],
-    [0x38, 0xb7, 0x64],
-    [0x25, 0x71, 0x79],
-    [0x29, 0x36, 0x6f],
-    [0x3b, 0x5d, 0xc9],
-    [0x41, 0xa6, 0xf6],
-    [0x73, 0xef, 0xf7],
-    [0xf4, 0xf4, 0xf4],
-    [0x94, 0xb0, 0xc2],
-    [0x56, 0x6c, 0x86],
-    [0x33, 0x3c, 0x57],
-];
-
 #[test]
 fn shapes() {
     let got = check("shapes");
-    assert_eq!(at(&got, 4, 3), SWEETIE[0], "pix colour 0");
-    assert_eq!(at(&got, 34, 3), SWEETIE[15], "pix colour 15");
-    assert_eq!(at(&got, 80, 10), SWEETIE[2], "inside rect");
+    assert_eq!(screen_at(&got, 4, 3), SWEETIE[0], "pix colour 0");
+    assert_eq!(screen_at(&got, 34, 3), SWEETIE[15], "pix colour 15");
+    assert_eq!(screen_at(&got, 80, 10), SWEETIE[2], "inside rect");
     assert_eq!(
-        at(&got, 190, 54),
+        screen_at(&got, 190, 54),
         SWEETIE[9],
         "colour 2 drawn through the palette map"
     );
     assert_eq!(
-        at(&got, 150, 54),
+        screen_at(&got, 150, 54),
         SWEETIE[14],
         "circle inside the clip window"
     );
-    assert_eq!(at(&got, 131, 45), SWEETIE[13], "cls inside the clip window");
-    assert_eq!(at(&got, 129, 45), SWEETIE[1], "outside the clip window");
+    assert_eq!(
+        screen_at(&got, 131, 45),
+        SWEETIE[13],
+        "cls inside the clip window"
+    );
+    assert_eq!(
+        screen_at(&got, 129, 45),
+        SWEETIE[1],
+        "outside the clip window"
+    );
 }
 
 #[test]
@@ -67,10 +50,18 @@ fn sprites() {
 #[test]
 fn print_and_font() {
     let got = check("text");
-    assert_eq!(at(&got, 4, 11), SWEETIE[2], "the underline print measured");
-    assert_eq!(at(&got, 0, 66), SWEETIE[0], "colour -1 draws nothing");
+    assert_eq!(
+        screen_at(&got, 4, 11),
+        SWEETIE[2],
+        "the underline print measured"
+    );
+    assert_eq!(
+        screen_at(&got, 0, 66),
+        SWEETIE[0],
+        "colour -1 draws nothing"
+    );
     assert!(
-        (0..240).all(|x| (66..72).all(|y| at(&got, x, y) == SWEETIE[0] || x >= 200)),
+        (0..240).all(|x| (66..72).all(|y| screen_at(&got, x, y) == SWEETIE[0] || x >= 200)),
         "colour -1 draws nothing"
     );
 }
@@ -85,9 +76,9 @@ fn ttri() {
         let (mut drawn, mut shown) = (0, 0);
         for y in ys {
             for x in 20..111 {
-                if at(&got, x + 120, y) != SWEETIE[0] {
+                if screen_at(&got, x + 120, y) != SWEETIE[0] {
                     drawn += 1;
-                    shown += usize::from(at(&got, x, y) == at(&got, x + 120, y));
+                    shown += usize::from(screen_at(&got, x, y) == screen_at(&got, x + 120, y));
                 }
             }
         }
@@ -114,18 +105,34 @@ fn effects() {
     };
     // Screen offset (4, 2): pixel (x + 4, y + 2) shows at (x, y), as in TIC-80 since #2028,
     // so stripe 1 (x 15..30) now covers x 11..26.
-    assert_eq!(at(&got, 20, 100), [255, 0, 0], "colour 1 swapped to red");
-    assert_eq!(at(&got, 11, 100), [255, 0, 0], "stripe 1, moved 4 left");
-    assert_eq!(at(&got, 10, 100), SWEETIE[0], "stripe 0, moved 4 left");
     assert_eq!(
-        at(&got, 236, 100),
+        screen_at(&got, 20, 100),
+        [255, 0, 0],
+        "colour 1 swapped to red"
+    );
+    assert_eq!(
+        screen_at(&got, 11, 100),
+        [255, 0, 0],
+        "stripe 1, moved 4 left"
+    );
+    assert_eq!(
+        screen_at(&got, 10, 100),
+        SWEETIE[0],
+        "stripe 0, moved 4 left"
+    );
+    assert_eq!(
+        screen_at(&got, 236, 100),
         SWEETIE[0],
         "stripe 0 wrapped round to the right"
     );
-    assert_eq!(at(&got, 235, 100), SWEETIE[15], "stripe 15 ends 4 early");
+    assert_eq!(
+        screen_at(&got, 235, 100),
+        SWEETIE[15],
+        "stripe 15 ends 4 early"
+    );
     // BDR: colour 2 is (row, 255 - row, ...) on each output row; screen row y is output row
     // y + 4, and BDR runs before the row it names.
-    let c2 = at(&got, 40, 100);
+    let c2 = screen_at(&got, 40, 100);
     assert_eq!(
         (c2[0], c2[1]),
         (104, 151),
@@ -137,6 +144,14 @@ fn effects() {
         "border colour set by BDR"
     );
     // Bank 1's box covers bank 0, except where it is colour 0.
-    assert_eq!(at(&got, 45, 45), SWEETIE[12], "bank 1 drawn over bank 0");
-    assert_eq!(at(&got, 70, 60), at(&got, 70, 100), "the hole shows bank 0");
+    assert_eq!(
+        screen_at(&got, 45, 45),
+        SWEETIE[12],
+        "bank 1 drawn over bank 0"
+    );
+    assert_eq!(
+        screen_at(&got, 70, 60),
+        screen_at(&got, 70, 100),
+        "the hole shows bank 0"
+    );
 }

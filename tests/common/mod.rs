@@ -190,3 +190,30 @@ pub fn assert_same_pixels(got: &[u8], golden: &str, what: &str) {
         &differing[..differing.len().min(5)]
     );
 }
+
+/// Frame 1 of `tests/carts/community/NAME.lua`, checked to equal TIC-80's own
+/// (`tests/golden/community/NAME.png`); returns its RGB pixels.
+pub fn same_as_tic80(name: &str) -> Vec<u8> {
+    let (got, _) = play_headless(&format!("tests/carts/community/{name}.lua"), 1);
+    let golden = format!("tests/golden/community/{name}.png");
+    assert_same_pixels(&got, &golden, &format!("{name} (TIC-80's frame)"));
+    got
+}
+
+/// The colour at screen (x, y) of a border screenshot (the screen starts at (8, 4)).
+pub fn screen_at(rgb: &[u8], x: usize, y: usize) -> [u8; 3] {
+    let i = ((y + 4) * 256 + x + 8) * 3;
+    [rgb[i], rgb[i + 1], rgb[i + 2]]
+}
+
+/// SWEETIE-16, TIC-80's default palette (what the test carts set), as RGB triples.
+pub const SWEETIE: [[u8; 3]; 16] = {
+    let p = cartbox_protocol::ram::SWEETIE16;
+    let mut out = [[0u8; 3]; 16];
+    let mut i = 0;
+    while i < 16 {
+        out[i] = [p[3 * i], p[3 * i + 1], p[3 * i + 2]];
+        i += 1;
+    }
+    out
+};
