@@ -6,7 +6,6 @@
 //! no bytes left over.
 
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
-use bincode::enc::write::SizeWriter;
 use bincode::{Decode, Encode};
 use thiserror::Error;
 
@@ -49,17 +48,12 @@ const fn config<const N: usize>() -> Config<N> {
     bincode::config::standard().with_limit::<N>()
 }
 
-/// Encodes `msg` as one frame appended to `out`.
+/// Encodes `msg` as one frame appended to `out` (a caller sending a large message reserves
+/// room in `out` first, so the buffer is not grown by doubling).
 pub fn encode<T: Encode, const LIMIT: usize>(
     msg: &T,
     out: &mut Vec<u8>,
 ) -> Result<(), FramingError> {
-    // The size first, so a large message (a cart's files) is written into a buffer of
-    // its size rather than one grown by doubling.
-    let mut sizer = bincode::enc::EncoderImpl::new(SizeWriter::default(), config::<LIMIT>());
-    if msg.encode(&mut sizer).is_ok() {
-        out.reserve(PREFIX + sizer.into_writer().bytes_written.min(LIMIT));
-    }
     let start = out.len();
     out.extend_from_slice(&[0; PREFIX]);
     let written = bincode::encode_into_std_write(msg, out, config::<LIMIT>())

@@ -677,34 +677,43 @@ fn a_closed_pipe_is_not_a_crash() {
         drop(read);
         Stdio::from(write)
     };
-    let help = std::process::Command::new(bin())
-        .arg("--help")
-        .stdout(closed())
-        .status()
-        .expect("cartbox");
-    assert_eq!(help.code(), Some(0));
-    let missing = std::process::Command::new(bin())
-        .args(["run", "tests/carts/nope.lua", "--headless"])
-        .current_dir(root())
-        .stderr(closed())
-        .status()
-        .expect("cartbox");
-    assert_eq!(missing.code(), Some(66));
-    let traced = std::process::Command::new(bin())
-        .args([
-            "run",
-            "tests/carts/trace.lua",
-            "--headless",
-            "--frames",
-            "5",
-            "--trace",
-        ])
-        .current_dir(root())
-        .stdout(closed())
-        .stderr(closed())
-        .status()
-        .expect("cartbox");
-    assert_eq!(traced.code(), Some(0));
+    // (arguments, stdout closed, stderr closed, exit code)
+    for (args, out, err, code) in [
+        (&["--help"][..], true, false, 0),
+        (
+            &["run", "tests/carts/nope.lua", "--headless"],
+            false,
+            true,
+            66,
+        ),
+        (
+            &[
+                "run",
+                "tests/carts/trace.lua",
+                "--headless",
+                "--frames",
+                "5",
+                "--trace",
+            ],
+            true,
+            true,
+            0,
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.args(args).current_dir(root());
+        if out {
+            cmd.stdout(closed());
+        }
+        if err {
+            cmd.stderr(closed());
+        }
+        assert_eq!(
+            cmd.status().expect("cartbox").code(),
+            Some(code),
+            "{args:?}"
+        );
+    }
 }
 
 /// Issue 16 item 5: each command has its own help (`cartbox help run`, `cartbox export
