@@ -46,6 +46,7 @@ fn info() -> CartInfo {
         pmem_key: [7; 16],
         cursor_sprites: vec![0; CURSOR_SPRITES * 32],
         cursor_palette: vec![0; 48],
+        has_cover: false,
     }
 }
 

@@ -211,7 +211,7 @@ fn a_runner_that_cannot_go_on_says_why() {
         budget: std::time::Duration::from_secs(1),
         grace: std::time::Duration::from_secs(1),
     };
-    match runner.frame(zygote, None, false, deadline, &mut |_| {}) {
+    match runner.frame(zygote, None, 0.0, false, deadline, &mut |_| {}) {
         Err(RunnerStop::Failed(why)) => assert_eq!(why, "expected a cart to load"),
         other => panic!("{other:?}"),
     }

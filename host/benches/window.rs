@@ -210,7 +210,7 @@ fn key_to_screen(x: &Xvfb, dir: &std::path::Path) {
             std::thread::sleep(Duration::from_micros(300));
         }
     }
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let _ = finish(child, Duration::from_secs(10));
     let p50 = percentile(&mut latencies, 0.5);
     let p90 = percentile(&mut latencies, 0.9);

@@ -1,19 +1,9 @@
-//! The command line.
+//! The command line: `cartbox run CART`, `watch`, `export`, `conformance`, `sandbox-check`,
+//! `completions`, `man` and `help`.
 //!
-//! ```text
-//! cartbox run CART [--headless] [--frames N] [--screenshot PATH] [--border] [--trace]
-//!                  [--input FILE] [--gif PATH] [--gif-scale N] [--keys MAP] [--scale N] [--fullscreen] [--stats]
-//!                  [--budget-ms MS] [--grace-ms MS] [--memory-mb MB] [--pmem DIR]
-//!                  [--wav PATH] [--volume N] [--mute]
-//! cartbox watch CART [same options]
-//! cartbox sandbox-check
-//! ```
-//!
-//! Exit codes: 0 ran to the end or the cart called `exit()`; 1 the cart failed (syntax or
-//! runtime error, out of memory, stopped past its budget); 2 the runner was killed (not
-//! responding, crashed, sandbox violation, protocol violation); 64 and above for usage
-//! (64), malformed input (65), missing files (66), no display for a window (69), internal
-//! errors (70) and output files that cannot be written (73).
+//! The commands and their options are described once, as data, in [`spec`]; `--help`, each
+//! command's help, the completion scripts and the manual page are made from it, and
+//! [`parse`] refuses any option it does not list. The exit codes are in [`exit`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,13 +12,16 @@ use std::time::Duration;
 use lexopt::prelude::*;
 
 use crate::cart::{Cart, CartError};
-use crate::console::{Console, ConsoleConfig, Stop};
+use crate::console::{Console, ConsoleConfig, Input, Stop};
 use crate::frontend::gif::MAX_GIF_SCALE;
 use crate::frontend::headless::{self, Outcome};
 use crate::frontend::terminal_safe;
 use crate::input_script::{InputError, InputScript};
 use crate::sandbox_check;
 use cartbox_protocol::message::{ExportFormat, FaultKind};
+use spec::CommandSpec;
+
+pub mod spec;
 
 /// Prints `cartbox: MESSAGE` on stderr, the message made safe for a terminal: every error
 /// line of the command line goes through here (file names and messages may hold bytes of
@@ -59,6 +52,44 @@ pub mod exit {
     pub const SOFTWARE: i32 = 70;
     /// An output file cannot be written.
     pub const CANT_CREATE: i32 = 73;
+
+    /// Every code with what it means, for the manual page (`cartbox man`).
+    pub const ALL: &[(i32, &str)] = &[
+        (
+            OK,
+            "ran all frames, or the cart called exit(); in a window, closed while the cart \
+             ran (closed while it was stopped: that stop's code, 1 or 2)",
+        ),
+        (
+            CART,
+            "the cart failed: a syntax or runtime error, a wasm trap or link error, out of \
+             memory, stopped past its budget",
+        ),
+        (
+            KILLED,
+            "the runner was killed: not responding, crashed, killed by the sandbox, broke \
+             the protocol",
+        ),
+        (USAGE, "bad command line"),
+        (DATA, "a malformed cart or input file"),
+        (
+            NO_INPUT,
+            "a cart or input file that is missing, unreadable or not a file",
+        ),
+        (
+            UNAVAILABLE,
+            "no window can be opened (no display, or a build without the window)",
+        ),
+        (
+            SOFTWARE,
+            "internal error (e.g. the runner could not be started)",
+        ),
+        (
+            CANT_CREATE,
+            "an output file cannot be written (Cartbox never writes over the cart it \
+             reads), or a headless run's persistent memory could not be saved",
+        ),
+    ];
 }
 
 /// GIFs are recorded at twice the output's size unless `--gif-scale` says otherwise.
@@ -68,83 +99,22 @@ const DEFAULT_GIF_SCALE: u32 = 2;
 /// a wasm cart's memory is reserved whole, next to the runtime's own mappings.
 const MAX_MEMORY_MB: u64 = 768;
 
-const USAGE: &str = "\
-usage: cartbox run CART [options]     play a cart in a window (or --headless)
-       cartbox watch CART [options]   play a cart and reload it whenever its file is saved
-       cartbox sandbox-check          check that the sandbox works on this machine
-       cartbox export CART OUT        write CART as a .tic or .png cart
-       cartbox conformance DIR        play TIC-80's demo carts, compare with TIC-80's frames
-
-options for run:
-  --headless           no window: run frames as fast as possible
-  --gif PATH           record the frames to PATH as a GIF (headless; in a window F9)
-  --gif-scale N        GIF size as a multiple of 256x144, 1 to 4 (default 2)
-  --keys MAP           keys for gamepad buttons, e.g. up=w,down=s,left=a,right=d,a=j
-                       (p2.a=... for player 2; key names in README.md)
-  --scale N            window size as a multiple of 256x144 (default 3)
-  --fullscreen         start fullscreen (F11 or Alt+Enter toggles it)
-  --stats              print how regularly the window presented frames, at the end
-  --frames N           stop after N frames (frame 1 is the first TIC)
-  --screenshot PATH    write the last frame to PATH as PNG (240x136)
-  --border             include the border in the screenshot (256x144)
-  --trace              print the cart's trace() output to stdout
-  --input FILE         buttons to hold per frame range (see README.md)
-  --budget-ms MS       stop a callback that runs longer than MS (default 2000)
-  --grace-ms MS        kill a runner that has not answered MS after that (default 1000)
-  --memory-mb MB       cap the cart's memory: its Lua or JavaScript heap, or a wasm
-                       cart's linear memory (default 256)
-  --pmem DIR           keep the cart's persistent memory under DIR (default without
-                       --headless: ~/.local/share/cartbox; with it: not kept)
-  --wav PATH           write the sound to PATH (headless: as TIC-80 makes it; in a window:
-                       what was sent to the speakers, before --mute or F6)
-  --volume N           sound volume 0 to 15, as TIC-80's setting (default 15)
-  --mute               start with the speakers muted (F6 in the window)
-
-window keys: Esc quit, F5 or Ctrl+R restart, F8 screenshot, F9 start/stop GIF,
-             F1 trace console, F6 mute, F11 or Alt+Enter fullscreen
-watch also restarts the cart on SIGUSR1 or a line on stdin (`quit` closes it)
-";
-
-/// One command's help (`cartbox help run`, `cartbox export --help`).
-fn help_for(command: &str) -> Option<String> {
-    let text = match command {
-        // Run's options are a part of USAGE; watch takes the same.
-        "run" | "watch" => {
-            let options = USAGE.find("options for run:")?;
-            let end = USAGE.find("window keys:")?;
-            format!(
-                "usage: cartbox run CART [options]\n       cartbox watch CART [options]\n\n{}",
-                &USAGE[options..end]
-            )
-        }
-        "export" => "usage: cartbox export CART OUT.tic|OUT.png\n\n\
-                     Writes CART (any form Cartbox plays) as a binary .tic or a PNG cart. A \
-                     sandboxed\nrunner reads and writes the cart; the file is saved whole or \
-                     not at all, and\nnever over CART.\n"
-            .into(),
-        "sandbox-check" => "usage: cartbox sandbox-check\n\n\
-                            Tries every forbidden operation in a real runner after its real \
-                            lockdown, for Lua\nand WebAssembly; each must kill its runner, and \
-                            each line names the call.\n"
-            .into(),
-        "conformance" => "usage: cartbox conformance DIR\n\n\
-                          Plays TIC-80's demo carts in DIR/carts and compares the frames with \
-                          TIC-80's own\nin DIR, and the sound with DIR/audio.\n"
-            .into(),
-        "help" => "usage: cartbox help [COMMAND]\n".into(),
-        _ => return None,
-    };
-    Some(text)
-}
-
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     match parse(std::env::args_os().skip(1)) {
         Ok(Command::Help(topic)) => {
-            match topic.as_deref().and_then(help_for) {
+            match topic.as_deref().and_then(spec::help) {
                 Some(text) => out!("{text}"),
-                None => out!("{USAGE}"),
+                None => out!("{}", spec::usage()),
             }
+            exit::OK
+        }
+        Ok(Command::Completions(shell)) => {
+            out!("{}", spec::completions(shell));
+            exit::OK
+        }
+        Ok(Command::Man) => {
+            out!("{}", spec::man());
             exit::OK
         }
         Ok(Command::Version) => {
@@ -155,10 +125,14 @@ pub fn main() -> i32 {
         Ok(Command::Watch(args)) => run(args),
         Ok(Command::SandboxCheck) => sandbox_check(),
         Ok(Command::Conformance(dir)) => conformance(&dir),
-        Ok(Command::Export { cart, out }) => export(&cart, &out),
+        Ok(Command::Export {
+            cart,
+            out,
+            cover_frame,
+        }) => export(&cart, &out, cover_frame),
         // No arguments at all: what there is to do. A wrong one: one line and a hint.
         Err(_) if std::env::args_os().len() <= 1 => {
-            err!("{USAGE}");
+            err!("{}", spec::usage());
             exit::USAGE
         }
         Err(msg) => {
@@ -233,7 +207,14 @@ pub enum Command {
         cart: PathBuf,
         /// The `.tic` or `.png` file to write.
         out: PathBuf,
+        /// `--cover-frame N` (1 or more): for a PNG cart without a cover, the frame whose
+        /// screen becomes its picture.
+        cover_frame: Option<u32>,
     },
+    /// `cartbox completions SHELL`.
+    Completions(spec::Shell),
+    /// `cartbox man`.
+    Man,
     /// `--help`, `help [COMMAND]`, `COMMAND --help`: all of it, or one command's.
     Help(Option<String>),
     /// `--version`.
@@ -243,7 +224,6 @@ pub enum Command {
 /// Parses arguments (without the program name).
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command, String> {
     let mut p = lexopt::Parser::from_args(args);
-    let err = |e: lexopt::Error| e.to_string();
     let sub = match p.next().map_err(err)? {
         None => return Err("missing command".into()),
         Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
@@ -251,23 +231,36 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         Some(Value(v)) => v.string().map_err(err)?,
         Some(other) => return Err(other.unexpected().to_string()),
     };
-    match sub.as_str() {
-        "help" => match p.next().map_err(err)? {
+    let spec = spec::command(&sub).ok_or_else(|| format!("unknown command '{sub}'"))?;
+    let help = || Ok(Command::Help(Some(sub.clone())));
+    match spec.name {
+        "help" => match next(&mut p, spec)? {
             None => Ok(Command::Help(None)),
+            Some(Long("help") | Short('h')) => help(),
             Some(Value(v)) => {
                 let topic = v.string().map_err(err)?;
-                if help_for(&topic).is_none() {
+                if spec::command(&topic).is_none() {
                     return Err(format!("no help for '{topic}': it is not a command"));
                 }
-                Ok(Command::Help(Some(topic)))
+                finish(&mut p, spec, Command::Help(Some(topic)))
             }
             Some(other) => Err(other.unexpected().to_string()),
         },
         "export" => {
             let mut files = Vec::new();
-            while let Some(arg) = p.next().map_err(err)? {
+            let mut cover_frame = None;
+            while let Some(arg) = next(&mut p, spec)? {
                 match arg {
-                    Long("help") | Short('h') => return Ok(Command::Help(Some(sub.clone()))),
+                    Long("help") | Short('h') => return help(),
+                    Long("cover-frame") => {
+                        let n = number(&mut p, "--cover-frame")?;
+                        cover_frame = Some(
+                            u32::try_from(n)
+                                .ok()
+                                .filter(|n| *n >= 1)
+                                .ok_or(format!("--cover-frame must be 1 to {}", u32::MAX))?,
+                        );
+                    }
                     Value(v) if files.len() < 2 => files.push(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
                 }
@@ -275,30 +268,39 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             let [cart, out]: [PathBuf; 2] = files
                 .try_into()
                 .map_err(|_| "export needs CART and OUT".to_owned())?;
-            Ok(Command::Export { cart, out })
+            Ok(Command::Export {
+                cart,
+                out,
+                cover_frame,
+            })
         }
-        "conformance" => match p.next().map_err(err)? {
-            Some(Long("help") | Short('h')) => Ok(Command::Help(Some(sub.clone()))),
-            Some(Value(dir)) => Ok(Command::Conformance(dir.into())),
+        "conformance" => match next(&mut p, spec)? {
+            Some(Long("help") | Short('h')) => help(),
+            Some(Value(dir)) => finish(&mut p, spec, Command::Conformance(dir.into())),
             None => Err("conformance needs the folder of TIC-80's demo carts and frames".into()),
             Some(other) => Err(other.unexpected().to_string()),
         },
-        "sandbox-check" => match p.next().map_err(err)? {
-            None => Ok(Command::SandboxCheck),
-            Some(Long("help") | Short('h')) => Ok(Command::Help(Some(sub.clone()))),
-            Some(other) => Err(other.unexpected().to_string()),
-        },
+        "sandbox-check" => finish(&mut p, spec, Command::SandboxCheck),
+        "man" => finish(&mut p, spec, Command::Man),
+        "completions" => {
+            let shells = spec::Shell::ALL.map(spec::Shell::name).join(", ");
+            match next(&mut p, spec)? {
+                Some(Long("help") | Short('h')) => help(),
+                Some(Value(v)) => {
+                    let name = v.string().map_err(err)?;
+                    let shell = spec::Shell::from_name(&name).ok_or_else(|| {
+                        format!("no completions for '{name}': the shells are {shells}")
+                    })?;
+                    finish(&mut p, spec, Command::Completions(shell))
+                }
+                None => Err(format!("completions needs a SHELL: {shells}")),
+                Some(other) => Err(other.unexpected().to_string()),
+            }
+        }
         "run" | "watch" => {
             let mut a = RunArgs::default();
             let mut cart = None;
-            let number = |p: &mut lexopt::Parser, name: &str| -> Result<u64, String> {
-                let v = p.value().map_err(err)?;
-                v.string()
-                    .map_err(err)?
-                    .parse::<u64>()
-                    .map_err(|_| format!("{name} needs a whole number"))
-            };
-            while let Some(arg) = p.next().map_err(err)? {
+            while let Some(arg) = next(&mut p, spec)? {
                 match arg {
                     Long("headless") => a.headless = true,
                     Long("frames") => a.frames = Some(number(&mut p, "--frames")?),
@@ -352,7 +354,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                                 .ok_or(format!("--gif-scale must be 1 to {MAX_GIF_SCALE}"))?,
                         );
                     }
-                    Long("help") | Short('h') => return Ok(Command::Help(Some(sub.clone()))),
+                    Long("help") | Short('h') => return help(),
                     Value(v) if cart.is_none() => cart = Some(PathBuf::from(v)),
                     other => return Err(other.unexpected().to_string()),
                 }
@@ -365,9 +367,6 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                 crate::frontend::keys::KeyMap::parse(keys).map_err(|e| format!("--keys: {e}"))?;
             }
             if sub == "watch" {
-                if a.headless {
-                    return Err("watch needs a window: it cannot be --headless".into());
-                }
                 a.watch = true;
                 return Ok(Command::Watch(a));
             }
@@ -379,8 +378,62 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             }
             Ok(Command::Run(a))
         }
-        other => Err(format!("unknown command '{other}'")),
+        other => Err(format!(
+            "'{other}' is in the table of commands but not parsed"
+        )),
     }
+}
+
+/// A lexopt error as the line to show.
+fn err(e: lexopt::Error) -> String {
+    e.to_string()
+}
+
+/// The next argument of `spec`'s command line. An option its entry does not list is
+/// refused here, before the parser sees it, so that no command takes an option that its
+/// help, the completions and the manual page do not show.
+fn next<'a>(
+    p: &'a mut lexopt::Parser,
+    spec: &CommandSpec,
+) -> Result<Option<lexopt::Arg<'a>>, String> {
+    let arg = p.next().map_err(err)?;
+    if let Some(Long(name)) = &arg
+        && *name != "help"
+        && spec.option(name).is_none()
+    {
+        return Err(if spec.options.iter().any(|o| o.long == *name) {
+            // One of run's for headless runs only, given to watch.
+            if *name == "headless" {
+                format!("{} needs a window: it cannot be --headless", spec.name)
+            } else {
+                format!(
+                    "{} needs a window: --{name} is for --headless runs",
+                    spec.name
+                )
+            }
+        } else {
+            format!("{} has no option --{name}", spec.name)
+        });
+    }
+    Ok(arg)
+}
+
+/// The end of a command line whose last operand has been read: nothing more, or `--help`.
+fn finish(p: &mut lexopt::Parser, spec: &CommandSpec, done: Command) -> Result<Command, String> {
+    match next(p, spec)? {
+        None => Ok(done),
+        Some(Long("help") | Short('h')) => Ok(Command::Help(Some(spec.name.to_owned()))),
+        Some(other) => Err(other.unexpected().to_string()),
+    }
+}
+
+/// The value of the option `name`, a whole number.
+fn number(p: &mut lexopt::Parser, name: &str) -> Result<u64, String> {
+    let v = p.value().map_err(err)?;
+    v.string()
+        .map_err(err)?
+        .parse::<u64>()
+        .map_err(|_| format!("{name} needs a whole number"))
 }
 
 fn cart_error_code(e: &CartError) -> i32 {
@@ -589,8 +642,16 @@ fn stop_code(stop: &Stop) -> i32 {
     }
 }
 
+/// The frame whose screen becomes a PNG cart's cover when the cart has none and
+/// `--cover-frame` does not say (one second in: past most carts' first frames).
+const DEFAULT_COVER_FRAME: u32 = 60;
+
 /// `cartbox export CART OUT`: writes the cart as a `.tic` or `.png` cart.
-fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
+///
+/// `cover_frame`: make the screen at this frame the cart's cover. Without it, a PNG cart
+/// shows the cart's own cover, or if it has none the screen at [`DEFAULT_COVER_FRAME`]:
+/// never a blank picture.
+fn export(cart: &std::path::Path, out: &std::path::Path, cover_frame: Option<u32>) -> i32 {
     let c = match Cart::load(cart) {
         Ok(c) => c,
         Err(e) => {
@@ -618,15 +679,29 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
             return exit::USAGE;
         }
     };
-    // A runner parses the cart and writes it; the host only saves what it sends.
-    let mut console = match Console::new(ConsoleConfig::default()) {
+    // A runner parses the cart and writes it; the host only saves what it sends. The
+    // frames for a cover run as a headless run's do (a virtual clock, no saves).
+    let mut console = match Console::new(ConsoleConfig {
+        virtual_time: true,
+        ..ConsoleConfig::default()
+    }) {
         Ok(c) => c,
         Err(e) => {
             complain!("{e}");
             return exit::SOFTWARE;
         }
     };
-    let bytes = match console.export(&c, format) {
+    let cover = match cover_frame {
+        Some(n) => Some(n),
+        None if format == ExportFormat::Png => Some(DEFAULT_COVER_FRAME),
+        None => None,
+    };
+    let cover = match cover.map(|n| screen_at(&mut console, &c, n, cover_frame.is_some())) {
+        None => None,
+        Some(Ok(screen)) => screen,
+        Some(Err(code)) => return code,
+    };
+    let bytes = match console.export(&c, format, cover) {
         Ok(b) => b,
         Err(stop) => return report(&c.name, &stop),
     };
@@ -637,6 +712,38 @@ fn export(cart: &std::path::Path, out: &std::path::Path) -> i32 {
             exit::CANT_CREATE
         }
     }
+}
+
+/// The screen (4-bit pixels) the cart leaves at frame `n` (or at its `exit()`), played
+/// with no input; `None` when the cart has a cover of its own and `always` is false. An
+/// error is reported here and its exit code returned.
+fn screen_at(
+    console: &mut Console,
+    cart: &Cart,
+    n: u32,
+    always: bool,
+) -> Result<Option<Vec<u8>>, i32> {
+    if let Err(stop) = console.load(cart.clone()) {
+        return Err(report(&cart.name, &stop));
+    }
+    if !always && console.info().is_some_and(|i| i.has_cover) {
+        return Ok(None);
+    }
+    for frame in 1..=n {
+        match console.run_frame(&Input::default(), false) {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(stop) => {
+                complain!(
+                    "{}: no cover: the cart stopped in frame {frame}, before frame {n} \
+                     (--cover-frame chooses an earlier one)",
+                    cart.name
+                );
+                return Err(report(&cart.name, &stop));
+            }
+        }
+    }
+    Ok(console.screen())
 }
 
 /// `cartbox conformance DIR`: plays TIC-80's demo carts and compares frames with TIC-80's.
@@ -779,5 +886,38 @@ mod tests {
             Command::Help(Some("export".into()))
         );
         assert!(parse(args("help fly")).is_err());
+        assert!(parse(args("help run export")).is_err());
+    }
+
+    #[test]
+    fn the_table_decides_what_each_command_takes() {
+        assert_eq!(
+            parse(args("completions zsh")).unwrap(),
+            Command::Completions(spec::Shell::Zsh)
+        );
+        assert!(
+            parse(args("completions tcsh"))
+                .unwrap_err()
+                .contains("the shells are bash, zsh, fish")
+        );
+        assert_eq!(parse(args("man")).unwrap(), Command::Man);
+        assert!(parse(args("man cartbox")).is_err());
+        assert_eq!(
+            parse(args("export a.lua b.png --cover-frame 7")).unwrap(),
+            Command::Export {
+                cart: "a.lua".into(),
+                out: "b.png".into(),
+                cover_frame: Some(7),
+            }
+        );
+        assert!(parse(args("export a.lua b.png --cover-frame 0")).is_err());
+        assert_eq!(
+            parse(args("export a.lua b.png --frames 3")).unwrap_err(),
+            "export has no option --frames"
+        );
+        assert_eq!(
+            parse(args("watch a.lua --screenshot s.png")).unwrap_err(),
+            "watch needs a window: --screenshot is for --headless runs"
+        );
     }
 }

@@ -227,6 +227,10 @@ pub struct Console {
     /// What the runner that parsed the cart said of it (kept across restarts).
     info: Option<Box<CartInfo>>,
     frames: u64,
+    /// Since when the player has kept the cart paused, and how long the cart was paused
+    /// before the frame to come (left out of `time()`).
+    paused_since: Option<Instant>,
+    paused_for: Duration,
     trace: TraceBuffer,
     persist: Option<Persist>,
     /// Saves that failed or recovered, for people (see `take_save_notices`).
@@ -296,6 +300,8 @@ impl Console {
             cart: None,
             info: None,
             frames: 0,
+            paused_since: None,
+            paused_for: Duration::ZERO,
             trace: TraceBuffer::default(),
             persist: None,
             save_notices: Vec::new(),
@@ -335,6 +341,11 @@ impl Console {
         }
         self.frames = 0;
         self.sound = None;
+        // A fresh runner starts its clock at the load.
+        self.paused_for = Duration::ZERO;
+        if self.paused_since.is_some() {
+            self.paused_since = Some(Instant::now());
+        }
         let Some(cart) = &self.cart else {
             return Err(Stop::Host("no cart loaded".into()));
         };
@@ -429,8 +440,14 @@ impl Console {
     }
 
     /// Writes `cart` as a `.tic` or PNG cart: a fresh runner parses and writes it (the
-    /// runner currently playing, if any, plays on).
-    pub fn export(&mut self, cart: &Cart, format: ExportFormat) -> Result<Vec<u8>, Stop> {
+    /// runner currently playing, if any, plays on). `cover`: a screen ([`Console::screen`])
+    /// to make its cover, as TIC-80's F7 does; `None` keeps its own.
+    pub fn export(
+        &mut self,
+        cart: &Cart,
+        format: ExportFormat,
+        cover: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, Stop> {
         let mut runner = self.spawn(Language::Lua)?;
         let deadline = self.deadline();
         let request = ExportCart {
@@ -438,6 +455,7 @@ impl Console {
             name: cart.name.clone(),
             files: cart.files.clone(),
             format,
+            cover,
         };
         let result = runner.export(&mut self.zygote, request, deadline);
         runner.kill();
@@ -456,6 +474,7 @@ impl Console {
     /// calls `exit()` is always converted.
     pub fn run_frame(&mut self, input: &Input, pixels: bool) -> Result<bool, Stop> {
         let deadline = self.deadline();
+        let paused_ms = self.take_paused_ms();
         let Some(runner) = self.runner.as_mut() else {
             return Err(Stop::Host("the cart is not running".into()));
         };
@@ -473,9 +492,14 @@ impl Console {
             .virtual_time
             .then(|| (self.frames - 1) as f64 * 1000.0 / 60.0);
         let trace = &mut self.trace;
-        let result = runner.frame(&mut self.zygote, time, pixels, deadline, &mut |t| {
-            trace.push(t)
-        });
+        let result = runner.frame(
+            &mut self.zygote,
+            time,
+            paused_ms,
+            pixels,
+            deadline,
+            &mut |t| trace.push(t),
+        );
         self.trace.bound();
         self.sound = None;
         if result.is_ok() {
@@ -570,15 +594,51 @@ impl Console {
         self.persist.as_ref().map(|p| p.file.path())
     }
 
+    /// How long the cart was paused since the last request, in milliseconds, for the
+    /// runner to leave out of `time()` (a pause still going on counts up to now).
+    fn take_paused_ms(&mut self) -> f64 {
+        if let Some(since) = self.paused_since.as_mut() {
+            self.paused_for += since.elapsed();
+            *since = Instant::now();
+        }
+        std::mem::take(&mut self.paused_for).as_secs_f64() * 1000.0
+    }
+
+    /// The player paused the cart (`true`, the game menu is open) or resumed it. The time
+    /// in between is left out of the cart's `time()`, as in TIC-80; frames simply are not
+    /// asked for meanwhile.
+    pub fn pause(&mut self, paused: bool) {
+        match (paused, self.paused_since) {
+            (true, None) => self.paused_since = Some(Instant::now()),
+            (false, Some(since)) => {
+                self.paused_for += since.elapsed();
+                self.paused_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The screen in the cart's RAM now (4-bit pixels, [`ram::SCREEN_SIZE`] bytes), as the
+    /// last frame left it: what TIC-80's F7 makes the cart's cover. `None` without a runner.
+    pub fn screen(&self) -> Option<Vec<u8>> {
+        let runner = self.runner.as_ref()?;
+        let mut screen = vec![0u8; ram::SCREEN_SIZE];
+        runner.shm().read(RAM_OFFSET + ram::SCREEN, &mut screen);
+        Some(screen)
+    }
+
     /// Calls the cart's `MENU(index)`: the player picked item `index` of the game menu
     /// ([`CartInfo::menu`]).
     pub fn menu(&mut self, index: u32) -> Result<(), Stop> {
         let deadline = self.deadline();
+        let paused_ms = self.take_paused_ms();
         let Some(runner) = self.runner.as_mut() else {
             return Err(Stop::Host("the cart is not running".into()));
         };
         let trace = &mut self.trace;
-        let result = runner.menu(&mut self.zygote, index, deadline, &mut |t| trace.push(t));
+        let result = runner.menu(&mut self.zygote, index, paused_ms, deadline, &mut |t| {
+            trace.push(t)
+        });
         self.trace.bound();
         self.after_request(result.map_err(Stop::from))
     }

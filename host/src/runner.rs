@@ -275,11 +275,13 @@ impl RunnerProcess {
         }
     }
 
-    /// Runs one frame; with `pixels` the runner blits it for us to read.
+    /// Runs one frame; with `pixels` the runner blits it for us to read. `paused_ms`: how
+    /// long the player paused the cart since the last frame (left out of `time()`).
     pub fn frame(
         &mut self,
         zygote: &mut Zygote,
         time_ms: Option<f64>,
+        paused_ms: f64,
         pixels: bool,
         deadline: Deadline,
         trace: &mut dyn FnMut(TraceLine),
@@ -290,6 +292,7 @@ impl RunnerProcess {
             HostMessage::Frame(FrameRequest {
                 seq,
                 time_ms,
+                paused_ms,
                 pixels,
             }),
             seq,
@@ -306,13 +309,18 @@ impl RunnerProcess {
         &mut self,
         zygote: &mut Zygote,
         index: u32,
+        paused_ms: f64,
         deadline: Deadline,
         trace: &mut dyn FnMut(TraceLine),
     ) -> Result<(), RunnerStop> {
         let seq = self.take_seq();
         self.request(
             zygote,
-            HostMessage::Menu { seq, index },
+            HostMessage::Menu {
+                seq,
+                index,
+                paused_ms,
+            },
             seq,
             deadline,
             trace,

@@ -41,6 +41,9 @@ pub enum Event {
     Trace(TraceLine),
     /// Something to tell the player (a save of persistent memory failed, or works again).
     Notice(String),
+    /// The screen in the cart's RAM, as asked for with [`Supervisor::take_cover`] (4-bit
+    /// pixels, [`cartbox_protocol::ram::SCREEN_SIZE`] bytes).
+    Cover(Vec<u8>),
 }
 
 /// What the console is doing, as the UI sees it.
@@ -82,6 +85,8 @@ enum Command {
     ReleaseKeys,
     Scroll(i32, i32),
     Menu(u32),
+    Pause(bool),
+    Cover,
     Sound(Option<SoundSender>),
     Quit,
 }
@@ -220,6 +225,19 @@ impl Supervisor {
         let _ = self.commands.send(Command::Sound(sound));
     }
 
+    /// Pauses the cart (no frames until `pause(false)`; the time in between is left out
+    /// of its `time()`), or resumes it. A load or restart does not resume it.
+    pub fn pause(&self, paused: bool) {
+        let _ = self.commands.send(Command::Pause(paused));
+    }
+
+    /// Asks for the screen the last frame left in the cart's RAM, to make it the cart's
+    /// cover (TIC-80's F7); it comes as [`Event::Cover`], between two frames. Nothing comes
+    /// when no cart is running.
+    pub fn take_cover(&self) {
+        let _ = self.commands.send(Command::Cover);
+    }
+
     /// Picks item `index` of the cart's game menu.
     pub fn menu(&self, index: u32) {
         let _ = self.commands.send(Command::Menu(index));
@@ -318,9 +336,10 @@ fn run(
     let mut next = Instant::now();
     let mut pixels = Box::new([0u32; FRAME_PIXELS]);
     let mut sound: Option<SoundSender> = None;
+    let mut paused = false;
     loop {
         let running = lock(&shared.state).1;
-        let command = if running {
+        let command = if running && !paused {
             commands.recv_deadline(next)
         } else {
             commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
@@ -394,6 +413,19 @@ fn run(
                 request(&mut console, &mut |c| c.menu(index).map(|()| false)).map(|_| None)
             }
             Ok(Command::Menu(_)) => continue,
+            Ok(Command::Cover) => match console.screen() {
+                Some(screen) if running => Ok(Some(Event::Cover(screen))),
+                _ => continue,
+            },
+            Ok(Command::Pause(p)) => {
+                if paused && !p {
+                    // Frames go on from now: no burst to catch up.
+                    next = Instant::now();
+                }
+                paused = p;
+                console.pause(p);
+                continue;
+            }
             Ok(Command::Sound(s)) => {
                 sound = s;
                 continue;

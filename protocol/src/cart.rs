@@ -213,6 +213,9 @@ pub struct CartInfo {
     pub cursor_sprites: Vec<u8>,
     /// Bank 0's palette as the file has it (48 bytes).
     pub cursor_palette: Vec<u8>,
+    /// The cart has a cover: bank 0's screen is not all colour 0 (TIC-80 saves no SCREEN
+    /// chunk for such a screen).
+    pub has_cover: bool,
 }
 
 impl CartInfo {

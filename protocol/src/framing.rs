@@ -270,6 +270,7 @@ mod tests {
         let small = HostMessage::Frame(FrameRequest {
             seq: 1,
             time_ms: None,
+            paused_ms: 0.0,
             pixels: true,
         });
         encode::<_, L>(&small, &mut out).unwrap();

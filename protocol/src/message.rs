@@ -58,6 +58,9 @@ pub enum HostMessage {
         seq: u64,
         /// The item, counted from 0.
         index: u32,
+        /// As [`FrameRequest::paused_ms`]: the player picked the item in the paused game
+        /// menu, and `MENU` runs before the next frame.
+        paused_ms: f64,
     },
 }
 
@@ -85,6 +88,9 @@ pub struct ExportCart {
     pub files: CartFiles,
     /// What to write.
     pub format: ExportFormat,
+    /// A screen to put in the cart as its cover (bank 0's SCREEN, as in TIC-80's F7):
+    /// [`crate::ram::SCREEN_SIZE`] bytes of 4-bit pixels; `None` keeps the cart's own.
+    pub cover: Option<Vec<u8>>,
 }
 
 /// The formats `cartbox export` writes.
@@ -126,6 +132,10 @@ pub struct FrameRequest {
     /// What `time()` returns during this frame, in milliseconds; `None` for the runner's own
     /// monotonic clock since the cart was loaded.
     pub time_ms: Option<f64>,
+    /// Milliseconds the player kept the cart paused (the game menu) since the last frame:
+    /// the runner's own clock leaves them out, as TIC-80's `time()` leaves out time in its
+    /// menu. Ignored with `time_ms`.
+    pub paused_ms: f64,
     /// Whether the host will read this frame's pixels. Without it the runner still runs the
     /// scanline callbacks (they may have side effects) but skips converting pixels, unless
     /// the cart calls `exit()` (its last frame is always blitted).

@@ -239,6 +239,10 @@ fn bad_cart(message: String) -> CartFault {
 fn serve_export(channel: &mut Channel, export: &ExportCart) -> Result<Box<LoadCart>, SetupError> {
     let written = cart::parse(&export.name, &export.files)
         .map_err(|e| e.to_string())
+        .and_then(|mut c| match &export.cover {
+            Some(screen) => c.set_cover(screen).map(|()| c),
+            None => Ok(c),
+        })
         .and_then(|c| match export.format {
             ExportFormat::Tic => c.to_tic(),
             ExportFormat::Png => c.to_png(),
@@ -431,6 +435,7 @@ fn serve_requests(
         match channel.recv_spinning(spin).map_err(SetupError::Channel)? {
             None => return Ok(()),
             Some(HostMessage::Frame(req)) => {
+                cart.machine().leave_out(req.paused_ms);
                 let done = cart.frame(req.seq, req.time_ms, req.pixels);
                 flush_trace(channel, cart.machine())?;
                 match done {
@@ -438,7 +443,12 @@ fn serve_requests(
                     Err(f) => return Err(report_fault(channel, f)),
                 }
             }
-            Some(HostMessage::Menu { seq, index }) => {
+            Some(HostMessage::Menu {
+                seq,
+                index,
+                paused_ms,
+            }) => {
+                cart.machine().leave_out(paused_ms);
                 let done = cart.menu(seq, index);
                 flush_trace(channel, cart.machine())?;
                 match done {

@@ -2,6 +2,8 @@
 //! runners behind a real seccomp filter, real cart files.
 
 use crate::common::*;
+use cartbox_host::cli::exit;
+use cartbox_host::cli::spec::{COMMANDS, CommandSpec, OptionSpec, ValueKind};
 
 #[test]
 fn hello_renders_the_reviewed_frame() {
@@ -723,10 +725,10 @@ fn each_command_has_its_help() {
     for (args, first) in [
         (&["help", "run"][..], "usage: cartbox run CART [options]"),
         (&["run", "--help"], "usage: cartbox run CART [options]"),
-        (&["watch", "-h"], "usage: cartbox run CART [options]"),
+        (&["watch", "-h"], "usage: cartbox watch CART [options]"),
         (
             &["export", "--help"],
-            "usage: cartbox export CART OUT.tic|OUT.png",
+            "usage: cartbox export CART OUT [options]",
         ),
         (&["help", "sandbox-check"], "usage: cartbox sandbox-check"),
         (&["conformance", "--help"], "usage: cartbox conformance DIR"),
@@ -737,4 +739,366 @@ fn each_command_has_its_help() {
     let (out, _) = run_expect(&["run", "--help"], 0);
     assert_contains(&out, &["--memory-mb", "--gif-scale", "--fullscreen"]);
     run_expect(&["help", "fly"], 64);
+}
+
+/// A plausible value for an option or operand of `kind`, on a command line that must
+/// stop at parsing: carts and folders that do not exist, so that a command that is
+/// wrongly let through fails at once (exit 66) instead of opening a window.
+fn sample(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Cart => "tests/carts/nope.lua",
+        ValueKind::File => "nope/out.png",
+        ValueKind::Dir => "nope/dir",
+        ValueKind::Number => "1",
+        ValueKind::Text => "a=j",
+        ValueKind::Shell => "bash",
+        ValueKind::Command => "run",
+    }
+}
+
+/// `COMMAND OPERANDS...`, each operand a sample of its kind.
+fn with_operands(c: &CommandSpec) -> Vec<&'static str> {
+    let mut args = vec![c.name];
+    args.extend(c.operands.iter().map(|o| sample(o.kind)));
+    args
+}
+
+/// Issue 16 item 5: the table in `cli::spec` that --help, the completions and the manual
+/// page are made from is what the parser takes, option for option: each listed option
+/// (with a value where it takes one, and only then) is accepted, and every other refused.
+#[test]
+fn the_parser_takes_the_options_in_the_table_and_no_other() {
+    let every: Vec<&OptionSpec> = COMMANDS.iter().flat_map(|c| c.options).collect();
+    for c in COMMANDS {
+        let (out, _) = run_expect(&[c.name, "--help"], 0);
+        assert_eq!(
+            out.lines().next(),
+            Some(format!("usage: cartbox {}", c.synopsis()).as_str())
+        );
+        for o in c.options() {
+            let long = format!("--{}", o.long);
+            // A `--help` after it stops the command at parsing, once the option is taken.
+            let mut args = with_operands(c);
+            args.push(&long);
+            args.extend(o.value.map(|(_, kind)| sample(kind)));
+            args.push("--help");
+            let (out, err) = run_expect(&args, 0);
+            assert!(out.starts_with("usage: cartbox "), "{args:?}: {out}{err}");
+            // The value is the parser's to take if the table says so, and only then.
+            let mut args = with_operands(c);
+            let (wrong, expected) = match o.value {
+                Some(_) => (long.clone(), "missing argument"),
+                None => (format!("{long}=1"), "unexpected argument"),
+            };
+            args.push(&wrong);
+            let (_, err) = run_expect(&args, 64);
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+        // Options the table does not give this command, and one nobody has.
+        let mut others: Vec<&OptionSpec> = every
+            .iter()
+            .copied()
+            .filter(|o| c.option(o.long).is_none())
+            .collect();
+        let bogus = OptionSpec {
+            long: "no-such-option",
+            short: None,
+            value: None,
+            help: "",
+            headless_only: false,
+        };
+        others.push(&bogus);
+        for o in others {
+            let long = format!("--{}", o.long);
+            let mut args = with_operands(c);
+            args.push(&long);
+            args.extend(o.value.map(|(_, kind)| sample(kind)));
+            args.push("--help");
+            let (_, err) = run_expect(&args, 64);
+            assert!(
+                err.starts_with("cartbox: ")
+                    && err.lines().next().is_some_and(|l| l.contains(&long)),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // Where the table's limits are, the parser's are.
+    run_expect(&["export", "a.lua", "b.png", "--cover-frame", "0"], 64);
+    run_expect(
+        &["export", "a.lua", "b.png", "--cover-frame", "4294967296"],
+        64,
+    );
+    let (_, err) = run_expect(&["watch", "carts/hello.lua", "--headless"], 64);
+    assert_contains(&err, &["watch needs a window: it cannot be --headless"]);
+    let (_, err) = run_expect(&["watch", "carts/hello.lua", "--gif", "x.gif"], 64);
+    assert_contains(
+        &err,
+        &["watch needs a window: --gif is for --headless runs"],
+    );
+}
+
+/// Runs `script` with `shell ARGS`, or says it skipped when the shell is not installed.
+fn shell_check(shell: &str, args: &[&str], script: &str) -> Option<std::process::Output> {
+    let dir = scratch(&format!("completions-{shell}"));
+    let file = dir.join("script");
+    std::fs::write(&file, script).unwrap();
+    match std::process::Command::new(shell)
+        .args(args)
+        .arg(&file)
+        .output()
+    {
+        Ok(out) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("skipped: {shell} is not installed, its completion script is not run");
+            None
+        }
+        Err(e) => panic!("{shell}: {e}"),
+    }
+}
+
+/// Issue 16 item 5: `cartbox completions bash|zsh|fish` offers every command and every
+/// option of the table; bash's script is run here for real.
+#[test]
+fn completions_offer_every_command_and_option() {
+    let (bash, _) = run_expect(&["completions", "bash"], 0);
+    let out = shell_check("bash", &["-n"], &bash).expect("bash runs the tests");
+    assert!(out.status.success(), "bash -n: {}", text(&out).1);
+    assert_contains(&bash, &["complete -F _cartbox cartbox"]);
+    let (zsh, _) = run_expect(&["completions", "zsh"], 0);
+    assert!(zsh.starts_with("#compdef cartbox\n"), "{zsh}");
+    assert_contains(&zsh, &["_arguments"]);
+    let (fish, _) = run_expect(&["completions", "fish"], 0);
+    for line in fish.lines() {
+        assert!(
+            line.is_empty() || line.starts_with('#') || line.starts_with("complete -c cartbox "),
+            "{line}"
+        );
+    }
+    for c in COMMANDS {
+        // The command's branch of the bash script, as words.
+        let branch = bash
+            .split(&format!("\n        {})\n", c.name))
+            .nth(1)
+            .and_then(|b| b.split("\n            ;;\n").next())
+            .unwrap_or_else(|| panic!("no branch for {} in:\n{bash}", c.name));
+        let words: Vec<&str> = branch
+            .split(|ch: char| ch.is_whitespace() || "'|)".contains(ch))
+            .collect();
+        assert_contains(&zsh, &[&format!("\n        '{}:", c.name)]);
+        assert_contains(&fish, &[&format!("__fish_use_subcommand -a {} ", c.name)]);
+        for o in c.options() {
+            let long = format!("--{}", o.long);
+            assert!(
+                words.contains(&long.as_str()),
+                "{long} not offered for {}",
+                c.name
+            );
+            let zsh_spec = match o.value {
+                Some(_) => format!("'--{}=[", o.long),
+                None => format!("'--{}[", o.long),
+            };
+            assert_contains(&zsh, &[&zsh_spec]);
+            assert_contains(
+                &fish,
+                &[&format!(
+                    "'__fish_seen_subcommand_from {}' -l {} ",
+                    c.name, o.long
+                )],
+            );
+        }
+    }
+    for (shell, args) in [("zsh", &["-n"][..]), ("fish", &["--no-execute"])] {
+        let script = if shell == "zsh" { &zsh } else { &fish };
+        if let Some(out) = shell_check(shell, args, script) {
+            assert!(out.status.success(), "{shell}: {}", text(&out).1);
+        }
+    }
+
+    // What bash offers, in a folder of carts and other files.
+    let dir = scratch("completions-bash-run");
+    std::fs::create_dir(dir.join("levels")).unwrap();
+    for f in ["a.lua", "b.TIC", "c.wasmp", "notes.txt"] {
+        std::fs::write(dir.join(f), "").unwrap();
+    }
+    std::fs::write(dir.join("cartbox.bash"), &bash).unwrap();
+    let complete = |line: &str| -> Vec<String> {
+        // The words of `line`, the last one (maybe empty) being completed.
+        let script = format!(
+            "source ./cartbox.bash\n\
+             COMP_WORDS=({line})\n\
+             [[ '{line}' == *' ' ]] && COMP_WORDS+=('')\n\
+             COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n\
+             _cartbox\n\
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&*dir)
+            .output()
+            .expect("bash");
+        assert!(out.status.success(), "{line}: {}", text(&out).1);
+        let mut words: Vec<String> = text(&out).0.lines().map(str::to_owned).collect();
+        words.retain(|w| !w.is_empty());
+        words.sort();
+        words
+    };
+    let sorted = |words: &[&str]| {
+        let mut v: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        v.sort();
+        v
+    };
+    let mut commands: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+    commands.extend(["--help", "--version"]);
+    assert_eq!(complete("cartbox "), sorted(&commands));
+    assert_eq!(
+        complete("cartbox run --gif"),
+        sorted(&["--gif", "--gif-scale"])
+    );
+    assert_eq!(
+        complete("cartbox run "),
+        sorted(&["a.lua", "b.TIC", "c.wasmp", "levels"])
+    );
+    assert_eq!(complete("cartbox run a.lua --pmem "), sorted(&["levels"]));
+    assert_eq!(complete("cartbox run a.lua --frames "), sorted(&[]));
+    assert_eq!(
+        complete("cartbox run --frames 3 --screenshot "),
+        sorted(&[
+            "a.lua",
+            "b.TIC",
+            "c.wasmp",
+            "cartbox.bash",
+            "levels",
+            "notes.txt"
+        ])
+    );
+    let watch = complete("cartbox watch a.lua --");
+    assert!(
+        !watch.iter().any(|o| o == "--headless" || o == "--gif"),
+        "{watch:?}"
+    );
+    assert!(watch.iter().any(|o| o == "--gif-scale"), "{watch:?}");
+    assert_eq!(
+        complete("cartbox export a.lua --"),
+        sorted(&["--cover-frame", "--help"])
+    );
+    assert_eq!(
+        complete("cartbox completions "),
+        sorted(&["bash", "fish", "zsh"])
+    );
+    assert_eq!(complete("cartbox conformance "), sorted(&["levels"]));
+    assert_eq!(complete("cartbox help w"), sorted(&["watch"]));
+
+    // A shell there is no script for: one line saying so (and the usual hint), no script.
+    let out = cartbox(&["completions", "tcsh"]);
+    let (stdout, err) = text(&out);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        err,
+        "cartbox: no completions for 'tcsh': the shells are bash, zsh, fish\n\
+         (cartbox --help lists the commands and options)\n"
+    );
+    run_expect(&["completions"], 64);
+    run_expect(&["completions", "bash", "zsh"], 64);
+}
+
+/// Issue 16 item 5: `cartbox man` is a section 1 page in valid roff, with every command,
+/// option and exit code; groff (or mandoc, or man) checks it where one is installed.
+#[test]
+fn the_manual_page_is_valid_roff() {
+    let (page, _) = run_expect(&["man"], 0);
+    let mut lines = page.lines().skip_while(|l| l.starts_with(".\\\""));
+    assert_eq!(
+        lines
+            .next()
+            .map(|l| l.split(' ').take(3).collect::<Vec<_>>()),
+        Some(vec![".TH", "CARTBOX", "1"])
+    );
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH DESCRIPTION",
+        ".SH COMMANDS",
+        ".SH OPTIONS",
+        ".SH \"WINDOW KEYS\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+    ] {
+        assert!(page.lines().any(|l| l == section), "no {section}");
+    }
+    // Every request is one of the man macros used; text never starts a line with one.
+    for line in page.lines().filter(|l| l.starts_with(['.', '\''])) {
+        let request = line.split(' ').next().unwrap_or_default();
+        assert!(
+            [
+                ".\\\"", ".TH", ".SH", ".SS", ".TP", ".PP", ".nf", ".fi", ".nh", ".ad"
+            ]
+            .contains(&request),
+            "{line}"
+        );
+    }
+    // Options are written with minus signs (`\-\-frames`), never with bare hyphens.
+    for c in COMMANDS {
+        assert_contains(
+            &page,
+            &[&format!("\\fBcartbox {}\\fR", c.name.replace('-', "\\-"))],
+        );
+        for o in c.options() {
+            assert_contains(
+                &page,
+                &[&format!("\\fB\\-\\-{}\\fR", o.long.replace('-', "\\-"))],
+            );
+        }
+    }
+    for line in page.lines().filter(|l| !l.starts_with(".\\\"")) {
+        assert!(!line.contains("--"), "a bare --option: {line}");
+    }
+    for (code, _) in exit::ALL {
+        assert_contains(&page, &[&format!(".TP\n\\fB{code}\\fR\n")]);
+    }
+
+    let dir = scratch("man");
+    let file = dir.join("cartbox.1");
+    std::fs::write(&file, &page).unwrap();
+    let file = file.to_str().unwrap();
+    let checkers: [(&str, &[&str]); 3] = [
+        ("groff", &["-man", "-Tutf8", "-ww", "-z"]),
+        ("mandoc", &["-Tlint", "-Wwarning"]),
+        ("man", &["--warnings", "-l"]),
+    ];
+    let Some((checker, out)) = checkers.iter().find_map(|(program, args)| {
+        std::process::Command::new(program)
+            .args(*args)
+            .arg(file)
+            .env("MANWIDTH", "80")
+            .env("MAN_KEEP_FORMATTING", "")
+            .stdout(std::process::Stdio::null())
+            .output()
+            .ok()
+            .map(|out| (program, out))
+    }) else {
+        println!("skipped: neither groff, mandoc nor man is installed; the page is not rendered");
+        return;
+    };
+    let (_, err) = text(&out);
+    assert!(out.status.success() && err.is_empty(), "{checker}: {err}");
+    // And as a reader sees it.
+    if *checker == "groff" {
+        let out = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-P-cbou", file])
+            .output()
+            .expect("groff");
+        // Minus signs as a hyphen-minus, whichever glyph this groff gives `\-`.
+        let shown = text(&out).0.replace(['\u{2212}', '\u{2010}'], "-");
+        assert_contains(
+            &shown,
+            &[
+                "CARTBOX(1)",
+                "cartbox completions SHELL",
+                "--cover-frame N",
+                "EXIT STATUS",
+            ],
+        );
+    }
 }

@@ -24,6 +24,7 @@ mod golden;
 mod hostile_files;
 mod languages;
 mod properties;
+mod sharing;
 mod sound;
 mod supervisor;
 mod wasm;

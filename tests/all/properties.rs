@@ -25,15 +25,19 @@ fn cart_info() -> impl Strategy<Value = CartInfo> {
         any::<[u8; 16]>(),
         prop_oneof![Just(CURSOR_SPRITES * 32), 0..CURSOR_SPRITES * 32 + 64],
         prop_oneof![Just(48usize), 0..64usize],
+        any::<bool>(),
     )
-        .prop_map(|(wasm, title, menu, pmem_key, sprites, palette)| CartInfo {
-            language: if wasm { Language::Wasm } else { Language::Lua },
-            title,
-            menu,
-            pmem_key,
-            cursor_sprites: vec![7; sprites],
-            cursor_palette: vec![9; palette],
-        })
+        .prop_map(
+            |(wasm, title, menu, pmem_key, sprites, palette, has_cover)| CartInfo {
+                language: if wasm { Language::Wasm } else { Language::Lua },
+                title,
+                menu,
+                pmem_key,
+                cursor_sprites: vec![7; sprites],
+                cursor_palette: vec![9; palette],
+                has_cover,
+            },
+        )
 }
 
 fn runner_message() -> impl Strategy<Value = RunnerMessage> {

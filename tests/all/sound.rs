@@ -396,7 +396,7 @@ fn hangs_kills_and_restarts_are_silent_without_clicks_on_one_stream() {
     std::thread::sleep(Duration::from_millis(200));
     // Still the same stream: it was never reopened.
     assert_eq!(p.sink_inputs(), streams);
-    xvfb::tap(&conn, w, xvfb::keycode::ESCAPE);
+    xvfb::quit_from_menu(&conn, w);
     let _ = xvfb::finish(child, Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     let heard = pulse::stop_recording(rec, &monitor);
@@ -534,7 +534,7 @@ fn watch_keeps_the_sound_stream_across_reloads() {
         &[("PULSE_SERVER", &p.server)],
     );
     let conn = x.connect();
-    let w = xvfb::find_window(&conn);
+    xvfb::find_window(&conn);
     let streams = p.wait_streams(1);
     assert_eq!(streams.len(), 1);
     std::thread::sleep(Duration::from_millis(500));
@@ -546,7 +546,15 @@ fn watch_keeps_the_sound_stream_across_reloads() {
         std::thread::sleep(Duration::from_millis(600));
         assert_eq!(p.sink_inputs(), streams, "the stream was not reopened");
     }
-    xvfb::tap(&conn, w, xvfb::keycode::ESCAPE);
+    // `quit` on stdin: the game menu would pause the cart (and silence the end).
+    let mut child = child;
+    use std::io::Write as _;
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"quit\n")
+        .expect("quit");
     let (_, _, err) = xvfb::finish(child, Duration::from_secs(30));
     assert!(err.matches("reloaded").count() >= 2, "{err}");
     let line = sound_line(&err);

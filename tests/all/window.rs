@@ -140,7 +140,7 @@ fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
         "{frames} frames in half a second of recording"
     );
 
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, out, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
     assert!(
@@ -195,7 +195,7 @@ fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
         256,
         "the screenshot is the 256x144 output"
     );
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, _out, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(2), "killed runner: exit code 2\n{err}");
     assert!(err.contains("not responding"), "{err}");
@@ -557,7 +557,7 @@ fn the_mouse_is_seen_in_screen_pixels_with_buttons_and_wheel() {
         bar == (116..124).collect::<Vec<_>>() || bar == (132..140).collect::<Vec<_>>(),
         "{bar:?}"
     );
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, _, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
 }
@@ -582,7 +582,7 @@ fn a_terminal_that_stops_reading_does_not_stop_the_window() {
     capture_until(&conn, w, "a new frame", |_, _, px| {
         px[72 * 256 + 128] != first[72 * 256 + 128]
     });
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, out, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
     assert!(out.len() > 60_000, "{} bytes of trace", out.len());
@@ -651,7 +651,7 @@ fn watch_reloads_a_wasm_project_when_its_module_changes() {
     // The module beside the project changes: the project is reloaded.
     save(6);
     capture_until(&conn, w, "colour 6", |_, _, px| centre(px) == 0x38b764);
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, _, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("reloaded"), "{err}");
@@ -675,7 +675,7 @@ fn the_carts_own_cursor_is_drawn_where_the_pointer_is() {
     // It is the host's: the cart's own frame (headless) has no cursor.
     let headless = headless_frame(&dir, &cart_path, 3, None);
     assert_eq!(headless[34 * 256 + 59], 0x1a1c2c);
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     let (code, _, err) = finish(child, Duration::from_secs(10));
     assert_eq!(code, Some(0), "{err}");
 }
@@ -691,7 +691,7 @@ fn esc_closes_the_window_and_ends_at_once_even_while_the_cart_hangs() {
     capture_until(&conn, w, "the not-responding bar", |_, _, px| {
         not_responding_bar(px)
     });
-    tap(&conn, w, keycode::ESCAPE);
+    quit_from_menu(&conn, w);
     // The window goes first; the process follows once the stuck runner is killed.
     let root = conn.setup().roots[0].root;
     let gone = loop {
@@ -720,4 +720,188 @@ fn esc_closes_the_window_and_ends_at_once_even_while_the_cart_hangs() {
         "the process took {:?} to end after its window closed",
         closed.elapsed()
     );
+}
+
+#[test]
+fn esc_pauses_in_the_game_menu_which_calls_the_carts_items_and_quits() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-menu");
+    let child = x.cartbox(&dir, &["run", &cart("game_menu.lua"), "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    // The cart's screen (colour 1) at the middle of a scale-1 window.
+    let middle = |px: &[u32]| px[72 * 256 + 128];
+    capture_until(&conn, w, "the cart's screen", |_, _, px| {
+        middle(px) == BACKGROUND
+    });
+    // Some frames run; then Esc: the menu over the darkened, paused picture.
+    std::thread::sleep(Duration::from_millis(500));
+    tap(&conn, w, keycode::ESCAPE);
+    let menu_open = |px: &[u32]| px.contains(&0x333c57) && !px.contains(&BACKGROUND);
+    capture_until(&conn, w, "the game menu", |_, _, px| menu_open(px));
+    // Paused for a while: neither the frames nor time() go on meanwhile.
+    std::thread::sleep(Duration::from_millis(2500));
+    // Down twice: past "resume" and the cart's RED to its GREEN; Enter calls MENU(1) and
+    // the cart goes on.
+    tap(&conn, w, keycode::DOWN);
+    tap(&conn, w, keycode::DOWN);
+    tap(&conn, w, keycode::RETURN);
+    capture_until(&conn, w, "the cart's GREEN", |_, _, px| {
+        middle(px) == 0x38b764 && !px.contains(&0x333c57)
+    });
+    // Esc again, and Esc closes the menu: the cart goes on.
+    tap(&conn, w, keycode::ESCAPE);
+    capture_until(&conn, w, "the game menu again", |_, _, px| {
+        px.contains(&0x333c57)
+    });
+    tap(&conn, w, keycode::ESCAPE);
+    capture_until(&conn, w, "the menu closed", |_, _, px| {
+        middle(px) == 0x38b764 && !px.contains(&0x333c57)
+    });
+    // Quit is the menu's last line: Esc, Up (round to it), Enter.
+    quit_from_menu(&conn, w);
+    let (code, out, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("MENU 1 "))
+        .unwrap_or_else(|| panic!("MENU(1) was not called: {out}"));
+    let number = |key: &str| -> f64 {
+        let at = line.find(key).unwrap() + key.len();
+        line[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let (frames, time) = (number("frames="), number("time="));
+    // time() left out the 2.5 s in the menu: it is near the frames that ran (at 60 a
+    // second; a loaded machine may run late), not 2.5 s ahead.
+    assert!(frames >= 10.0, "{line}");
+    assert!(
+        (time - frames * 1000.0 / 60.0).abs() < 1200.0,
+        "time() went on in the menu: {line}"
+    );
+}
+
+#[test]
+fn f7_writes_the_cart_with_the_screen_as_its_cover() {
+    let Some(x) = Xvfb::start() else { return };
+    let dir = scratch("window-cover");
+    let child = x.cartbox(&dir, &["run", &cart("cover.lua"), "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    // cover.lua's eight screen colours: palette entries 1 to 8.
+    const COLOURS: [u32; 8] = [
+        0x5d275d, 0xb13e53, 0xef7d57, 0xffcd75, 0xa7f070, 0x38b764, 0x257179, 0x29366f,
+    ];
+    capture_until(&conn, w, "the cart's screen", |_, _, px| {
+        COLOURS.contains(&px[72 * 256 + 128])
+    });
+    tap(&conn, w, keycode::F7);
+    // Beside the screenshots: the cart's name, "-cart", a number.
+    let written = dir.join("cover-cart-1.png");
+    assert!(wait_for_file(&written), "F7 wrote no cart");
+    quit_from_menu(&conn, w);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("cover set"), "{err}");
+    // Its picture is one of the cart's screens, and it is the cart's own cover now: a
+    // PNG cart made from it shows the same picture (not its frame 60).
+    let picture = png_cart_picture(&written);
+    let middle = &picture[(68 * 240 + 120) * 3..][..3];
+    let rgb = u32::from(middle[0]) << 16 | u32::from(middle[1]) << 8 | u32::from(middle[2]);
+    assert!(
+        COLOURS.iter().any(|c| c & 0xf0f0f0 == rgb),
+        "{rgb:06x} is not one of the cart's screens"
+    );
+    let again = dir.join("again.png");
+    run_expect(
+        &["export", written.to_str().unwrap(), again.to_str().unwrap()],
+        0,
+    );
+    assert_eq!(png_cart_picture(&again), picture);
+}
+
+/// A virtual gamepad made through `/dev/uinput` (an Xbox-like pad: the four face buttons,
+/// Start and Select, the d-pad as a hat, a left stick); `None`, with a message, where the
+/// machine has no uinput.
+fn virtual_pad() -> Option<evdev::uinput::VirtualDevice> {
+    use evdev::{AbsInfo, AbsoluteAxisCode, AttributeSet, KeyCode, UinputAbsSetup};
+    let mut keys = AttributeSet::<KeyCode>::new();
+    for k in [
+        KeyCode::BTN_SOUTH,
+        KeyCode::BTN_EAST,
+        KeyCode::BTN_NORTH,
+        KeyCode::BTN_WEST,
+        KeyCode::BTN_START,
+        KeyCode::BTN_SELECT,
+    ] {
+        keys.insert(k);
+    }
+    let axis = |code, min, max| UinputAbsSetup::new(code, AbsInfo::new(0, min, max, 0, 0, 0));
+    let built = evdev::uinput::VirtualDevice::builder().and_then(|b| {
+        b.name("cartbox test pad")
+            .with_keys(&keys)?
+            .with_absolute_axis(&axis(AbsoluteAxisCode::ABS_X, -32768, 32767))?
+            .with_absolute_axis(&axis(AbsoluteAxisCode::ABS_Y, -32768, 32767))?
+            .with_absolute_axis(&axis(AbsoluteAxisCode::ABS_HAT0X, -1, 1))?
+            .with_absolute_axis(&axis(AbsoluteAxisCode::ABS_HAT0Y, -1, 1))?
+            .build()
+    });
+    match built {
+        Ok(pad) => Some(pad),
+        Err(e) if std::env::var_os("CARTBOX_REQUIRE_UINPUT").is_some() => {
+            panic!("no virtual gamepad: /dev/uinput: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no virtual gamepad on this machine (/dev/uinput: {e})");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_gamepad_plugged_in_while_playing_presses_buttons_and_opens_the_menu() {
+    if !std::path::Path::new("/dev/uinput").exists() {
+        // Said (or failed, where required) the same way as a failed build of the pad.
+        virtual_pad();
+        return;
+    }
+    let Some(x) = Xvfb::start() else { return };
+    // The window looks for pads every second: this one comes after the window opened.
+    let dir = scratch("window-pad");
+    let child = x.cartbox(&dir, &["run", &cart("pad.lua"), "--scale", "1"]);
+    let conn = x.connect();
+    let w = find_window(&conn);
+    let middle = |px: &[u32]| px[72 * 256 + 128];
+    capture_until(&conn, w, "no button", |_, _, px| middle(px) == BACKGROUND);
+    let mut pad = virtual_pad().expect("/dev/uinput is there");
+    // Each change is held a few frames: the window reads the pads' state once a frame.
+    let press = |pad: &mut evdev::uinput::VirtualDevice, kind: u16, code: u16, value: i32| {
+        pad.emit(&[evdev::InputEvent::new(kind, code, value)])
+            .expect("emit");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    const KEY: u16 = 1;
+    const ABS: u16 = 3;
+    // A (south) is held: colour 6.
+    press(&mut pad, KEY, 0x130, 1);
+    capture_until(&conn, w, "A held", |_, _, px| middle(px) == 0x38b764);
+    press(&mut pad, KEY, 0x130, 0);
+    // The hat pushed left: colour 2.
+    press(&mut pad, ABS, 0x10, -1);
+    capture_until(&conn, w, "left held", |_, _, px| middle(px) == 0xb13e53);
+    press(&mut pad, ABS, 0x10, 0);
+    capture_until(&conn, w, "nothing held", |_, _, px| {
+        middle(px) == BACKGROUND
+    });
+    // Start opens the game menu; B closes it.
+    press(&mut pad, KEY, 0x13b, 1);
+    press(&mut pad, KEY, 0x13b, 0);
+    capture_until(&conn, w, "the game menu", |_, _, px| px.contains(&0x333c57));
+    press(&mut pad, KEY, 0x131, 1);
+    press(&mut pad, KEY, 0x131, 0);
+    capture_until(&conn, w, "the menu closed", |_, _, px| {
+        middle(px) == BACKGROUND && !px.contains(&0x333c57)
+    });
+    quit_from_menu(&conn, w);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
 }

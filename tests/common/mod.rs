@@ -217,3 +217,16 @@ pub const SWEETIE: [[u8; 3]; 16] = {
     }
     out
 };
+
+/// The 240x136 picture of a PNG cart (at (8, 8) of its 256x256 image), each channel's
+/// high nibble only: the cart's bytes are hidden in the low bits of the pixels.
+pub fn png_cart_picture(png_cart: &std::path::Path) -> Vec<u8> {
+    let (w, h, rgb) = read_png(png_cart);
+    assert_eq!((w, h), (256, 256), "{}", png_cart.display());
+    let mut out = Vec::with_capacity(240 * 136 * 3);
+    for y in 8..8 + 136 {
+        let row = &rgb[(y * 256 + 8) * 3..(y * 256 + 8 + 240) * 3];
+        out.extend(row.iter().map(|b| b & 0xf0));
+    }
+    out
+}

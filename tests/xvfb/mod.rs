@@ -24,8 +24,11 @@ pub mod keycode {
     pub const F9: u8 = 75;
     pub const RIGHT: u8 = 114;
     pub const UP: u8 = 111;
+    pub const DOWN: u8 = 116;
+    pub const RETURN: u8 = 36;
     pub const F5: u8 = 71;
     pub const F6: u8 = 72;
+    pub const F7: u8 = 73;
 }
 
 /// An Xvfb server on a display of its own, stopped on drop.
@@ -176,6 +179,28 @@ pub fn capture(conn: &RustConnection, w: Window) -> (usize, usize, Vec<u32>) {
     (g.width as usize, g.height as usize, px)
 }
 
+/// Writes a captured picture as PNG in the temporary folder, for a failing test's message.
+fn save_capture(width: usize, height: usize, px: &[u32]) -> String {
+    let path = std::env::temp_dir().join(format!("cartbox-capture-{}.png", unique()));
+    let file = match std::fs::File::create(&path) {
+        Ok(f) => f,
+        Err(e) => return format!("not saved: {e}"),
+    };
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
+    enc.set_color(png::ColorType::Rgb);
+    let rgb: Vec<u8> = px
+        .iter()
+        .flat_map(|p| [(p >> 16) as u8, (p >> 8) as u8, *p as u8])
+        .collect();
+    match enc
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+    {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("not saved: {e}"),
+    }
+}
+
 /// Captures until `ok` accepts the picture, or panics with the last one saved.
 pub fn capture_until(
     conn: &RustConnection,
@@ -190,7 +215,8 @@ pub fn capture_until(
             return (width, height, px);
         }
         if Instant::now() > end {
-            panic!("the window never showed {what}");
+            let saved = save_capture(width, height, &px);
+            panic!("the window never showed {what} (the last picture: {saved})");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -235,6 +261,14 @@ pub fn tap(conn: &RustConnection, w: Window, code: u8) {
     key(conn, w, code, true);
     std::thread::sleep(Duration::from_millis(60));
     key(conn, w, code, false);
+}
+
+/// Quits as a player does: Esc opens the game menu, Up goes round to its last item (quit),
+/// Enter picks it.
+pub fn quit_from_menu(conn: &RustConnection, w: Window) {
+    for k in [keycode::ESCAPE, keycode::UP, keycode::RETURN] {
+        tap(conn, w, k);
+    }
 }
 
 /// Waits for the process to end (killing it after `timeout`) and returns its exit code,

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -110,6 +110,8 @@ impl AudioStats {
 
 struct Shared {
     muted: AtomicBool,
+    /// TIC-80's volume setting now, 0..=15 (the game menu changes it).
+    volume: AtomicU8,
     dropped: AtomicU64,
     /// A cart's first frame was dropped: the next frame that gets through starts the cart.
     first_pending: AtomicBool,
@@ -186,6 +188,7 @@ impl Audio {
     pub fn start(config: AudioConfig) -> std::io::Result<Audio> {
         let shared = Arc::new(Shared {
             muted: AtomicBool::new(config.muted),
+            volume: AtomicU8::new(config.volume.min(15)),
             dropped: AtomicU64::new(0),
             first_pending: AtomicBool::new(false),
             stats: Mutex::new(AudioStats::default()),
@@ -221,6 +224,16 @@ impl Audio {
     /// Mutes or unmutes the speakers (with a short fade; a recording is not affected).
     pub fn set_muted(&self, muted: bool) {
         self.shared.muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// Sets TIC-80's volume setting, 0..=15 (more is 15), from the next frame on.
+    pub fn set_volume(&self, volume: u8) {
+        self.shared.volume.store(volume.min(15), Ordering::Relaxed);
+    }
+
+    /// TIC-80's volume setting now.
+    pub fn volume(&self) -> u8 {
+        self.shared.volume.load(Ordering::Relaxed)
     }
 
     /// Whether the speakers are muted.

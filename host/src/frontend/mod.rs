@@ -1,7 +1,7 @@
 //! Front-ends: thin loops that feed input into a [`crate::Console`] and take frames out.
 
-#[cfg(feature = "gamepad")]
-mod gamepad;
+#[cfg(feature = "window")]
+pub mod gamepad;
 pub mod gif;
 pub mod headless;
 pub mod keys;

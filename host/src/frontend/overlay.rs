@@ -25,6 +25,8 @@ pub mod colour {
     pub const WARN: u32 = 0xffcd75;
     /// Less important text.
     pub const DIM: u32 = 0x94b0c2;
+    /// The chosen line of a menu.
+    pub const SELECTED: u32 = 0x333c57;
 }
 
 /// A 256x144 picture to draw on.

@@ -4,18 +4,19 @@
 //! thread at 60 Hz; every 1/60 s the window hands it the latest input, copies the newest
 //! finished frame (or keeps the last one while a frame is late), draws the overlays and
 //! presents. While the runner is busy past [`NOT_RESPONDING_AFTER`], a bar counts down to
-//! the kill; once the cart has stopped, its error stays on screen until R (restart) or
-//! Esc (quit).
+//! the kill; once the cart has stopped, its error stays on screen until R (restart), or the
+//! game menu (Esc) quits.
 //!
-//! Host keys, which the cart never sees: Esc quit, F5 or Ctrl+R restart, F8 screenshot
-//! (PNG), F9 start/stop GIF recording, F1 trace console, F6 mute, F11 or Alt+Enter
-//! fullscreen.
+//! Host keys, which the cart never sees: Esc the game menu (the cart pauses; see `menu`),
+//! F5 or Ctrl+R restart, F8 screenshot (PNG), F9 start/stop GIF recording, F1 trace
+//! console, F6 mute, F11 or Alt+Enter fullscreen.
 //!
 //! Sound plays on an [`Audio`] thread of its own for as long as the window is open (across
 //! restarts and reloads); the supervisor hands it each frame's sound.
 //!
 //! This file holds the event loop and its state (`App`); beside it in `window/`: what input
-//! events become (`input`), the host keys and what they do (`host_keys`), TIC-80 key codes
+//! events become (`input`), the host keys and what they do (`host_keys`), the game menu
+//! (`menu`), TIC-80 key codes
 //! (`keycodes`), the picture with its overlays (`compose`), the picture's place in the
 //! window (`layout`), the mouse cursor (`cursor`), GIF recording (`recording`) and the
 //! presentation figures (`stats`).
@@ -55,6 +56,7 @@ mod host_keys;
 mod input;
 mod keycodes;
 mod layout;
+mod menu;
 mod recording;
 mod stats;
 
@@ -242,8 +244,14 @@ struct App {
     /// The frame with overlays, as presented.
     composed: Box<[u32; FRAME_PIXELS]>,
     shown: Shown,
-    /// Gamepad bytes (from real gamepads, with the `gamepad` feature).
+    /// Gamepad bytes (from real gamepads).
     gamepad_bytes: [u8; 4],
+    /// The gamepad bytes the game menu last saw (it acts on buttons going down).
+    menu_pad: [u8; 4],
+    /// The game menu, while it is open (the cart is paused).
+    menu: Option<menu::Menu>,
+    /// A gamepad's Start or Select was held at the last look.
+    menu_button: bool,
     /// The held input last sent to the supervisor.
     sent_input: Option<Input>,
     modifiers: ModifiersState,
@@ -266,8 +274,7 @@ struct App {
     os_cursor: Option<Option<CursorIcon>>,
     /// What the runner that parsed the cart said of it (its cursor sprites).
     info: Option<std::sync::Arc<cartbox_protocol::cart::CartInfo>>,
-    #[cfg(feature = "gamepad")]
-    gamepads: Option<super::gamepad::Gamepads>,
+    gamepads: super::gamepad::Gamepads,
 }
 
 impl App {
@@ -291,6 +298,9 @@ impl App {
             composed: Box::new([0; FRAME_PIXELS]),
             shown: Shown::Starting,
             gamepad_bytes: [0; 4],
+            menu_pad: [0; 4],
+            menu: None,
+            menu_button: false,
             sent_input: None,
             modifiers: ModifiersState::empty(),
             mouse: MouseState::default(),
@@ -307,8 +317,7 @@ impl App {
             cursor: 0x80,
             os_cursor: None,
             info: None,
-            #[cfg(feature = "gamepad")]
-            gamepads: super::gamepad::Gamepads::new(),
+            gamepads: super::gamepad::Gamepads::default(),
         }
     }
 
@@ -324,10 +333,9 @@ impl App {
     /// One step, after each new frame (or on the window's own clock while none come):
     /// events and the newest frame in, overlays drawn, a redraw asked for.
     fn tick(&mut self, el: &ActiveEventLoop) {
-        #[cfg(feature = "gamepad")]
-        if let Some(g) = self.gamepads.as_mut() {
-            self.gamepad_bytes = g.poll();
-        }
+        let pads = self.gamepads.poll();
+        self.gamepad_bytes = pads.buttons;
+        self.menu_pads(pads.menu, el);
         self.send_input();
 
         while let Some(event) = self.supervisor.try_event() {
@@ -381,6 +389,7 @@ impl App {
             // Said on stderr and over the picture (escaped: the path is the player's, the
             // error the system's).
             Event::Notice(text) => self.set_notice(super::terminal_safe(&text)),
+            Event::Cover(screen) => self.write_cover_cart(screen),
             Event::Trace(line) => {
                 // Only the end of a long line can show in the console; the whole line
                 // goes to the terminal (escaped on the printer's thread, not this one).
@@ -478,6 +487,7 @@ impl App {
     }
 
     fn restart(&mut self) {
+        self.close_menu();
         self.shown = Shown::Starting;
         self.supervisor.restart();
     }
@@ -509,6 +519,8 @@ impl App {
                 return;
             }
         };
+        // The developer saved the file to see it play.
+        self.close_menu();
         let text = format!("cartbox: {}: reloaded", self.opts.path.display());
         self.printer.line(Stream::Err, text);
         self.opts.cart = cart.clone();

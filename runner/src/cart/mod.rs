@@ -221,6 +221,7 @@ pub fn info(cart: &Cart) -> CartInfo {
             .map(|m| cut(m, MENU_ITEM_LIMIT))
             .collect(),
         pmem_key: md5.finalize().into(),
+        has_cover: bank.section(Section::Screen).iter().any(|b| *b != 0),
         cursor_sprites: bank.section(Section::Sprites)[..CURSOR_SPRITES * 32].to_vec(),
         cursor_palette: bank.section(Section::Palette)[..48].to_vec(),
     }
@@ -299,6 +300,21 @@ impl Cart {
             image.code = "-- WebAssembly cart: its module is in the BINARY chunks\n".into();
         }
         Ok(tic::write(&image, Some(module)))
+    }
+
+    /// Makes `screen` (4-bit pixels, as the screen in RAM) the cart's cover: bank 0's
+    /// SCREEN section, as TIC-80's F7 does.
+    pub fn set_cover(&mut self, screen: &[u8]) -> Result<(), String> {
+        let cover = self.image.banks[0].section_mut(Section::Screen);
+        if screen.len() != cover.len() {
+            return Err(format!(
+                "a cover is {} bytes of 4-bit pixels, not {}",
+                cover.len(),
+                screen.len()
+            ));
+        }
+        cover.copy_from_slice(screen);
+        Ok(())
     }
 
     /// The cart as a PNG cart: a cover showing its screen, with the cart inside.

@@ -22,7 +22,7 @@ pub use sound::parse_note;
 pub use tiles::map_extent;
 pub use tri::{TexSource, Vertex};
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cartbox_protocol::cart::{BANKS, Bank, CartImage, Section};
 use cartbox_protocol::ram::{self, HEIGHT, RAM_SIZE, VRAM_SIZE, WIDTH};
@@ -259,6 +259,20 @@ impl Machine {
         match self.clock {
             Clock::Virtual(t) => t,
             Clock::Real(start) => start.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+
+    /// Leaves `ms` milliseconds (the player paused the cart) out of the real clock, so that
+    /// `time()` goes on from where it was. Nothing for a virtual clock, or a value that is
+    /// not a positive number of at most a day.
+    pub fn leave_out(&mut self, ms: f64) {
+        if let Clock::Real(start) = &mut self.clock
+            && ms > 0.0
+            && ms <= 86_400_000.0
+        {
+            let now = Instant::now();
+            // Never after now: time() does not go below zero.
+            *start = (*start + Duration::from_secs_f64(ms / 1000.0)).min(now);
         }
     }
 

@@ -205,7 +205,7 @@ impl Player {
     fn synthesise(&mut self, regs: &SoundRegisters, done: Option<Instant>) {
         let mut buf = [0i16; FRAME_VALUES];
         self.synth.frame(regs, &mut buf);
-        crate::audio::scale(&mut buf, self.config.volume);
+        crate::audio::scale(&mut buf, self.shared.volume.load(Ordering::Relaxed));
         lock(&self.shared.stats).frames += 1;
         if self.device.is_none() {
             self.record(&buf);
@@ -500,6 +500,7 @@ mod tests {
     fn player() -> Player {
         let shared = Arc::new(Shared {
             muted: std::sync::atomic::AtomicBool::new(false),
+            volume: std::sync::atomic::AtomicU8::new(15),
             dropped: std::sync::atomic::AtomicU64::new(0),
             first_pending: std::sync::atomic::AtomicBool::new(false),
             stats: std::sync::Mutex::new(Default::default()),

@@ -30,6 +30,7 @@ impl App {
                 self.mouse.y,
             );
         }
+        let settings = self.menu_settings();
         let mut c = Canvas(&mut self.composed);
         match &self.shown {
             Shown::Stopped(_, lines) => overlay::panel(&mut c, 16, lines),
@@ -38,7 +39,7 @@ impl App {
                 16,
                 &[
                     ("THE CART CALLED EXIT()".into(), colour::WARN),
-                    ("R: restart, Esc: quit".into(), colour::WARN),
+                    ("R: restart, Esc: menu".into(), colour::WARN),
                 ],
             ),
             Shown::Starting | Shown::Running => {
@@ -52,6 +53,9 @@ impl App {
                     overlay::not_responding(&mut c, doing, since.as_millis(), kill_in.as_millis());
                 }
             }
+        }
+        if let Some(menu) = &self.menu {
+            menu.draw(&mut c, &settings);
         }
         if self.trace_visible {
             let lines: Vec<(String, u32)> = std::iter::once(("TRACE (F1)".into(), colour::WARN))
@@ -89,7 +93,7 @@ pub(super) fn stopped_panel(report: &[String], runner_killed: bool) -> Vec<(Stri
         lines.extend(overlay::wrap(line, COLUMNS).into_iter().map(|l| (l, c)));
     }
     lines.push((String::new(), colour::TEXT));
-    lines.push(("R: restart, Esc: quit".to_owned(), colour::WARN));
+    lines.push(("R: restart, Esc: menu".to_owned(), colour::WARN));
     lines
 }
 

@@ -33,11 +33,22 @@ impl App {
                 self.send_input();
             }
             WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
-            WindowEvent::KeyboardInput { event, .. } => {
+            WindowEvent::KeyboardInput {
+                event,
+                is_synthetic,
+                ..
+            } => {
                 let PhysicalKey::Code(code) = event.physical_key else {
                     return;
                 };
                 let down = event.state == ElementState::Pressed;
+                // When the window gains focus, winit reports the keys held at that moment
+                // as synthetic presses; a key pressed just as the focus came would then be
+                // seen twice (Esc would open the menu and close it again). A key held
+                // before the focus came counts once it is pressed again.
+                if down && is_synthetic {
+                    return;
+                }
                 if down && !event.repeat && self.host_key(code, el) {
                     return;
                 }
