@@ -115,6 +115,22 @@ fn runtime_error_names_file_and_line() {
 }
 
 #[test]
+fn an_error_raised_again_with_its_traceback_reads_once() {
+    let cart = test_cart("rethrow.lua");
+    let (_, err) = run_expect(&["run", &cart, "--headless", "--frames", "1"], 1);
+    // The first line is the message alone; the traceback is the one the cart took, where
+    // the error happened, under one heading.
+    let first = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!("cartbox: error: {cart}:5: attempt to index a nil value (local 't')")
+    );
+    assert_eq!(err.matches("stack traceback:").count(), 1, "{err}");
+    assert_contains(&err, &[&format!("{cart}:5: in function 'explode'")]);
+    assert!(!err.contains("\\n"), "no escaped newlines: {err}");
+}
+
+#[test]
 fn syntax_error_names_file_and_line() {
     let (_, err) = run_expect(
         &[

@@ -392,8 +392,16 @@ impl LuaCart {
                 )
             }
             RawFault::Status(_, text) => {
-                let (message, traceback) = match text.rfind("\nstack traceback:\n") {
-                    Some(i) => (text[..i].to_owned(), tidy_traceback(&text[i + 18..])),
+                const HEADING: &str = "\nstack traceback:\n";
+                let (message, traceback) = match text.find(HEADING) {
+                    Some(i) => {
+                        // A cart that raises an error carrying a traceback of its own
+                        // (`error(debug.traceback(m))`, `xpcall` with `debug.traceback`)
+                        // says where it happened; ours would only show the raise again.
+                        let rest = &text[i + HEADING.len()..];
+                        let first = rest.find(HEADING).map_or(rest, |j| &rest[..j]);
+                        (text[..i].to_owned(), tidy_traceback(first))
+                    }
                     None => (text, String::new()),
                 };
                 fault(
