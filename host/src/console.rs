@@ -235,6 +235,8 @@ pub struct Console {
     persist: Option<Persist>,
     /// Saves that failed or recovered, for people (see `take_save_notices`).
     save_notices: Vec<String>,
+    /// Persistent memory an embedder keeps itself, for the next start ([`Console::set_pmem`]).
+    pmem_seed: Option<Box<[u8; PMEM_SIZE]>>,
     /// The sound registers the last frame left, until a front-end takes them.
     sound: Option<SoundRegisters>,
 }
@@ -305,6 +307,7 @@ impl Console {
             trace: TraceBuffer::default(),
             persist: None,
             save_notices: Vec::new(),
+            pmem_seed: None,
             sound: None,
         })
     }
@@ -406,7 +409,9 @@ impl Console {
                 failing: false,
             });
         }
-        if let Some(p) = &self.persist {
+        if let Some(seed) = self.pmem_seed.take() {
+            runner.shm().write(RAM_OFFSET + ram::PMEM, &seed[..]);
+        } else if let Some(p) = &self.persist {
             runner.shm().write(RAM_OFFSET + ram::PMEM, &p.saved);
         }
         if self.info.is_none() {
@@ -430,6 +435,15 @@ impl Console {
             RunnerProcess::spawn(&mut self.zygote, program, self.config.limits, timeout)?;
         runner.set_spin(self.config.spin);
         Ok(runner)
+    }
+
+    /// Starts a runner and lets it go: whether the zygote's program is Cartbox's and can
+    /// fork sandboxed runners (an embedder asks at once, before any cart).
+    pub fn check_runner(&mut self) -> Result<(), Stop> {
+        let mut runner = self.spawn(Language::Lua)?;
+        runner.kill();
+        self.zygote.forget(runner.id());
+        Ok(())
     }
 
     /// What the runner that parsed the loaded cart said of it: its runtime, title, game
@@ -618,6 +632,21 @@ impl Console {
         }
     }
 
+    /// Persistent memory for the cart's next start (load or restart), instead of what
+    /// `pmem_dir` keeps: for embedders that keep it themselves (libretro's save RAM). Used
+    /// once.
+    pub fn set_pmem(&mut self, data: [u8; PMEM_SIZE]) {
+        self.pmem_seed = Some(Box::new(data));
+    }
+
+    /// The cart's persistent memory as its RAM holds it now (`None` without a runner).
+    pub fn pmem(&self) -> Option<[u8; PMEM_SIZE]> {
+        let runner = self.runner.as_ref()?;
+        let mut data = [0u8; PMEM_SIZE];
+        runner.shm().read(RAM_OFFSET + ram::PMEM, &mut data);
+        Some(data)
+    }
+
     /// The screen in the cart's RAM now (4-bit pixels, [`ram::SCREEN_SIZE`] bytes), as the
     /// last frame left it: what TIC-80's F7 makes the cart's cover. `None` without a runner.
     pub fn screen(&self) -> Option<Vec<u8>> {
@@ -713,6 +742,10 @@ impl Console {
     /// Takes the trace output gathered so far (at most the last [`TRACE_KEPT`] lines; a
     /// line saying how many were dropped comes first if any were).
     pub fn take_trace(&mut self) -> Vec<TraceLine> {
+        if self.trace.lines.is_empty() && self.trace.dropped == 0 {
+            // Most frames: nothing, and nothing allocated.
+            return Vec::new();
+        }
         let mut out = Vec::with_capacity(self.trace.lines.len() + 1);
         if self.trace.dropped > 0 {
             let text = format!("[{} older trace lines dropped]", self.trace.dropped);
