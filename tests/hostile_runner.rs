@@ -47,6 +47,7 @@ fn info() -> CartInfo {
         cursor_sprites: vec![0; CURSOR_SPRITES * 32],
         cursor_palette: vec![0; 48],
         has_cover: false,
+        script: "lua".into(),
     }
 }
 

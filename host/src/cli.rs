@@ -125,6 +125,7 @@ pub fn main() -> i32 {
         Ok(Command::Watch(args)) => run(args),
         Ok(Command::SandboxCheck) => sandbox_check(),
         Ok(Command::Conformance(dir)) => conformance(&dir),
+        Ok(Command::Check { options, json }) => check(&options, json),
         Ok(Command::Export {
             cart,
             out,
@@ -201,6 +202,13 @@ pub enum Command {
     SandboxCheck,
     /// `cartbox conformance DIR`.
     Conformance(PathBuf),
+    /// `cartbox check DIR...`.
+    Check {
+        /// What to check and how.
+        options: crate::check::CheckOptions,
+        /// `--json`.
+        json: bool,
+    },
     /// `cartbox export CART OUT`.
     Export {
         /// The cart to read.
@@ -280,6 +288,38 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             None => Err("conformance needs the folder of TIC-80's demo carts and frames".into()),
             Some(other) => Err(other.unexpected().to_string()),
         },
+        "check" => {
+            let mut options = crate::check::CheckOptions {
+                paths: Vec::new(),
+                frames: 600,
+                jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            };
+            let mut json = false;
+            while let Some(arg) = next(&mut p, spec)? {
+                match arg {
+                    Long("help") | Short('h') => return help(),
+                    Long("frames") => {
+                        options.frames = u32::try_from(number(&mut p, "--frames")?)
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or(format!("--frames must be 1 to {}", u32::MAX))?;
+                    }
+                    Long("jobs") => {
+                        options.jobs = usize::try_from(number(&mut p, "--jobs")?)
+                            .ok()
+                            .filter(|n| (1..=64).contains(n))
+                            .ok_or("--jobs must be 1 to 64")?;
+                    }
+                    Long("json") => json = true,
+                    Value(v) => options.paths.push(PathBuf::from(v)),
+                    other => return Err(other.unexpected().to_string()),
+                }
+            }
+            if options.paths.is_empty() {
+                return Err("check needs a folder or cart file".into());
+            }
+            Ok(Command::Check { options, json })
+        }
         "sandbox-check" => finish(&mut p, spec, Command::SandboxCheck),
         "man" => finish(&mut p, spec, Command::Man),
         "completions" => {
@@ -744,6 +784,66 @@ fn screen_at(
         }
     }
     Ok(console.screen())
+}
+
+/// `cartbox check DIR...`: plays every cart headless and reports; 0 only if every cart
+/// played or exited by itself.
+fn check(options: &crate::check::CheckOptions, json: bool) -> i32 {
+    let carts = match crate::check::carts_in(&options.paths) {
+        Ok(c) => c,
+        Err(e) => {
+            complain!("{e}");
+            return exit::NO_INPUT;
+        }
+    };
+    if carts.is_empty() {
+        complain!(
+            "no carts in {}",
+            options
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return exit::NO_INPUT;
+    }
+    let started = std::time::Instant::now();
+    // Progress on stderr, as each cart ends (a terminal only: a log stays the report).
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = carts.len();
+    let progress = |r: &crate::check::CartReport| {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if tty {
+            err!(
+                "\r\x1b[K[{n}/{total}] {} {}",
+                terminal_safe(&r.path.display().to_string()),
+                r.verdict.name()
+            );
+        }
+    };
+    let reports = match crate::check::check(&carts, options, &progress) {
+        Ok(r) => r,
+        Err(e) => {
+            complain!("{e}");
+            return exit::SOFTWARE;
+        }
+    };
+    if tty {
+        err!("\r\x1b[K");
+    }
+    let took = started.elapsed();
+    if json {
+        out!("{}", crate::check::json(&reports, took));
+    } else {
+        out!("{}", crate::check::table(&reports, took));
+    }
+    if reports.iter().all(|r| r.verdict.ok()) {
+        exit::OK
+    } else {
+        exit::CART
+    }
 }
 
 /// `cartbox conformance DIR`: plays TIC-80's demo carts and compares frames with TIC-80's.

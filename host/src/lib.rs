@@ -48,6 +48,7 @@ macro_rules! err {
 
 pub mod audio;
 pub mod cart;
+pub mod check;
 pub mod cli;
 pub mod conformance;
 pub mod console;

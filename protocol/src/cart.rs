@@ -216,7 +216,13 @@ pub struct CartInfo {
     /// The cart has a cover: bank 0's screen is not all colour 0 (TIC-80 saves no SCREEN
     /// chunk for such a screen).
     pub has_cover: bool,
+    /// The cart's language as TIC-80 names it (`lua`, `js`, `wasm`...), at most
+    /// [`SCRIPT_LIMIT`] bytes.
+    pub script: String,
 }
+
+/// Most bytes of [`CartInfo::script`].
+pub const SCRIPT_LIMIT: usize = 16;
 
 impl CartInfo {
     /// Whether every field keeps within its limit.
@@ -226,6 +232,7 @@ impl CartInfo {
             && self.menu.iter().all(|m| m.len() <= MENU_ITEM_LIMIT)
             && self.cursor_sprites.len() == CURSOR_SPRITES * 32
             && self.cursor_palette.len() == 48
+            && self.script.len() <= SCRIPT_LIMIT
     }
 }
 

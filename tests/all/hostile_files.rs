@@ -8,7 +8,7 @@
 //! most cases fail.
 
 #[path = "../hostile/mod.rs"]
-mod hostile;
+pub(crate) mod hostile;
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -12,6 +12,7 @@ mod pulse;
 mod xvfb;
 
 mod attacks;
+mod check;
 mod cli;
 mod community_api;
 mod community_carts;

@@ -26,9 +26,10 @@ fn cart_info() -> impl Strategy<Value = CartInfo> {
         prop_oneof![Just(CURSOR_SPRITES * 32), 0..CURSOR_SPRITES * 32 + 64],
         prop_oneof![Just(48usize), 0..64usize],
         any::<bool>(),
+        ".{0,20}",
     )
         .prop_map(
-            |(wasm, title, menu, pmem_key, sprites, palette, has_cover)| CartInfo {
+            |(wasm, title, menu, pmem_key, sprites, palette, has_cover, script)| CartInfo {
                 language: if wasm { Language::Wasm } else { Language::Lua },
                 title,
                 menu,
@@ -36,6 +37,7 @@ fn cart_info() -> impl Strategy<Value = CartInfo> {
                 cursor_sprites: vec![7; sprites],
                 cursor_palette: vec![9; palette],
                 has_cover,
+                script,
             },
         )
 }

@@ -274,6 +274,33 @@ pub const COMMANDS: &[CommandSpec] = &[
         window: false,
     },
     CommandSpec {
+        name: "check",
+        operands: &[operand("DIR...", Dir)],
+        summary: "play every cart in folders, report how each did",
+        description: "Plays every cart in the folders (with their subfolders; cart files may \
+                      be named too) headless for N frames, J at a time, each in its own \
+                      sandboxed runner with no input, and prints a line per cart: its format, \
+                      language, result (played, exited, error with file and line, stopped, \
+                      killed, refused) and time, then a summary. Exits 0 only if every cart \
+                      played or ended itself with exit(), 1 otherwise.",
+        options: &[
+            valued(
+                "frames",
+                "N",
+                Number,
+                "frames to play each cart (default 600)",
+            ),
+            valued(
+                "jobs",
+                "J",
+                Number,
+                "carts played at once (default: the CPUs, at most 8)",
+            ),
+            flag("json", "print the results as JSON"),
+        ],
+        window: false,
+    },
+    CommandSpec {
         name: "conformance",
         operands: &[operand("DIR", Dir)],
         summary: "play TIC-80's demo carts, compare the frames",

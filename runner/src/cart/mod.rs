@@ -222,6 +222,14 @@ pub fn info(cart: &Cart) -> CartInfo {
             .collect(),
         pmem_key: md5.finalize().into(),
         has_cover: bank.section(Section::Screen).iter().any(|b| *b != 0),
+        script: if cart.module.is_some() {
+            "wasm".into()
+        } else {
+            cut(
+                cart.meta.script.as_deref().unwrap_or("lua"),
+                cartbox_protocol::cart::SCRIPT_LIMIT,
+            )
+        },
         cursor_sprites: bank.section(Section::Sprites)[..CURSOR_SPRITES * 32].to_vec(),
         cursor_palette: bank.section(Section::Palette)[..48].to_vec(),
     }
