@@ -210,3 +210,42 @@ fn without_waiting_a_hung_cart_never_holds_the_caller_and_says_why_it_stopped() 
         assert_eq!(cartbox_destroy(h), CARTBOX_OK);
     }
 }
+
+#[test]
+fn a_frames_sound_is_tic80s_synthesis_made_when_asked_for() {
+    let runner = runner();
+    let mut o = options(&runner);
+    o.clock = CARTBOX_CLOCK_FRAMES;
+    let h = create(&o).expect("a console");
+    let waves = cart("tests/carts/sound/waves.lua");
+    let mut sound = vec![0i16; 735 * 2];
+    let mut got = Vec::new();
+    // SAFETY: (all calls below) valid pointers and sizes.
+    unsafe {
+        assert_eq!(cartbox_load_file(h, waves.as_ptr(), 0), CARTBOX_OK);
+        for _ in 0..40 {
+            assert_eq!(cartbox_frame(h, std::ptr::null(), 0), CARTBOX_OK);
+            assert_eq!(
+                cartbox_sound(h, sound.as_mut_ptr(), sound.len()),
+                CARTBOX_OK
+            );
+            got.extend_from_slice(&sound);
+        }
+        assert_eq!(cartbox_destroy(h), CARTBOX_OK);
+    }
+    // The WAV TIC-80 itself rendered for this cart (tests/carts/sound/README.md): its
+    // samples after the RIFF header's "data" chunk, 16-bit stereo.
+    let wav = std::fs::read(cart("tests/carts/sound/waves.wav").to_str().unwrap()).unwrap();
+    let at = wav
+        .windows(4)
+        .position(|w| w == b"data")
+        .expect("a data chunk")
+        + 8;
+    let tic80: Vec<i16> = wav[at..]
+        .chunks_exact(2)
+        .take(got.len())
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    assert!(got.iter().any(|s| s.unsigned_abs() > 1000), "no tone heard");
+    assert!(got == tic80, "the samples differ from TIC-80's");
+}

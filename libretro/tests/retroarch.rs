@@ -53,7 +53,8 @@ fn home(name: &str, options: &[(&str, &str)]) -> PathBuf {
             "audio_driver = \"null\"\nvideo_driver = \"gl\"\ninput_driver = \"null\"\n\
              joypad_driver = \"null\"\nmenu_driver = \"null\"\nvideo_vsync = \"false\"\n\
              vrr_runloop_enable = \"true\"\nconfig_save_on_exit = \"false\"\n\
-             video_gpu_screenshot = \"false\"\nsavefile_directory = \"{0}/saves\"\n\
+             video_gpu_screenshot = \"false\"\nbuiltin_imageviewer_enable = \"false\"\n\
+             savefile_directory = \"{0}/saves\"\n\
              savestate_directory = \"{0}/states\"\nsystem_directory = \"{0}\"\n",
             home.display()
         ),
@@ -144,6 +145,27 @@ fn retroarch_plays_a_cart_with_the_pixels_cartbox_run_draws() {
 
 fn home_without_border() -> PathBuf {
     home("no-border", &[("cartbox_border", "disabled")])
+}
+
+#[test]
+fn retroarch_plays_every_cart_format() {
+    if !available() {
+        return;
+    }
+    // The example cart as a .tic, a PNG cart and a WebAssembly project: each plays (the
+    // core logs its first frame) and shows its title bar (colour 1 of its palette).
+    for cart in ["carts/hello.tic", "carts/hello.png", "carts/hello.wasmp"] {
+        let home = home(&cart.replace(['/', '.'], "-"), &[]);
+        let (code, log, shot, _) = retroarch(&home, &root().join(cart), 30);
+        assert_eq!(code, Some(0), "{cart}: {log}");
+        assert!(log.contains("first frame"), "{cart}: {log}");
+        let (_, _, px) = common::rgb(&shot);
+        assert!(
+            px.chunks_exact(3).any(|p| p == [0x5d, 0x27, 0x5d]),
+            "{cart}: no title bar in the screenshot"
+        );
+        let _ = std::fs::remove_dir_all(&home);
+    }
 }
 
 #[test]
