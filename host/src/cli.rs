@@ -126,6 +126,7 @@ pub fn main() -> i32 {
         Ok(Command::SandboxCheck) => sandbox_check(),
         Ok(Command::Conformance(dir)) => conformance(&dir),
         Ok(Command::Check { options, json }) => check(&options, json),
+        Ok(Command::Browse(args)) => browse(args),
         Ok(Command::Export {
             cart,
             out,
@@ -202,6 +203,8 @@ pub enum Command {
     SandboxCheck,
     /// `cartbox conformance DIR`.
     Conformance(PathBuf),
+    /// `cartbox browse DIR`.
+    Browse(BrowseArgs),
     /// `cartbox check DIR...`.
     Check {
         /// What to check and how.
@@ -288,6 +291,46 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             None => Err("conformance needs the folder of TIC-80's demo carts and frames".into()),
             Some(other) => Err(other.unexpected().to_string()),
         },
+        "browse" => {
+            let mut a = BrowseArgs {
+                dir: PathBuf::new(),
+                headless: false,
+                frames: 60,
+                screenshot: None,
+                scale: 2,
+                budget_ms: None,
+                grace_ms: None,
+            };
+            let mut dir = None;
+            while let Some(arg) = next(&mut p, spec)? {
+                match arg {
+                    Long("help") | Short('h') => return help(),
+                    Long("headless") => a.headless = true,
+                    Long("frames") => {
+                        a.frames = u32::try_from(number(&mut p, "--frames")?)
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or(format!("--frames must be 1 to {}", u32::MAX))?;
+                    }
+                    Long("screenshot") => a.screenshot = Some(p.value().map_err(err)?.into()),
+                    Long("scale") => {
+                        a.scale = u32::try_from(number(&mut p, "--scale")?)
+                            .ok()
+                            .filter(|n| (1..=8).contains(n))
+                            .ok_or("--scale must be 1 to 8")?;
+                    }
+                    Long("budget-ms") => a.budget_ms = Some(number(&mut p, "--budget-ms")?.max(1)),
+                    Long("grace-ms") => a.grace_ms = Some(number(&mut p, "--grace-ms")?.max(1)),
+                    Value(v) if dir.is_none() => dir = Some(PathBuf::from(v)),
+                    other => return Err(other.unexpected().to_string()),
+                }
+            }
+            a.dir = dir.ok_or("browse needs a folder")?;
+            if a.headless && a.screenshot.is_none() {
+                return Err("browse --headless needs --screenshot PATH".into());
+            }
+            Ok(Command::Browse(a))
+        }
         "check" => {
             let mut options = crate::check::CheckOptions {
                 paths: Vec::new(),
@@ -784,6 +827,76 @@ fn screen_at(
         }
     }
     Ok(console.screen())
+}
+
+/// Arguments of `cartbox browse`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowseArgs {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Draw the grid once, without a window.
+    pub headless: bool,
+    /// Frames each cart plays before a headless grid is drawn.
+    pub frames: u32,
+    /// Where a headless grid goes.
+    pub screenshot: Option<PathBuf>,
+    /// Window size, as a multiple of the grid's picture.
+    pub scale: u32,
+    /// `--budget-ms`.
+    pub budget_ms: Option<u64>,
+    /// `--grace-ms`.
+    pub grace_ms: Option<u64>,
+}
+
+/// `cartbox browse DIR`.
+fn browse(args: BrowseArgs) -> i32 {
+    if !args.dir.is_dir() {
+        complain!("{}: not a folder", args.dir.display());
+        return exit::NO_INPUT;
+    }
+    if args.headless {
+        let shot = args
+            .screenshot
+            .as_deref()
+            .unwrap_or(std::path::Path::new("browse.png"));
+        return match crate::browse::headless(&args.dir, args.frames, shot) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                complain!("{e}");
+                exit::CANT_CREATE
+            }
+        };
+    }
+    browse_window(args)
+}
+
+#[cfg(feature = "window")]
+fn browse_window(args: BrowseArgs) -> i32 {
+    let mut config = ConsoleConfig::default();
+    if let Some(ms) = args.budget_ms {
+        config.budget = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.grace_ms {
+        config.grace = Duration::from_millis(ms);
+    }
+    let opts = crate::frontend::window::BrowseOptions {
+        dir: args.dir,
+        config,
+        scale: args.scale,
+    };
+    match crate::frontend::window::browse(opts) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            complain!("{e}");
+            exit::UNAVAILABLE
+        }
+    }
+}
+
+#[cfg(not(feature = "window"))]
+fn browse_window(_args: BrowseArgs) -> i32 {
+    complain!("this build has no window (built without the `window` feature); use --headless");
+    exit::UNAVAILABLE
 }
 
 /// `cartbox check DIR...`: plays every cart headless and reports; 0 only if every cart

@@ -47,6 +47,7 @@ macro_rules! err {
 }
 
 pub mod audio;
+pub mod browse;
 pub mod cart;
 pub mod check;
 pub mod cli;

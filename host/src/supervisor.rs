@@ -46,6 +46,25 @@ pub enum Event {
     Cover(Vec<u8>),
 }
 
+/// How a supervisor paces its frames.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Time between frames ([`FRAME_TIME`]: 60 a second).
+    pub interval: Duration,
+    /// The share of one CPU the cart's frames may take, above 0 and at most 1 (no limit):
+    /// after a frame that took `t`, the next waits at least `t * (1 - share) / share`.
+    pub share: f64,
+}
+
+impl Default for Rate {
+    fn default() -> Rate {
+        Rate {
+            interval: FRAME_TIME,
+            share: 1.0,
+        }
+    }
+}
+
 /// What the console is doing, as the UI sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -86,6 +105,7 @@ enum Command {
     Scroll(i32, i32),
     Menu(u32),
     Pause(bool),
+    Rate(Rate),
     Cover,
     Sound(Option<SoundSender>),
     Quit,
@@ -231,6 +251,11 @@ impl Supervisor {
         let _ = self.commands.send(Command::Pause(paused));
     }
 
+    /// How often frames run, and how much of a CPU they may take (see [`Rate`]).
+    pub fn set_rate(&self, rate: Rate) {
+        let _ = self.commands.send(Command::Rate(rate));
+    }
+
     /// Asks for the screen the last frame left in the cart's RAM, to make it the cart's
     /// cover (TIC-80's F7); it comes as [`Event::Cover`], between two frames. Nothing comes
     /// when no cart is running.
@@ -337,6 +362,7 @@ fn run(
     let mut pixels = Box::new([0u32; FRAME_PIXELS]);
     let mut sound: Option<SoundSender> = None;
     let mut paused = false;
+    let mut rate = Rate::default();
     loop {
         let running = lock(&shared.state).1;
         let command = if running && !paused {
@@ -417,6 +443,17 @@ fn run(
                 Some(screen) if running => Ok(Some(Event::Cover(screen))),
                 _ => continue,
             },
+            Ok(Command::Rate(r)) => {
+                rate = Rate {
+                    interval: r.interval.max(Duration::from_millis(1)),
+                    share: if r.share.is_finite() {
+                        r.share.clamp(0.01, 1.0)
+                    } else {
+                        1.0
+                    },
+                };
+                continue;
+            }
             Ok(Command::Pause(p)) => {
                 if paused && !p {
                     // Frames go on from now: no burst to catch up.
@@ -443,7 +480,9 @@ fn run(
                     this.mouse[2..4].copy_from_slice(&bits.to_le_bytes());
                     scroll = (0, 0);
                 }
+                let began = Instant::now();
                 let frame = request(&mut console, &mut |c| c.frame(&this));
+                let cost = began.elapsed();
                 // The frame's sound first: it is due before the picture is.
                 if let (Some(s), Some(regs)) = (&sound, console.take_sound()) {
                     s.send(regs, console.frames() == 1);
@@ -461,10 +500,16 @@ fn run(
                 }
                 // The next tick: one frame later, or from now if the cart fell behind
                 // (no burst of frames to catch up).
-                next += FRAME_TIME;
+                next += rate.interval;
                 let now = Instant::now();
                 if next < now {
-                    next = now + FRAME_TIME;
+                    next = now + rate.interval;
+                }
+                // A cart past its share of a CPU waits in proportion: it gets fewer
+                // frames, not more time.
+                if rate.share < 1.0 {
+                    let rest = cost.mul_f64((1.0 - rate.share) / rate.share);
+                    next = next.max(now + rest);
                 }
                 match frame {
                     Ok(true) => Ok(Some(Event::Exited)),

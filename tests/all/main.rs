@@ -12,6 +12,7 @@ mod pulse;
 mod xvfb;
 
 mod attacks;
+mod browse;
 mod check;
 mod cli;
 mod community_api;

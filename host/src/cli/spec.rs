@@ -274,6 +274,56 @@ pub const COMMANDS: &[CommandSpec] = &[
         window: false,
     },
     CommandSpec {
+        name: "browse",
+        operands: &[operand("DIR", Dir)],
+        summary: "every cart of a folder live in a grid",
+        description: "Shows the carts of DIR (and its subfolders, as entries) as a grid of \
+                      live tiles, each cart in its own sandboxed runner at 20 frames a second \
+                      with a share of the CPUs; a cart that fails shows why in its tile while \
+                      the others play on. Arrows, the mouse or a gamepad choose; Enter plays \
+                      the cart full-size; Esc goes back to the grid (the cart paused: Enter \
+                      resumes it, R restarts it); Esc in the grid quits. With --headless, \
+                      each visible cart plays N frames and the grid is written to \
+                      --screenshot.",
+        options: &[
+            flag(
+                "headless",
+                "no window: draw the grid once, after --frames, to --screenshot",
+            ),
+            valued(
+                "frames",
+                "N",
+                Number,
+                "frames each cart plays with --headless (default 60)",
+            ),
+            valued(
+                "screenshot",
+                "PATH",
+                File,
+                "where --headless writes the grid (PNG)",
+            ),
+            valued(
+                "scale",
+                "N",
+                Number,
+                "window size as a multiple of the grid (default 2)",
+            ),
+            valued(
+                "budget-ms",
+                "MS",
+                Number,
+                "stop a callback that runs longer than MS (default 2000)",
+            ),
+            valued(
+                "grace-ms",
+                "MS",
+                Number,
+                "kill a runner that has not answered MS after that (default 1000)",
+            ),
+        ],
+        window: false,
+    },
+    CommandSpec {
         name: "check",
         operands: &[operand("DIR...", Dir)],
         summary: "play every cart in folders, report how each did",

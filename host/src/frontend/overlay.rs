@@ -33,20 +33,54 @@ pub mod colour {
 pub struct Canvas<'a>(pub &'a mut [u32; FRAME_PIXELS]);
 
 impl Canvas<'_> {
+    fn surface(&mut self) -> Surface<'_> {
+        Surface {
+            px: &mut self.0[..],
+            width: FULL_WIDTH,
+            height: FULL_HEIGHT,
+        }
+    }
+
     /// Fills a rectangle (clipped).
     pub fn fill(&mut self, x: usize, y: usize, w: usize, h: usize, c: u32) {
-        for row in y..(y + h).min(FULL_HEIGHT) {
-            for col in x..(x + w).min(FULL_WIDTH) {
-                self.0[row * FULL_WIDTH + col] = c;
+        self.surface().fill(x, y, w, h, c);
+    }
+
+    /// Darkens a rectangle so text over a frame stays readable and the frame still shows.
+    pub fn dim(&mut self, x: usize, y: usize, w: usize, h: usize) {
+        self.surface().dim(x, y, w, h);
+    }
+
+    /// Draws text with the console's font; characters outside ASCII show as '?'. Returns
+    /// the x after the text.
+    pub fn text(&mut self, x: usize, y: usize, text: &str, c: u32) -> usize {
+        self.surface().text(x, y, text, c)
+    }
+}
+
+/// A picture of any size to draw on (rows of `width` pixels, 0x00RRGGBB).
+pub struct Surface<'a> {
+    /// The pixels, at least `width * height`.
+    pub px: &'a mut [u32],
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Surface<'_> {
+    /// Fills a rectangle (clipped).
+    pub fn fill(&mut self, x: usize, y: usize, w: usize, h: usize, c: u32) {
+        for row in y..(y + h).min(self.height) {
+            for col in x..(x + w).min(self.width) {
+                self.px[row * self.width + col] = c;
             }
         }
     }
 
     /// Darkens a rectangle so text over a frame stays readable and the frame still shows.
     pub fn dim(&mut self, x: usize, y: usize, w: usize, h: usize) {
-        for row in y..(y + h).min(FULL_HEIGHT) {
-            for col in x..(x + w).min(FULL_WIDTH) {
-                let p = &mut self.0[row * FULL_WIDTH + col];
+        for row in y..(y + h).min(self.height) {
+            for col in x..(x + w).min(self.width) {
+                let p = &mut self.px[row * self.width + col];
                 *p = (*p >> 2) & 0x3f3f3f;
             }
         }
@@ -66,8 +100,8 @@ impl Canvas<'_> {
             for (r, bits) in font[code * 8..code * 8 + 8].iter().enumerate() {
                 for col in 0..8 {
                     let (px, py) = (x + col, y + r);
-                    if bits >> col & 1 == 1 && px < FULL_WIDTH && py < FULL_HEIGHT {
-                        self.0[py * FULL_WIDTH + px] = c;
+                    if bits >> col & 1 == 1 && px < self.width && py < self.height {
+                        self.px[py * self.width + px] = c;
                     }
                 }
             }

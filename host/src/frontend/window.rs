@@ -50,6 +50,7 @@ use layout::{Layout, blit};
 use recording::Recording;
 use stats::Stats;
 
+mod browse;
 mod compose;
 mod cursor;
 mod host_keys;
@@ -115,6 +116,8 @@ impl std::fmt::Display for NoWindow {
         f.write_str(&self.0)
     }
 }
+
+pub use browse::{BrowseOptions, TILE_RATE, browse, tile_rate};
 
 /// Opens the window and plays until it is closed.
 pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
