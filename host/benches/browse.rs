@@ -7,8 +7,13 @@
 //!   second, for K from 1 to 32 (sustained: at least 19);
 //! - PSS of idle runners (a Lua cart and a wasm cart paused after their first frames),
 //!   from /proc/PID/smaps_rollup of each runner process;
+//! - the browser's window under Xvfb with 16 demo tiles for 5 s (`--stats`): how regularly
+//!   it presented (goal: intervals <= 25 ms);
 //! - `cartbox check` on the 13 demo carts for 600 frames, --jobs 1 against --jobs 2
 //!   (median of 3 runs each, interleaved).
+
+#[path = "../../tests/xvfb/mod.rs"]
+mod xvfb;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -156,6 +161,7 @@ fn main() {
             if median >= 19.0 { "yes" } else { "no" }
         );
     }
+    window(&demos);
     let lua = Cart::from_code("idle.lua", "function TIC() cls(1) end");
     let wasm = root().join("carts/hello.wasmp");
     println!("idle runners' PSS (median of 8, paused after their first frames):");
@@ -186,4 +192,46 @@ fn main() {
         b.as_secs_f64(),
         a.as_secs_f64() / b.as_secs_f64()
     );
+}
+
+/// The browser's window with 16 demo tiles for 5 s, under Xvfb: its `--stats` line.
+fn window(demos: &Path) {
+    let Some(x) = xvfb::Xvfb::start() else {
+        println!("window: skipped (no Xvfb)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("cartbox-bench-browse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(demos)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "lua"))
+        .collect();
+    names.sort();
+    for i in 0..16 {
+        let src = &names[i % names.len()];
+        std::fs::copy(
+            src,
+            dir.join(format!(
+                "{i:02}-{}",
+                src.file_name().unwrap().to_string_lossy()
+            )),
+        )
+        .unwrap();
+    }
+    let child = x.cartbox(
+        &dir,
+        &["browse", dir.to_str().unwrap(), "--stats", "--scale", "1"],
+    );
+    let conn = x.connect();
+    let w = xvfb::find_window(&conn);
+    std::thread::sleep(Duration::from_secs(5));
+    xvfb::tap(&conn, w, xvfb::keycode::ESCAPE);
+    let (_, _, err) = xvfb::finish(child, Duration::from_secs(20));
+    println!(
+        "window with 16 demo tiles, 5 s: {}",
+        xvfb::stats_line(&err).unwrap_or("no --stats line")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

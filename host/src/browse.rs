@@ -125,6 +125,8 @@ pub enum TileView<'a> {
         frame: Option<&'a [u32; FRAME_PIXELS]>,
         stopped: Option<&'a str>,
         paused: bool,
+        /// The cart's `-- title:` (escaped), shown under it instead of its file name.
+        title: Option<&'a str>,
     },
 }
 
@@ -170,8 +172,15 @@ pub fn draw<'a>(
         if i == selected {
             s.fill(x - 2, y - 2, TILE_W + 4, TILE_H + LABEL + 2, colour::WARN);
         }
-        draw_tile(&mut s, x, y, &entries[i], &tiles(i));
-        let label = cut(&entries[i].label(), TILE_W / CELL);
+        let view = tiles(i);
+        draw_tile(&mut s, x, y, &entries[i], &view);
+        let label = match &view {
+            TileView::Cart {
+                title: Some(title), ..
+            } => title.to_string(),
+            _ => entries[i].label(),
+        };
+        let label = cut(&label, TILE_W / CELL);
         let tint = if i == selected {
             colour::PANEL
         } else {
@@ -199,6 +208,7 @@ fn draw_tile(s: &mut Surface, x: usize, y: usize, entry: &Entry, view: &TileView
             frame,
             stopped,
             paused,
+            ..
         } => {
             match frame {
                 Some(f) => {
@@ -297,15 +307,20 @@ pub fn headless(dir: &Path, frames: u32, screenshot: &Path) -> Result<(), String
     })
     .map_err(|e| format!("cannot start a console: {e}"))?;
     // Per visible entry: the cart's last frame, and why it stopped.
-    type Shown = (Option<Box<[u32; FRAME_PIXELS]>>, Option<String>);
+    type Shown = (
+        Option<Box<[u32; FRAME_PIXELS]>>,
+        Option<String>,
+        Option<String>,
+    );
     let mut shown: Vec<Shown> = Vec::new();
     for entry in &list[range] {
         let Entry::Cart(path) = entry else {
-            shown.push((None, None));
+            shown.push((None, None, None));
             continue;
         };
         let mut frame = None;
         let mut stopped = None;
+        let mut title = None;
         match crate::cart::Cart::load(path) {
             Err(e) => stopped = Some(e.to_string()),
             Ok(cart) => {
@@ -324,17 +339,23 @@ pub fn headless(dir: &Path, frames: u32, screenshot: &Path) -> Result<(), String
                 if let Err(stop) = result {
                     stopped = Some(stop.describe(&name));
                 }
+                title = console
+                    .info()
+                    .and_then(|i| i.title.clone())
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| crate::frontend::terminal_safe(&t));
             }
         }
-        shown.push((frame, stopped));
+        shown.push((frame, stopped, title));
     }
     let mut px = vec![0u32; WIDTH * HEIGHT];
     let view = |i: usize| -> TileView<'_> {
         match (&list[i], shown.get(i)) {
-            (Entry::Cart(_), Some((frame, stopped))) => TileView::Cart {
+            (Entry::Cart(_), Some((frame, stopped, title))) => TileView::Cart {
                 frame: frame.as_deref(),
                 stopped: stopped.as_deref(),
                 paused: false,
+                title: title.as_deref(),
             },
             _ => TileView::Folder,
         }

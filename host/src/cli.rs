@@ -300,12 +300,14 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                 scale: 2,
                 budget_ms: None,
                 grace_ms: None,
+                stats: false,
             };
             let mut dir = None;
             while let Some(arg) = next(&mut p, spec)? {
                 match arg {
                     Long("help") | Short('h') => return help(),
                     Long("headless") => a.headless = true,
+                    Long("stats") => a.stats = true,
                     Long("frames") => {
                         a.frames = u32::try_from(number(&mut p, "--frames")?)
                             .ok()
@@ -846,6 +848,8 @@ pub struct BrowseArgs {
     pub budget_ms: Option<u64>,
     /// `--grace-ms`.
     pub grace_ms: Option<u64>,
+    /// `--stats`.
+    pub stats: bool,
 }
 
 /// `cartbox browse DIR`.
@@ -883,6 +887,7 @@ fn browse_window(args: BrowseArgs) -> i32 {
         dir: args.dir,
         config,
         scale: args.scale,
+        stats: args.stats,
     };
     match crate::frontend::window::browse(opts) {
         Ok(()) => exit::OK,

@@ -308,6 +308,10 @@ pub const COMMANDS: &[CommandSpec] = &[
                 Number,
                 "window size as a multiple of the grid (default 2)",
             ),
+            flag(
+                "stats",
+                "print how regularly the window presented, at the end",
+            ),
             valued(
                 "budget-ms",
                 "MS",

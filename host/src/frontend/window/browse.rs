@@ -45,6 +45,8 @@ pub struct BrowseOptions {
     pub config: ConsoleConfig,
     /// Window size, as a multiple of the grid's picture.
     pub scale: u32,
+    /// Print how regularly the window presented, at the end.
+    pub stats: bool,
 }
 
 /// A tile's pace: [`TILE_RATE`] frames a second, and an even share of the CPUs between
@@ -67,6 +69,8 @@ struct Tile {
     has_frame: bool,
     stopped: Option<String>,
     paused: bool,
+    /// The cart's `-- title:`, once known.
+    title: Option<String>,
 }
 
 impl Tile {
@@ -95,6 +99,7 @@ impl Tile {
             has_frame: false,
             stopped: None,
             paused: false,
+            title: None,
         };
         if let Err(e) = spawned {
             tile.starting = None;
@@ -141,6 +146,8 @@ struct Browser {
     top: usize,
     selected: usize,
     tiles: HashMap<usize, Tile>,
+    /// The carts' titles, by entry (kept when a tile is scrolled away).
+    titles: HashMap<usize, String>,
     /// The entry played full-size.
     playing: Option<usize>,
     window: Option<Rc<Window>>,
@@ -152,6 +159,7 @@ struct Browser {
     mouse: (f64, f64),
     mouse_buttons: u8,
     error: Option<String>,
+    stats: super::stats::Stats,
 }
 
 /// Opens the browser's window and runs until it is closed.
@@ -173,6 +181,7 @@ pub fn browse(opts: BrowseOptions) -> Result<(), NoWindow> {
         top: 0,
         selected: 0,
         tiles: HashMap::new(),
+        titles: HashMap::new(),
         playing: None,
         window: None,
         surface: None,
@@ -183,10 +192,14 @@ pub fn browse(opts: BrowseOptions) -> Result<(), NoWindow> {
         mouse: (0.0, 0.0),
         mouse_buttons: 0,
         error: None,
+        stats: super::stats::Stats::default(),
     };
     let result = event_loop.run_app(&mut b);
     // Stop every tile's console before the process ends.
     b.tiles.clear();
+    if b.opts.stats {
+        errln!("{}", b.stats.summary());
+    }
     result.map_err(|e| NoWindow(format!("the window failed: {e}")))?;
     match b.error {
         Some(e) => Err(NoWindow(e)),
@@ -218,6 +231,7 @@ impl Browser {
         match grid::entries(&dir, &self.opts.dir) {
             Ok(list) => {
                 self.tiles.clear();
+                self.titles.clear();
                 self.entries = list;
                 self.dir = dir;
                 self.top = 0;
@@ -370,6 +384,25 @@ impl Browser {
 
     fn tick(&mut self, el: &ActiveEventLoop) {
         self.sync_tiles();
+        // Each tile's title, once its runner has said it.
+        for (i, t) in &self.tiles {
+            if t.title.is_none()
+                && let Some(title) = t
+                    .supervisor
+                    .as_ref()
+                    .and_then(|s| s.cart_info())
+                    .and_then(|info| info.title.clone())
+                    .filter(|t| !t.trim().is_empty())
+            {
+                self.titles
+                    .insert(*i, crate::frontend::terminal_safe(&title));
+            }
+        }
+        for (i, title) in &self.titles {
+            if let Some(t) = self.tiles.get_mut(i) {
+                t.title = Some(title.clone());
+            }
+        }
         for (i, t) in self.tiles.iter_mut() {
             let name = self.entries[*i].path().display().to_string();
             t.update(&name);
@@ -393,11 +426,13 @@ impl Browser {
                     frame: t.has_frame.then_some(&*t.frame),
                     stopped: t.stopped.as_deref(),
                     paused: t.paused,
+                    title: t.title.as_deref(),
                 },
                 (Entry::Cart(_), None) => TileView::Cart {
                     frame: None,
                     stopped: None,
                     paused: false,
+                    title: None,
                 },
                 _ => TileView::Folder,
             }
@@ -443,7 +478,9 @@ impl Browser {
         };
         buffer.copy_from_slice(&out);
         window.pre_present_notify();
-        let _ = buffer.present();
+        if buffer.present().is_ok() {
+            self.stats.presented(Instant::now(), 0, false);
+        }
     }
 }
 
