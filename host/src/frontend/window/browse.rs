@@ -49,13 +49,17 @@ pub struct BrowseOptions {
     pub stats: bool,
 }
 
-/// A tile's pace: [`TILE_RATE`] frames a second, and an even share of the CPUs between
-/// `tiles` tiles (all of one CPU at most).
+/// The part of the CPUs the tiles share between them: the rest is the window's (and the
+/// system's), so that it presents on time whatever the carts do.
+const TILES_SHARE: f64 = 0.75;
+
+/// A tile's pace: [`TILE_RATE`] frames a second, and an even share of
+/// [`TILES_SHARE`] of the CPUs between `tiles` tiles (all of one CPU at most).
 pub fn tile_rate(tiles: usize) -> Rate {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     Rate {
         interval: Duration::from_secs(1) / TILE_RATE,
-        share: (cpus as f64 / tiles.max(1) as f64).min(1.0),
+        share: (TILES_SHARE * cpus as f64 / tiles.max(1) as f64).min(1.0),
     }
 }
 
@@ -612,8 +616,8 @@ mod tests {
     #[test]
     fn tiles_share_the_cpus_evenly() {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-        assert_eq!(tile_rate(1).share, 1.0);
-        assert!((tile_rate(64).share - (cpus / 64.0).min(1.0)).abs() < 1e-9);
+        assert_eq!(tile_rate(1).share, (TILES_SHARE * cpus).min(1.0));
+        assert!((tile_rate(64).share - (TILES_SHARE * cpus / 64.0).min(1.0)).abs() < 1e-9);
         assert_eq!(tile_rate(16).interval, Duration::from_millis(50));
     }
 }
