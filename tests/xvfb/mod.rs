@@ -8,7 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, ImageFormat, InputFocus, Window};
+use x11rb::protocol::xproto::{
+    AtomEnum, ConnectionExt as _, ImageFormat, InputFocus, MapState, Window,
+};
 use x11rb::protocol::xtest::ConnectionExt as _;
 pub use x11rb::rust_connection::RustConnection;
 
@@ -138,7 +140,8 @@ pub fn unique() -> usize {
     N.fetch_add(1, Ordering::Relaxed) * 101
 }
 
-/// Waits for the window titled `Cartbox - ...` and returns it.
+/// Waits for the window titled `Cartbox...` to be on screen (mapped: before that, reading
+/// its pixels is an X error) and returns it.
 pub fn find_window(conn: &RustConnection) -> Window {
     let root = conn.setup().roots[0].root;
     let end = Instant::now() + Duration::from_secs(20);
@@ -149,7 +152,13 @@ pub fn find_window(conn: &RustConnection) -> Window {
                     .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 64)
                     .ok()
                     .and_then(|c| c.reply().ok());
-                if name.is_some_and(|p| p.value.starts_with(b"Cartbox")) {
+                let viewable = || {
+                    conn.get_window_attributes(w)
+                        .ok()
+                        .and_then(|c| c.reply().ok())
+                        .is_some_and(|a| a.map_state == MapState::VIEWABLE)
+                };
+                if name.is_some_and(|p| p.value.starts_with(b"Cartbox")) && viewable() {
                     return w;
                 }
             }

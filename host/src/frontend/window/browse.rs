@@ -54,7 +54,7 @@ pub struct BrowseOptions {
 const TILES_SHARE: f64 = 0.75;
 
 /// A tile's pace: [`TILE_RATE`] frames a second, and an even share of
-/// [`TILES_SHARE`] of the CPUs between `tiles` tiles (all of one CPU at most).
+/// three quarters of the CPUs between `tiles` tiles (all of one CPU at most).
 pub fn tile_rate(tiles: usize) -> Rate {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     Rate {
