@@ -320,9 +320,14 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_owned()
 }
 
+/// How many reports have the result named `name`.
+fn count(reports: &[CartReport], name: &str) -> usize {
+    reports.iter().filter(|r| r.verdict.name() == name).count()
+}
+
 /// `N carts: a played, b exited, ... in T s`.
 pub fn summary(reports: &[CartReport], took: Duration) -> String {
-    let count = |name: &str| reports.iter().filter(|r| r.verdict.name() == name).count();
+    let count = |name| count(reports, name);
     format!(
         "{} carts: {} played, {} exited, {} errors, {} stopped, {} killed, {} refused, in {:.1} s",
         reports.len(),
@@ -358,7 +363,7 @@ pub fn json(reports: &[CartReport], took: Duration) -> String {
         }
         out.push('}');
     }
-    let count = |name: &str| reports.iter().filter(|r| r.verdict.name() == name).count();
+    let count = |name| count(reports, name);
     out.push_str(&format!(
         "\n], \"summary\": {{\"carts\": {}, \"played\": {}, \"exited\": {}, \"error\": {}, \
          \"stopped\": {}, \"killed\": {}, \"refused\": {}, \"seconds\": {:.3}}}}}\n",

@@ -123,6 +123,22 @@ const fn operand(name: &'static str, kind: ValueKind) -> Operand {
 use ValueKind::{Cart, Dir, File, Number, Text};
 
 /// The options of `run`; `watch` takes those that are not for headless runs only.
+/// `--budget-ms`, for `run`, `watch` and `browse`.
+const BUDGET_MS: OptionSpec = valued(
+    "budget-ms",
+    "MS",
+    Number,
+    "stop a callback that runs longer than MS (default 2000)",
+);
+
+/// `--grace-ms`, for `run`, `watch` and `browse`.
+const GRACE_MS: OptionSpec = valued(
+    "grace-ms",
+    "MS",
+    Number,
+    "kill a runner that has not answered MS after that (default 1000)",
+);
+
 const RUN_OPTIONS: &[OptionSpec] = &[
     flag("headless", "no window: run frames as fast as possible").headless(),
     valued(
@@ -181,18 +197,8 @@ const RUN_OPTIONS: &[OptionSpec] = &[
         "buttons to hold per frame range (see README.md)",
     )
     .headless(),
-    valued(
-        "budget-ms",
-        "MS",
-        Number,
-        "stop a callback that runs longer than MS (default 2000)",
-    ),
-    valued(
-        "grace-ms",
-        "MS",
-        Number,
-        "kill a runner that has not answered MS after that (default 1000)",
-    ),
+    BUDGET_MS,
+    GRACE_MS,
     valued(
         "memory-mb",
         "MB",
@@ -312,18 +318,8 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "stats",
                 "print how regularly the window presented, at the end",
             ),
-            valued(
-                "budget-ms",
-                "MS",
-                Number,
-                "stop a callback that runs longer than MS (default 2000)",
-            ),
-            valued(
-                "grace-ms",
-                "MS",
-                Number,
-                "kill a runner that has not answered MS after that (default 1000)",
-            ),
+            BUDGET_MS,
+            GRACE_MS,
         ],
         window: false,
     },

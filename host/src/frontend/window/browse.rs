@@ -22,7 +22,7 @@ use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::{ElementState, MouseButton, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
-use winit::keyboard::{KeyCode, PhysicalKey};
+use winit::keyboard::KeyCode;
 use winit::window::{Window, WindowId};
 
 use super::NoWindow;
@@ -533,13 +533,9 @@ impl ApplicationHandler for Browser {
                 is_synthetic,
                 ..
             } => {
-                let PhysicalKey::Code(code) = event.physical_key else {
+                let Some((code, down)) = super::input::key_of(&event, is_synthetic) else {
                     return;
                 };
-                let down = event.state == ElementState::Pressed;
-                if down && is_synthetic {
-                    return;
-                }
                 match self.playing {
                     Some(_) if down && code == KeyCode::Escape => self.back_to_grid(),
                     Some(i) => {

@@ -2,9 +2,9 @@
 //! never sees) or to the cart as TIC-80 codes; the mouse is seen in screen pixels, with
 //! its buttons and wheel; the held input goes to the supervisor when it changes.
 
-use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event::{ElementState, KeyEvent, MouseButton, MouseScrollDelta, WindowEvent};
 use winit::event_loop::ActiveEventLoop;
-use winit::keyboard::PhysicalKey;
+use winit::keyboard::{KeyCode, PhysicalKey};
 
 use super::App;
 use super::keycodes::tic_key;
@@ -23,6 +23,19 @@ pub(super) struct MouseState {
     scroll_y: f64,
 }
 
+/// The key of a keyboard event and whether it went down; `None` for a key winit cannot
+/// place, and for a synthetic press: when the window gains focus, winit reports the keys
+/// held at that moment as presses, and a key pressed just as the focus came would be seen
+/// twice (Esc would open the menu and close it again). A key held before the focus came
+/// counts once it is pressed again.
+pub(super) fn key_of(event: &KeyEvent, is_synthetic: bool) -> Option<(KeyCode, bool)> {
+    let PhysicalKey::Code(code) = event.physical_key else {
+        return None;
+    };
+    let down = event.state == ElementState::Pressed;
+    (!(down && is_synthetic)).then_some((code, down))
+}
+
 impl App {
     /// The keyboard, mouse and focus events of the window.
     pub(super) fn input_event(&mut self, event: WindowEvent, el: &ActiveEventLoop) {
@@ -38,17 +51,9 @@ impl App {
                 is_synthetic,
                 ..
             } => {
-                let PhysicalKey::Code(code) = event.physical_key else {
+                let Some((code, down)) = key_of(&event, is_synthetic) else {
                     return;
                 };
-                let down = event.state == ElementState::Pressed;
-                // When the window gains focus, winit reports the keys held at that moment
-                // as synthetic presses; a key pressed just as the focus came would then be
-                // seen twice (Esc would open the menu and close it again). A key held
-                // before the focus came counts once it is pressed again.
-                if down && is_synthetic {
-                    return;
-                }
                 if down && !event.repeat && self.host_key(code, el) {
                     return;
                 }
