@@ -17,6 +17,7 @@
 
 pub mod cart;
 mod channel;
+pub mod fennel;
 pub mod js;
 mod lockdown;
 pub mod lua;

@@ -374,7 +374,13 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError>
         let cart = JsCart::new(machine, name, limit);
         return serve_script(channel, &load, parsed, cart);
     }
-    let cart = LuaCart::new(machine, name, limit);
+    let mut cart = LuaCart::new(machine, name, limit);
+    if parsed.meta.script.as_deref() == Some("fennel") {
+        // Fennel compiles to Lua inside this runner, when the cart boots.
+        if let Ok(c) = &mut cart {
+            c.set_fennel();
+        }
+    }
     serve_script(channel, &load, parsed, cart)
 }
 

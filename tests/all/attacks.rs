@@ -37,7 +37,13 @@ fn js(name: &str, code: &str) -> Cart {
     Cart::from_bytes(name, code.as_bytes().to_vec())
 }
 
+fn fnl(name: &str, code: &str) -> Cart {
+    Cart::from_bytes(name, code.as_bytes().to_vec())
+}
+
 fn cases() -> Vec<(Cart, Outcome)> {
+    let nested_fnl = format!("{}1{}", "(do ".repeat(10_000), ")".repeat(10_000));
+    let thread_fnl = format!("(-?> x {})", "f ".repeat(30_000));
     let nested_lua = format!("x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let nested_wasm = format!(
         r#"(module (import "env" "memory" (memory 4 4)) (func (export "TIC") {}{}))"#,
@@ -251,6 +257,45 @@ function TIC() { if (out.length) { trace(out.join("; ")); out = []; } }
                 "function TIC() { var s = 'x'.repeat(2 ** 40) }",
             ),
             Outcome::Fault(FaultKind::Runtime, "RangeError: invalid repeat count"),
+        ),
+        // Fennel: compiled by our compiler inside the runner (bounded nesting, bounded
+        // macro expansion), then the same Lua environment: no io, no os, text chunks only,
+        // no debug introspection, `lua` forms included.
+        (
+            fnl(
+                "escape.fnl",
+                r#"(local out [])
+(fn t [name f]
+  (let [(ok v) (pcall f)]
+    (table.insert out (.. name ": " (if ok (tostring v) (.. "threw " (tostring v)))))))
+(t :io #(type io))
+(t :os #(type os))
+(t :lua #(lua nil "type(io) .. type(os)"))
+(t :bytecode #(select 2 (load "\27Lua")))
+(t :debug #(debug.getinfo 1))
+(fn _G.TIC []
+  (when (< 0 (length out))
+    (trace (table.concat out "; "))
+    (for [i (length out) 1 -1] (table.remove out i))))
+"#,
+            ),
+            Outcome::Traces(
+                "io: nil; os: nil; lua: nilnil; bytecode: attempt to load a binary chunk \
+                 (mode is 't'); debug: threw escape.fnl:9: debug.getinfo is not available in \
+                 Cartbox: carts cannot inspect or change the VM",
+            ),
+        ),
+        (
+            fnl("loop.fnl", "(fn _G.TIC [] (while true nil))"),
+            Outcome::Fault(FaultKind::Budget, "ran past its budget"),
+        ),
+        (
+            fnl("nested.fnl", &nested_fnl),
+            Outcome::Fault(FaultKind::Syntax, "forms nested too deeply"),
+        ),
+        (
+            fnl("thread.fnl", &thread_fnl),
+            Outcome::Fault(FaultKind::Syntax, "thread.fnl:1:1: too many forms in -?>"),
         ),
     ]
 }

@@ -85,6 +85,7 @@ fn tic80s_demo_folder_plays_its_carts_and_refuses_the_rest() {
             ("carts", "lua") => ("played", "lua"),
             ("wasm", _) => ("played", "wasm"),
             ("languages", "js") => ("played", "js"),
+            ("languages", "fnl") => ("played", "fennel"),
             ("languages", _) => ("refused", ext),
             // TIC-80's frames: pictures, not carts.
             ("frames", "png") => ("refused", "?"),

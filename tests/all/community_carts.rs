@@ -17,7 +17,7 @@ fn assert_refused(path: &Path, language: &str) {
         err.trim_end(),
         format!(
             "cartbox: {path}: the cart is written in '{language}'; Cartbox plays Lua, \
-             JavaScript and WebAssembly carts"
+             Fennel, JavaScript and WebAssembly carts"
         )
     );
 }
@@ -143,7 +143,6 @@ fn tic_and_png_carts_are_refused_naming_their_language() {
     for (code, language) in [
         ("// script: wren\nclass Game is TIC{}\n", "wren"),
         ("// script: squirrel\nfunction TIC(){}\n", "squirrel"),
-        (";; script: fennel\n(fn _G.TIC [] (cls 2))\n", "fennel"),
         (";; script: scheme\n(define (TIC) (cls 2))\n", "scheme"),
         ("# script: janet\n(defn TIC [] (cls 2))\n", "janet"),
         ("# script: python\ndef TIC():\n  cls(2)\n", "python"),
@@ -178,7 +177,6 @@ fn text_carts_in_other_languages_are_refused_naming_it() {
     let dir = scratch("text_languages");
     for (ext, language) in [
         ("moon", "moon"),
-        ("fnl", "fennel"),
         ("py", "python"),
         ("rb", "ruby"),
         ("wren", "wren"),
@@ -214,13 +212,12 @@ fn tic80_demos_in_other_languages_are_refused_naming_it() {
     assert!(!carts.is_empty(), "no carts in {}", dir.display());
     for cart in carts {
         let ext = cart.extension().unwrap().to_str().unwrap();
-        // JavaScript plays (tests/all/languages.rs).
-        if ext == "js" {
+        // JavaScript and Fennel play (tests/all/languages.rs).
+        if ext == "js" || ext == "fnl" {
             continue;
         }
         // TIC-80's names and the comments its text carts use for their data sections.
         let (language, comment) = match ext {
-            "fnl" => ("fennel", ";;"),
             "janet" => ("janet", "#"),
             "moon" => ("moon", "--"),
             "py" => ("python", "#"),

@@ -126,3 +126,114 @@ fn tic80_javascript_demos_play_600_frames() {
         );
     }
 }
+
+// Fennel: compiled by Cartbox's own compiler inside the runner, then played on its Lua
+// runtime (`tests/golden/fennel/`, made with `tic80run-all`, TIC-80 running Fennel's own
+// compiler).
+
+#[test]
+fn fennel_evaluates_what_fennels_own_compiler_evaluates() {
+    let (_, trace) = play_headless("tests/carts/fennel/lang_trace.fnl", 2);
+    let golden = "tests/golden/fennel/lang_trace.txt";
+    let want = std::fs::read_to_string(root().join(golden)).expect("golden trace");
+    let (got, want): (Vec<&str>, Vec<&str>) = (trace.lines().collect(), want.lines().collect());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "the cart's trace differs from TIC-80's {golden}");
+    }
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{golden}: {} lines, got {}",
+        want.len(),
+        got.len()
+    );
+}
+
+#[test]
+fn fennel_draws_what_tic80_draws_as_text_tic_and_png() {
+    let cart = "tests/carts/fennel/api_draw.fnl";
+    let golden = "tests/golden/fennel/api_draw.png";
+    let (got, _) = play_headless(cart, 1);
+    assert_same_pixels(&got, golden, cart);
+    let dir = scratch("languages-fennel-export");
+    for ext in ["tic", "png"] {
+        let out = dir.join(format!("api_draw.{ext}"));
+        run_expect(&["export", cart, out.to_str().unwrap()], 0);
+        let (got, _) = play_headless(out.to_str().unwrap(), 1);
+        assert_same_pixels(&got, golden, &format!("{cart} exported to .{ext}"));
+    }
+    // A .fnl without a `script:` tag stays Fennel in a .tic (its LANG chunk).
+    let untagged = dir.join("untagged.fnl");
+    std::fs::write(&untagged, "(fn _G.TIC [] (cls 2))\n").unwrap();
+    let tic = dir.join("untagged.tic");
+    run_expect(
+        &["export", untagged.to_str().unwrap(), tic.to_str().unwrap()],
+        0,
+    );
+    let (got, _) = play_headless(tic.to_str().unwrap(), 1);
+    let centre = (72 * 256 + 128) * 3;
+    assert_eq!(
+        &got[centre..centre + 3],
+        [0xb1, 0x3e, 0x53],
+        "untagged.tic plays as Fennel"
+    );
+}
+
+#[test]
+fn fennel_errors_and_hangs_name_the_carts_own_line() {
+    let run = |cart: &str, extra: &[&str]| {
+        let path = format!("tests/carts/fennel/{cart}");
+        let mut args = vec!["run", path.as_str(), "--headless", "--frames", "3"];
+        args.extend_from_slice(extra);
+        run_expect(&args, 1).1
+    };
+    assert_contains(
+        &run("runtime_error.fnl", &[]),
+        &[
+            "error: tests/carts/fennel/runtime_error.fnl:3: attempt to index a nil value (field 'missing')",
+            "in TIC",
+        ],
+    );
+    // Strict globals, as TIC-80 plays `;; strict: true`: checked at compile time.
+    assert_contains(
+        &run("compile_error.fnl", &[]),
+        &[
+            "syntax error: tests/carts/fennel/compile_error.fnl:5:8: unknown identifier: zz",
+            "in top-level code",
+        ],
+    );
+    assert_contains(
+        &run(
+            "loop_tic.fnl",
+            &["--budget-ms", "150", "--grace-ms", "1000"],
+        ),
+        &[
+            "tests/carts/fennel/loop_tic.fnl:3: ran past its budget of 150 ms",
+            "and was stopped (in TIC())",
+        ],
+    );
+}
+
+#[test]
+fn tic80_fennel_demo_plays_600_frames_as_tic80_draws_it() {
+    let dir = root().join("../shared/tic80-demos/languages");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is not here", dir.display());
+        return;
+    }
+    let cart = dir.join("fenneldemo.fnl");
+    let (got, _) = play_headless(cart.to_str().unwrap(), 600);
+    // TIC-80's frame 600, but for the rows of "HELLO WORLD!": our system font is our own.
+    let (_, _, want) = read_png(&root().join("tests/golden/fennel/fenneldemo-600.png"));
+    let text_rows = 88 * 256..95 * 256;
+    let differing = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .enumerate()
+        .filter(|(i, (a, b))| a != b && !text_rows.contains(i))
+        .count();
+    assert_eq!(
+        differing, 0,
+        "fenneldemo's frame 600 differs from TIC-80's outside the text"
+    );
+}

@@ -40,7 +40,7 @@ pub enum CartError {
     },
     /// The cart is written in a language Cartbox does not run.
     #[error(
-        "{}: the cart is written in '{language}'; Cartbox plays Lua, JavaScript and WebAssembly carts",
+        "{}: the cart is written in '{language}'; Cartbox plays Lua, Fennel, JavaScript and WebAssembly carts",
         path.display()
     )]
     Language {
@@ -126,7 +126,7 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
     };
     let mut cart = match ext.as_str() {
         "lua" => text::parse(path, &files.main)?,
-        "js" => text::parse_in(path, &files.main, language::of_extension("js"))?,
+        "js" | "fnl" => text::parse_in(path, &files.main, language::of_extension(&ext))?,
         "wasmp" => {
             // A text project: metadata and data; the module is the .wasm (or .wat) beside
             // it, what TIC-80's `import binary` would have put in the cart.
@@ -256,7 +256,7 @@ impl Cart {
         refuse_other_text_carts(path, ext.as_deref())?;
         let mut cart = match ext.as_deref() {
             Some("lua") => text::parse(path, bytes)?,
-            Some("js") => text::parse_in(path, bytes, language::of_extension("js"))?,
+            Some(e @ ("js" | "fnl")) => text::parse_in(path, bytes, language::of_extension(e))?,
             _ => binary(path, bytes)?,
         };
         apply_fallbacks(&mut cart.image);
@@ -285,7 +285,16 @@ impl Cart {
     /// module (`.wat`), or one larger than four 64 KiB chunks.
     pub fn to_tic(&self) -> Result<Vec<u8>, String> {
         let Some(module) = &self.module else {
-            return Ok(tic::write(&self.image, None));
+            // A language other than Lua is named by a LANG chunk, as TIC-80 saves it: a
+            // `.fnl` or `.js` text cart needs no `script:` tag to stay what it is.
+            let lang = self
+                .meta
+                .script
+                .as_deref()
+                .filter(|s| *s != "lua")
+                .and_then(language::of_name)
+                .map(|l| l.id);
+            return Ok(tic::write(&self.image, lang, None));
         };
         if !module.starts_with(b"\0asm") {
             return Err(format!(
@@ -307,7 +316,7 @@ impl Cart {
         if image.code.trim().is_empty() {
             image.code = "-- WebAssembly cart: its module is in the BINARY chunks\n".into();
         }
-        Ok(tic::write(&image, Some(module)))
+        Ok(tic::write(&image, Some(tic::LANG_WASM), Some(module)))
     }
 
     /// Makes `screen` (4-bit pixels, as the screen in RAM) the cart's cover: bank 0's
@@ -578,10 +587,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("notes.txt: unknown cart format"), "{err}");
-        let err = parse("a.fnl", &files("fnl", b"(fn _G.TIC [])", None))
+        let err = parse("a.py", &files("py", b"def TIC(): pass", None))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("written in 'fennel'"), "{err}");
+        assert!(err.contains("written in 'python'"), "{err}");
+        let cart = parse("a.fnl", &files("fnl", b"(fn _G.TIC [])", None)).unwrap();
+        assert_eq!(cart.meta.script.as_deref(), Some("fennel"));
         let err = parse(
             "a.lua",
             &files("lua", b"-- script: moon\nexport TIC=->", None),

@@ -315,10 +315,10 @@ pub(super) const LANG_WASM: u8 = 17;
 
 /// Writes a cart as TIC-80 saves it: per bank a DEFAULT chunk when the palette and
 /// waveforms are the defaults (else PALETTE and WAVEFORM), then each non-empty section with
-/// its trailing zeros trimmed, then the code, its first 64 KiB in the highest bank. A
-/// WebAssembly cart's module (at most [`MAX_BINARY_SIZE`]) goes in BINARY chunks the same
-/// way, after a LANG chunk naming the language.
-pub(super) fn write(image: &CartImage, binary: Option<&[u8]>) -> Vec<u8> {
+/// its trailing zeros trimmed, then the code, its first 64 KiB in the highest bank, then a
+/// LANG chunk with the language byte `lang` if there is one. A WebAssembly cart's module
+/// (at most [`MAX_BINARY_SIZE`]) goes in BINARY chunks the same way as the code.
+pub(super) fn write(image: &CartImage, lang: Option<u8>, binary: Option<&[u8]>) -> Vec<u8> {
     let mut out = Vec::new();
     let mut put = |kind: u8, bank: usize, data: &[u8]| {
         let size = if data.len() == CODE_BANK_SIZE {
@@ -367,8 +367,10 @@ pub(super) fn write(image: &CartImage, binary: Option<&[u8]>) -> Vec<u8> {
     for (i, piece) in pieces.iter().enumerate() {
         put(chunk::CODE, pieces.len() - 1 - i, piece);
     }
+    if let Some(lang) = lang {
+        put(chunk::LANG, 0, &[lang]);
+    }
     if let Some(binary) = binary {
-        put(chunk::LANG, 0, &[LANG_WASM]);
         let pieces: Vec<&[u8]> = binary.chunks(CODE_BANK_SIZE).collect();
         for (i, piece) in pieces.iter().enumerate() {
             put(chunk::BINARY, pieces.len() - 1 - i, piece);
@@ -531,12 +533,16 @@ pub(crate) mod tests {
         image.banks[0].section_mut(Section::Waveforms)[..48].copy_from_slice(&DEFAULT_WAVES);
         image.banks[3].section_mut(Section::Map)[100] = 9;
         image.banks[1].section_mut(Section::Palette)[5] = 1;
-        let p = parse(Path::new("w.tic"), &write(&image, None)).unwrap();
+        let p = parse(Path::new("w.tic"), &write(&image, None, None)).unwrap();
         assert_eq!(p.image, image);
         assert_eq!((p.lang, p.binary.len()), (None, 0));
         // A module of 150,000 bytes takes three BINARY chunks and comes back whole.
         let module: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
-        let p = parse(Path::new("w.tic"), &write(&image, Some(&module))).unwrap();
+        let p = parse(
+            Path::new("w.tic"),
+            &write(&image, Some(LANG_WASM), Some(&module)),
+        )
+        .unwrap();
         assert_eq!((p.lang, &p.binary), (Some(LANG_WASM), &module));
     }
 

@@ -38,6 +38,8 @@ pub struct LuaCart {
     code: String,
     /// The soft-stop budget, when the runner's guard points at this cart.
     guard_budget: Option<u32>,
+    /// The code is Fennel, compiled to Lua when the cart boots.
+    fennel: bool,
 }
 
 impl std::fmt::Debug for LuaCart {
@@ -97,6 +99,7 @@ impl LuaCart {
             memory_limit,
             code: String::new(),
             guard_budget: None,
+            fennel: false,
         };
         cart.create_vm()?;
         Ok(cart)
@@ -193,7 +196,12 @@ impl LuaCart {
         self.machine().start_clock();
         stop::set_callback(Callback::TopLevel);
         let code = std::mem::take(&mut self.code);
-        let result = self.run_top_level(&code);
+        let result = if self.fennel {
+            self.compile_fennel(&code)
+                .and_then(|lua| self.run_top_level(&lua))
+        } else {
+            self.run_top_level(&code)
+        };
         self.code = code;
         result?;
         if self.defined()? & HAS_BOOT != 0 {
@@ -201,6 +209,31 @@ impl LuaCart {
             self.call(c"BOOT", None)?;
         }
         Ok(())
+    }
+
+    /// Makes the cart's code Fennel: it is compiled to Lua (by [`crate::fennel`]) when the
+    /// cart boots, under the same deadline as Lua's own loading.
+    pub fn set_fennel(&mut self) {
+        self.fennel = true;
+    }
+
+    /// The Lua code of Fennel `code`; with `;; strict: true`, the globals it may name are
+    /// those of the cart's environment (the API and Lua's libraries), as in TIC-80.
+    fn compile_fennel(&self, code: &str) -> Result<String, RawFault> {
+        let globals = crate::fennel::is_strict(code).then(|| {
+            self.lua
+                .as_ref()
+                .map(|l| {
+                    l.globals()
+                        .pairs::<String, mlua::Value>()
+                        .filter_map(Result::ok)
+                        .map(|(k, _)| k)
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        crate::fennel::compile(code, &self.name, globals)
+            .map_err(|e| RawFault::Syntax(format!("{}:{e}", self.display)))
     }
 
     /// Calls `MENU(index)` if the cart defines it (request `seq`).

@@ -1,0 +1,3 @@
+;; script: fennel
+(fn _G.TIC []
+  (while true (cls 1)))
