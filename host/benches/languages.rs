@@ -1,10 +1,12 @@
-//! Bunnymark per language: TIC-80's `luamark.lua` and `jsmark.js` (hold UP to add five
-//! bunnies a frame), each played by a real runner (forked, seccomp-locked, frames over the
+//! Bunnymark per language: TIC-80's `luamark.lua` and `jsmark.js`, and our
+//! `carts/fennelmark.fnl` (TIC-80 has no Fennel bunnymark; ours follows the same protocol:
+//! hold UP to add five bunnies a frame), each played by a real runner (forked, seccomp-locked, frames over the
 //! channel), and, in the same run, by TIC-80's own core (`tic80run` and `tic80run-all
 //! --bunnymark`, the same protocol) where its tools are here.
 //!
-//! At 1,001 to 4,001 bunnies: the median frame time of each language, JavaScript's ratio
-//! to Lua's, and each one's ratio to TIC-80's for the same cart. (The soft stop's cost in
+//! At 1,001 to 4,001 bunnies: the median frame time of each language, its ratio to Lua's,
+//! and each one's ratio to TIC-80's for the same cart (Fennel: TIC-80 compiling it with
+//! Fennel's own compiler). (The soft stop's cost in
 //! JavaScript is `cargo bench -p cartbox-runner --bench core`.)
 //!
 //! Run with `cargo bench -p cartbox-host --bench languages`. The carts and tools come from
@@ -105,6 +107,11 @@ fn main() {
             demos.join("languages/jsmark.js"),
             tools.join("tic80run-all"),
         ),
+        (
+            "Fennel",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../carts/fennelmark.fnl"),
+            tools.join("tic80run-all"),
+        ),
     ];
     println!(
         "bunnymark per language: median frame time (ms), one run, one language after the other"
@@ -137,14 +144,16 @@ fn main() {
         }
         medians.push((*name, ours));
     }
-    if let [(_, lua), (_, js)] = &medians[..] {
-        println!();
-        println!("JavaScript against Lua in Cartbox (frame time ratio, JS / Lua):");
-        for (i, level) in LEVELS.iter().enumerate() {
-            println!(
-                "  {level:>5} bunnies: {:.2}",
-                js[i].as_secs_f64() / lua[i].as_secs_f64()
-            );
+    if let Some((_, lua)) = medians.iter().find(|(n, _)| *n == "Lua") {
+        for (name, other) in medians.iter().filter(|(n, _)| *n != "Lua") {
+            println!();
+            println!("{name} against Lua in Cartbox (frame time ratio, {name} / Lua):");
+            for (i, level) in LEVELS.iter().enumerate() {
+                println!(
+                    "  {level:>5} bunnies: {:.2}",
+                    other[i].as_secs_f64() / lua[i].as_secs_f64()
+                );
+            }
         }
     }
     println!("(ratio: TIC-80's frame time / Cartbox's; above 1, Cartbox is faster)");

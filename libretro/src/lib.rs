@@ -211,7 +211,7 @@ pub unsafe extern "C" fn retro_get_system_info(info: *mut rt::SystemInfo) {
     let value = rt::SystemInfo {
         library_name: c"Cartbox".as_ptr(),
         library_version: concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast(),
-        valid_extensions: c"lua|fnl|js|tic|png|wasm|wasmp|wat".as_ptr(),
+        valid_extensions: c"lua|moon|fnl|js|tic|png|wasm|wasmp|wat".as_ptr(),
         // The core reads the file itself (and a .wasmp's module beside it).
         need_fullpath: true,
         block_extract: false,

@@ -19,7 +19,7 @@ use crate::cart::{self, Cart};
 use crate::channel::{CHANNEL_FD, Channel};
 use crate::js::JsCart;
 use crate::lockdown::{self, LockdownError, LockdownReport};
-use crate::lua::LuaCart;
+use crate::lua::{LuaCart, Source};
 use crate::machine::Machine;
 use crate::probe;
 use crate::runtime::stop;
@@ -375,11 +375,14 @@ fn serve_lua(channel: &mut Channel, mem: SharedMemory) -> Result<(), SetupError>
         return serve_script(channel, &load, parsed, cart);
     }
     let mut cart = LuaCart::new(machine, name, limit);
-    if parsed.meta.script.as_deref() == Some("fennel") {
-        // Fennel compiles to Lua inside this runner, when the cart boots.
-        if let Ok(c) = &mut cart {
-            c.set_fennel();
-        }
+    // Fennel and MoonScript compile to Lua inside this runner, when the cart boots.
+    let source = match parsed.meta.script.as_deref() {
+        Some("fennel") => Source::Fennel,
+        Some("moon") => Source::Moon,
+        _ => Source::Lua,
+    };
+    if let Ok(c) = &mut cart {
+        c.set_source(source);
     }
     serve_script(channel, &load, parsed, cart)
 }

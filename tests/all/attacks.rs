@@ -285,6 +285,41 @@ function TIC() { if (out.length) { trace(out.join("; ")); out = []; } }
                  Cartbox: carts cannot inspect or change the VM",
             ),
         ),
+        // MoonScript: the same, through our MoonScript compiler.
+        (
+            fnl(
+                "escape.moon",
+                r#"out = {}
+t = (name, f) ->
+  ok, v = pcall f
+  table.insert out, name .. ": " .. (ok and tostring(v) or "threw " .. tostring(v))
+t "io", -> type io
+t "os", -> type os
+t "bytecode", -> select 2, load "\27Lua"
+export TIC = ->
+  if #out > 0
+    trace table.concat out, "; "
+    out = {}
+"#,
+            ),
+            Outcome::Traces(
+                "io: nil; os: nil; bytecode: attempt to load a binary chunk (mode is 't')",
+            ),
+        ),
+        (
+            fnl("loop.moon", "export TIC = ->\n  while true do nil\n"),
+            Outcome::Fault(FaultKind::Budget, "ran past its budget"),
+        ),
+        (
+            fnl(
+                "nested.moon",
+                &format!("x = {}1{}", "(".repeat(10_000), ")".repeat(10_000)),
+            ),
+            Outcome::Fault(
+                FaultKind::Syntax,
+                "nested.moon:1: brackets nested too deeply",
+            ),
+        ),
         (
             fnl("loop.fnl", "(fn _G.TIC [] (while true nil))"),
             Outcome::Fault(FaultKind::Budget, "ran past its budget"),

@@ -38,6 +38,7 @@ fn the_example_carts_all_play() {
     let (code, results, out) = check(&["carts", "--frames", "30"]);
     assert_eq!(code, Some(0), "{out}");
     let want = [
+        ("carts/fennelmark.fnl", "fennel"),
         ("carts/hello.lua", "lua"),
         ("carts/hello.png", "lua"),
         ("carts/hello.tic", "lua"),
@@ -55,7 +56,7 @@ fn the_example_carts_all_play() {
         "{out}"
     );
     assert!(
-        out.contains("\"summary\": {\"carts\": 4, \"played\": 4"),
+        out.contains("\"summary\": {\"carts\": 5, \"played\": 5"),
         "{out}"
     );
 }
@@ -86,6 +87,7 @@ fn tic80s_demo_folder_plays_its_carts_and_refuses_the_rest() {
             ("wasm", _) => ("played", "wasm"),
             ("languages", "js") => ("played", "js"),
             ("languages", "fnl") => ("played", "fennel"),
+            ("languages", "moon") => ("played", "moon"),
             ("languages", _) => ("refused", ext),
             // TIC-80's frames: pictures, not carts.
             ("frames", "png") => ("refused", "?"),

@@ -17,7 +17,7 @@ fn assert_refused(path: &Path, language: &str) {
         err.trim_end(),
         format!(
             "cartbox: {path}: the cart is written in '{language}'; Cartbox plays Lua, \
-             Fennel, JavaScript and WebAssembly carts"
+             MoonScript, Fennel, JavaScript and WebAssembly carts"
         )
     );
 }
@@ -147,7 +147,6 @@ fn tic_and_png_carts_are_refused_naming_their_language() {
         ("# script: janet\n(defn TIC [] (cls 2))\n", "janet"),
         ("# script: python\ndef TIC():\n  cls(2)\n", "python"),
         ("# script: ruby\ndef TIC\n cls 2\nend\n", "ruby"),
-        ("-- script: moon\nexport TIC=-> cls 2\n", "moon"),
         ("-- script: yue\nexport TIC=-> cls 2\n", "yue"),
     ] {
         let tic = dir.join(format!("{language}.tic"));
@@ -176,7 +175,6 @@ fn tic_and_png_carts_are_refused_naming_their_language() {
 fn text_carts_in_other_languages_are_refused_naming_it() {
     let dir = scratch("text_languages");
     for (ext, language) in [
-        ("moon", "moon"),
         ("py", "python"),
         ("rb", "ruby"),
         ("wren", "wren"),
@@ -212,14 +210,13 @@ fn tic80_demos_in_other_languages_are_refused_naming_it() {
     assert!(!carts.is_empty(), "no carts in {}", dir.display());
     for cart in carts {
         let ext = cart.extension().unwrap().to_str().unwrap();
-        // JavaScript and Fennel play (tests/all/languages.rs).
-        if ext == "js" || ext == "fnl" {
+        // JavaScript, Fennel and MoonScript play (tests/all/languages.rs).
+        if matches!(ext, "js" | "fnl" | "moon") {
             continue;
         }
         // TIC-80's names and the comments its text carts use for their data sections.
         let (language, comment) = match ext {
             "janet" => ("janet", "#"),
-            "moon" => ("moon", "--"),
             "py" => ("python", "#"),
             "rb" => ("ruby", "#"),
             "scm" => ("scheme", ";;"),

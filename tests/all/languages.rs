@@ -127,14 +127,9 @@ fn tic80_javascript_demos_play_600_frames() {
     }
 }
 
-// Fennel: compiled by Cartbox's own compiler inside the runner, then played on its Lua
-// runtime (`tests/golden/fennel/`, made with `tic80run-all`, TIC-80 running Fennel's own
-// compiler).
-
-#[test]
-fn fennel_evaluates_what_fennels_own_compiler_evaluates() {
-    let (_, trace) = play_headless("tests/carts/fennel/lang_trace.fnl", 2);
-    let golden = "tests/golden/fennel/lang_trace.txt";
+/// Plays `cart` for two frames and compares its trace with TIC-80's, line by line.
+fn assert_traces_as_tic80(cart: &str, golden: &str) {
+    let (_, trace) = play_headless(cart, 2);
     let want = std::fs::read_to_string(root().join(golden)).expect("golden trace");
     let (got, want): (Vec<&str>, Vec<&str>) = (trace.lines().collect(), want.lines().collect());
     for (g, w) in got.iter().zip(&want) {
@@ -146,6 +141,51 @@ fn fennel_evaluates_what_fennels_own_compiler_evaluates() {
         "{golden}: {} lines, got {}",
         want.len(),
         got.len()
+    );
+}
+
+/// Plays `tests/carts/DIR/CART` headless for three frames, expecting exit code 1; its
+/// stderr.
+fn failing_run(dir: &str, cart: &str, extra: &[&str]) -> String {
+    let path = format!("tests/carts/{dir}/{cart}");
+    let mut args = vec!["run", path.as_str(), "--headless", "--frames", "3"];
+    args.extend_from_slice(extra);
+    run_expect(&args, 1).1
+}
+
+/// Frame 600 of TIC-80's demo `NAME` equals `tests/golden/DIR/STEM-600.png` but for the
+/// rows `text_rows`, where text is (our system font is our own). Skipped without the demos.
+fn assert_demo_frame_600(dir: &str, name: &str, text_rows: std::ops::Range<usize>) {
+    let cart = root().join(format!("../shared/tic80-demos/languages/{name}"));
+    if !cart.is_file() {
+        eprintln!("skipped: {} is not here", cart.display());
+        return;
+    }
+    let (got, _) = play_headless(cart.to_str().unwrap(), 600);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let golden = format!("tests/golden/{dir}/{stem}-600.png");
+    let (_, _, want) = read_png(&root().join(&golden));
+    let differing = got
+        .chunks(3)
+        .zip(want.chunks(3))
+        .enumerate()
+        .filter(|(i, (a, b))| a != b && !text_rows.contains(&(i / 256)))
+        .count();
+    assert_eq!(
+        differing, 0,
+        "{name}'s frame 600 differs from {golden} outside the text"
+    );
+}
+
+// Fennel: compiled by Cartbox's own compiler inside the runner, then played on its Lua
+// runtime (`tests/golden/fennel/`, made with `tic80run-all`, TIC-80 running Fennel's own
+// compiler).
+
+#[test]
+fn fennel_evaluates_what_fennels_own_compiler_evaluates() {
+    assert_traces_as_tic80(
+        "tests/carts/fennel/lang_trace.fnl",
+        "tests/golden/fennel/lang_trace.txt",
     );
 }
 
@@ -181,12 +221,7 @@ fn fennel_draws_what_tic80_draws_as_text_tic_and_png() {
 
 #[test]
 fn fennel_errors_and_hangs_name_the_carts_own_line() {
-    let run = |cart: &str, extra: &[&str]| {
-        let path = format!("tests/carts/fennel/{cart}");
-        let mut args = vec!["run", path.as_str(), "--headless", "--frames", "3"];
-        args.extend_from_slice(extra);
-        run_expect(&args, 1).1
-    };
+    let run = |cart: &str, extra: &[&str]| failing_run("fennel", cart, extra);
     assert_contains(
         &run("runtime_error.fnl", &[]),
         &[
@@ -216,24 +251,49 @@ fn fennel_errors_and_hangs_name_the_carts_own_line() {
 
 #[test]
 fn tic80_fennel_demo_plays_600_frames_as_tic80_draws_it() {
-    let dir = root().join("../shared/tic80-demos/languages");
-    if !dir.is_dir() {
-        eprintln!("skipped: {} is not here", dir.display());
-        return;
-    }
-    let cart = dir.join("fenneldemo.fnl");
-    let (got, _) = play_headless(cart.to_str().unwrap(), 600);
-    // TIC-80's frame 600, but for the rows of "HELLO WORLD!": our system font is our own.
-    let (_, _, want) = read_png(&root().join("tests/golden/fennel/fenneldemo-600.png"));
-    let text_rows = 88 * 256..95 * 256;
-    let differing = got
-        .chunks(3)
-        .zip(want.chunks(3))
-        .enumerate()
-        .filter(|(i, (a, b))| a != b && !text_rows.contains(i))
-        .count();
-    assert_eq!(
-        differing, 0,
-        "fenneldemo's frame 600 differs from TIC-80's outside the text"
+    assert_demo_frame_600("fennel", "fenneldemo.fnl", 88..95);
+}
+
+// MoonScript: compiled by Cartbox's own compiler inside the runner, then played on its Lua
+// runtime (`tests/golden/moon/`, made with `tic80run-all`, TIC-80 running MoonScript's own
+// compiler).
+
+#[test]
+fn moonscript_evaluates_what_moonscripts_own_compiler_evaluates() {
+    assert_traces_as_tic80(
+        "tests/carts/moon/lang_trace.moon",
+        "tests/golden/moon/lang_trace.txt",
     );
+}
+
+#[test]
+fn moonscript_errors_and_hangs_name_the_carts_own_line() {
+    let run = |cart: &str, extra: &[&str]| failing_run("moon", cart, extra);
+    assert_contains(
+        &run("runtime_error.moon", &[]),
+        &[
+            "error: tests/carts/moon/runtime_error.moon:3: attempt to index a nil value (field 'missing')",
+            "in TIC",
+        ],
+    );
+    assert_contains(
+        &run("syntax_error.moon", &[]),
+        &["syntax error: tests/carts/moon/syntax_error.moon:4: unclosed '('"],
+    );
+    assert_contains(
+        &run(
+            "loop_tic.moon",
+            &["--budget-ms", "150", "--grace-ms", "1000"],
+        ),
+        &[
+            "tests/carts/moon/loop_tic.moon:3: ran past its budget of 150 ms",
+            "and was stopped (in TIC())",
+        ],
+    );
+}
+
+#[test]
+fn tic80_moonscript_demos_play_600_frames_as_tic80_draws_them() {
+    assert_demo_frame_600("moon", "moondemo.moon", 88..95);
+    assert_demo_frame_600("moon", "moonmark.moon", 4..11);
 }

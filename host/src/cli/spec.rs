@@ -79,7 +79,9 @@ pub enum ValueKind {
 }
 
 /// The extensions of the files Cartbox plays (what a `CART` operand completes to).
-pub const CART_EXTENSIONS: &[&str] = &["lua", "js", "fnl", "wasmp", "wasm", "wat", "tic", "png"];
+pub const CART_EXTENSIONS: &[&str] = &[
+    "lua", "moon", "js", "fnl", "wasmp", "wasm", "wat", "tic", "png",
+];
 
 const fn flag(long: &'static str, help: &'static str) -> OptionSpec {
     OptionSpec {
@@ -460,7 +462,7 @@ const FILES: &[(&str, &str)] = &[
 
 /// What Cartbox is, for the manual page.
 const ABOUT: &str = "Cartbox is a fantasy console. It plays TIC-80-style carts (Lua, \
-                     Fennel, JavaScript and WebAssembly) and runs every cart in its own forked, \
+                     MoonScript, Fennel, JavaScript and WebAssembly) and runs every cart in its own forked, \
                      seccomp-locked runner process: a cart that hangs, crashes or misbehaves \
                      is stopped, you are told exactly why, and a fresh runner takes its place.";
 

@@ -40,7 +40,7 @@ pub enum CartError {
     },
     /// The cart is written in a language Cartbox does not run.
     #[error(
-        "{}: the cart is written in '{language}'; Cartbox plays Lua, Fennel, JavaScript and WebAssembly carts",
+        "{}: the cart is written in '{language}'; Cartbox plays Lua, MoonScript, Fennel, JavaScript and WebAssembly carts",
         path.display()
     )]
     Language {
@@ -126,7 +126,7 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
     };
     let mut cart = match ext.as_str() {
         "lua" => text::parse(path, &files.main)?,
-        "js" | "fnl" => text::parse_in(path, &files.main, language::of_extension(&ext))?,
+        "js" | "fnl" | "moon" => text::parse_in(path, &files.main, language::of_extension(&ext))?,
         "wasmp" => {
             // A text project: metadata and data; the module is the .wasm (or .wat) beside
             // it, what TIC-80's `import binary` would have put in the cart.
@@ -256,7 +256,9 @@ impl Cart {
         refuse_other_text_carts(path, ext.as_deref())?;
         let mut cart = match ext.as_deref() {
             Some("lua") => text::parse(path, bytes)?,
-            Some(e @ ("js" | "fnl")) => text::parse_in(path, bytes, language::of_extension(e))?,
+            Some(e @ ("js" | "fnl" | "moon")) => {
+                text::parse_in(path, bytes, language::of_extension(e))?
+            }
             _ => binary(path, bytes)?,
         };
         apply_fallbacks(&mut cart.image);
@@ -595,11 +597,11 @@ mod tests {
         assert_eq!(cart.meta.script.as_deref(), Some("fennel"));
         let err = parse(
             "a.lua",
-            &files("lua", b"-- script: moon\nexport TIC=->", None),
+            &files("lua", b"-- script: yue\nexport TIC=->", None),
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("'moon'"), "{err}");
+        assert!(err.contains("'yue'"), "{err}");
     }
 
     #[test]

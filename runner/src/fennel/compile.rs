@@ -14,11 +14,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::Error;
 use super::read::{Form, Node};
+use crate::luasrc::{LUA_KEYWORDS, string_literal, valid_identifier};
 
 /// The start and end of a line mark in generated code (never inside a literal: the
 /// literals written escape every control character).
-pub(super) const MARK: char = '\u{1}';
-pub(super) const MARK_END: char = '\u{2}';
+pub(crate) const MARK: char = '\u{1}';
+pub(crate) const MARK_END: char = '\u{2}';
 
 #[derive(Debug, Clone)]
 struct Expr {
@@ -94,11 +95,6 @@ enum Decl {
     Set,
 }
 
-const LUA_KEYWORDS: [&str; 22] = [
-    "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
-    "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
-];
-
 /// Forms of Fennel's that Cartbox's compiler does not play: macros are code run inside the
 /// compiler, and `include` reads other files.
 const UNSUPPORTED: [&str; 12] = [
@@ -115,15 +111,6 @@ const UNSUPPORTED: [&str; 12] = [
     "case-try",
     "with-open",
 ];
-
-pub(super) fn valid_identifier(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    bytes
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-        && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        && !LUA_KEYWORDS.contains(&s)
-}
 
 /// The Lua name of a global, as Fennel writes it.
 fn global_name(name: &str) -> String {
@@ -159,32 +146,6 @@ fn local_name(name: &str) -> String {
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
-    out
-}
-
-/// A Lua string literal for `bytes`, on one line.
-fn string_literal(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                // Three digits when a digit follows, so it is not read as part of it.
-                if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                    out.push_str(&format!("\\{b:03}"));
-                } else {
-                    out.push_str(&format!("\\{b}"));
-                }
-            }
-        }
-    }
-    out.push('"');
     out
 }
 

@@ -16,6 +16,8 @@
 
 mod compile;
 mod read;
+
+pub(crate) use compile::{MARK, MARK_END};
 #[cfg(test)]
 mod tests;
 
@@ -60,7 +62,7 @@ pub fn compile(code: &str, file: &str, globals: Option<HashSet<String>>) -> Resu
 /// The compiled code with its line marks turned into line breaks: the code of a form
 /// starts on the form's line (or, where code of a later line came first, on the same
 /// line as that).
-fn render(marked: &str) -> String {
+pub(crate) fn render(marked: &str) -> String {
     let mut out = String::with_capacity(marked.len());
     let mut line: u32 = 1;
     let mut rest = marked;

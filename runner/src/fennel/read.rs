@@ -245,100 +245,17 @@ impl Reader<'_> {
 
     fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         let (line, col) = (self.line, self.col());
-        let bad = |r: &Self| r.error(line, col, "invalid escape sequence in a string");
-        let Some(c) = self.bump() else {
-            return Err(bad(self));
-        };
-        match c {
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b't' => out.push(b'\t'),
-            b'v' => out.push(11),
-            b'\\' | b'"' | b'\'' => out.push(c),
-            b'\n' => out.push(b'\n'),
-            b'z' => {
-                while self
-                    .s
-                    .get(self.pos)
-                    .is_some_and(|c| c.is_ascii_whitespace())
-                {
-                    self.bump();
-                }
-            }
-            b'x' => {
-                let hex = self
-                    .s
-                    .get(self.pos..self.pos + 2)
-                    .ok_or_else(|| bad(self))?;
-                let v = std::str::from_utf8(hex)
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| bad(self))?;
-                self.pos += 2;
-                out.push(v);
-            }
-            b'0'..=b'9' => {
-                let mut v = u32::from(c - b'0');
-                for _ in 0..2 {
-                    match self.s.get(self.pos) {
-                        Some(d @ b'0'..=b'9') => {
-                            v = v * 10 + u32::from(d - b'0');
-                            self.pos += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push(u8::try_from(v).map_err(|_| bad(self))?);
-            }
-            b'u' => {
-                if self.bump() != Some(b'{') {
-                    return Err(bad(self));
-                }
-                let mut v: u32 = 0;
-                let mut digits = 0;
-                loop {
-                    match self.bump() {
-                        Some(b'}') if digits > 0 => break,
-                        Some(d) if d.is_ascii_hexdigit() && v < 0x0800_0000 => {
-                            v = v * 16 + (d as char).to_digit(16).unwrap_or(0);
-                            digits += 1;
-                        }
-                        _ => return Err(bad(self)),
-                    }
-                }
-                utf8_lua(v, out);
-            }
-            _ => return Err(bad(self)),
+        let lines = crate::luasrc::escape(self.s, &mut self.pos, out)
+            .ok_or_else(|| self.error(line, col, "invalid escape sequence in a string"))?;
+        if lines > 0 {
+            self.line += lines;
+            self.line_start = self.s[..self.pos]
+                .iter()
+                .rposition(|c| *c == b'\n')
+                .map_or(0, |i| i + 1);
         }
         Ok(())
     }
-}
-
-/// Lua 5.3's `\u{XXX}`: UTF-8 extended to 31 bits.
-fn utf8_lua(v: u32, out: &mut Vec<u8>) {
-    if v < 0x80 {
-        out.push(v as u8);
-        return;
-    }
-    let mut buf = [0u8; 8];
-    let mut n = 0;
-    let mut x = v;
-    let mut mfb: u32 = 0x3f;
-    loop {
-        buf[7 - n] = 0x80 | (x & 0x3f) as u8;
-        n += 1;
-        x >>= 6;
-        mfb >>= 1;
-        if x <= mfb {
-            break;
-        }
-    }
-    buf[7 - n] = ((!mfb << 1) | x) as u8;
-    n += 1;
-    out.extend_from_slice(&buf[8 - n..]);
 }
 
 /// A token that is not a delimiter: a literal, a `:string`, a number or a symbol.

@@ -4,21 +4,7 @@ use super::*;
 /// it; returns the collected values, one per line.
 fn run(src: &str) -> String {
     let lua_code = compile(src, "t.fnl", None).unwrap_or_else(|e| panic!("{e}\n{src}"));
-    let lua = mlua::Lua::new();
-    lua.load(
-        "_OUT = {} function out(...) local t = {} for i = 1, select('#', ...) do \
-         t[#t + 1] = tostring((select(i, ...))) end _OUT[#_OUT + 1] = table.concat(t, ' ') end",
-    )
-    .exec()
-    .unwrap();
-    if let Err(e) = lua.load(&lua_code).set_name("=t.fnl").exec() {
-        panic!("{e}\n--- lua:\n{lua_code}");
-    }
-    let t: mlua::Table = lua.globals().get("_OUT").unwrap();
-    t.sequence_values::<String>()
-        .map(Result::unwrap)
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::luasrc::run_collecting(&lua_code, "t.fnl")
 }
 
 fn compile_error(src: &str) -> Error {

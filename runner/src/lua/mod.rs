@@ -16,6 +16,14 @@ use crate::runtime::frame::{self, Defined, FrameCallback};
 use crate::runtime::line_of;
 use crate::runtime::stop::{self, Callback};
 
+/// The language of a cart's code, which the Lua runtime plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Lua,
+    Fennel,
+    Moon,
+}
+
 /// What a frame produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameOutcome {
@@ -38,8 +46,8 @@ pub struct LuaCart {
     code: String,
     /// The soft-stop budget, when the runner's guard points at this cart.
     guard_budget: Option<u32>,
-    /// The code is Fennel, compiled to Lua when the cart boots.
-    fennel: bool,
+    /// The language the code is in, compiled to Lua when the cart boots.
+    source: Source,
 }
 
 impl std::fmt::Debug for LuaCart {
@@ -99,7 +107,7 @@ impl LuaCart {
             memory_limit,
             code: String::new(),
             guard_budget: None,
-            fennel: false,
+            source: Source::Lua,
         };
         cart.create_vm()?;
         Ok(cart)
@@ -196,11 +204,14 @@ impl LuaCart {
         self.machine().start_clock();
         stop::set_callback(Callback::TopLevel);
         let code = std::mem::take(&mut self.code);
-        let result = if self.fennel {
-            self.compile_fennel(&code)
-                .and_then(|lua| self.run_top_level(&lua))
-        } else {
-            self.run_top_level(&code)
+        let result = match self.source {
+            Source::Lua => self.run_top_level(&code),
+            Source::Fennel => self
+                .compile_fennel(&code)
+                .and_then(|lua| self.run_top_level(&lua)),
+            Source::Moon => crate::moon::compile(&code)
+                .map_err(|e| RawFault::Syntax(format!("{}:{e}", self.display)))
+                .and_then(|lua| self.run_top_level(&lua)),
         };
         self.code = code;
         result?;
@@ -211,10 +222,11 @@ impl LuaCart {
         Ok(())
     }
 
-    /// Makes the cart's code Fennel: it is compiled to Lua (by [`crate::fennel`]) when the
-    /// cart boots, under the same deadline as Lua's own loading.
-    pub fn set_fennel(&mut self) {
-        self.fennel = true;
+    /// Says which language the cart's code is in: Fennel and MoonScript are compiled to
+    /// Lua (by [`crate::fennel`], [`crate::moon`]) when the cart boots, under the same
+    /// deadline as Lua's own loading.
+    pub fn set_source(&mut self, source: Source) {
+        self.source = source;
     }
 
     /// The Lua code of Fennel `code`; with `;; strict: true`, the globals it may name are

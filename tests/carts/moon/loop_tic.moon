@@ -1,0 +1,3 @@
+-- script: moon
+export TIC = ->
+  while true do cls 1

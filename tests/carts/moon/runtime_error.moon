@@ -1,0 +1,5 @@
+-- script: moon
+boom = (t) ->
+  t.missing.x
+export TIC = ->
+  boom {}

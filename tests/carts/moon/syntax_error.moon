@@ -1,0 +1,4 @@
+-- script: moon
+export TIC = ->
+  cls 1
+  x = (1 +
