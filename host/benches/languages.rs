@@ -1,12 +1,12 @@
-//! Bunnymark per language: TIC-80's `luamark.lua` and `jsmark.js`, and our
+//! Bunnymark per language: TIC-80's `luamark.lua`, `jsmark.js` and `moonmark.moon`, and our
 //! `carts/fennelmark.fnl` (TIC-80 has no Fennel bunnymark; ours follows the same protocol:
 //! hold UP to add five bunnies a frame), each played by a real runner (forked, seccomp-locked, frames over the
 //! channel), and, in the same run, by TIC-80's own core (`tic80run` and `tic80run-all
 //! --bunnymark`, the same protocol) where its tools are here.
 //!
 //! At 1,001 to 4,001 bunnies: the median frame time of each language, its ratio to Lua's,
-//! and each one's ratio to TIC-80's for the same cart (Fennel: TIC-80 compiling it with
-//! Fennel's own compiler). (The soft stop's cost in
+//! and each one's ratio to TIC-80's for the same cart (MoonScript and Fennel: TIC-80
+//! compiling them with their own compilers). (The soft stop's cost in
 //! JavaScript is `cargo bench -p cartbox-runner --bench core`.)
 //!
 //! Run with `cargo bench -p cartbox-host --bench languages`. The carts and tools come from
@@ -105,6 +105,11 @@ fn main() {
         (
             "JavaScript",
             demos.join("languages/jsmark.js"),
+            tools.join("tic80run-all"),
+        ),
+        (
+            "MoonScript",
+            demos.join("languages/moonmark.moon"),
             tools.join("tic80run-all"),
         ),
         (

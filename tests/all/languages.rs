@@ -264,6 +264,20 @@ fn moonscript_evaluates_what_moonscripts_own_compiler_evaluates() {
         "tests/carts/moon/lang_trace.moon",
         "tests/golden/moon/lang_trace.txt",
     );
+    // Exported to .tic and .png (a LANG chunk names the language) it traces the same.
+    let dir = scratch("languages-moon-export");
+    for ext in ["tic", "png"] {
+        let out = dir.join(format!("lang_trace.{ext}"));
+        run_expect(
+            &[
+                "export",
+                "tests/carts/moon/lang_trace.moon",
+                out.to_str().unwrap(),
+            ],
+            0,
+        );
+        assert_traces_as_tic80(out.to_str().unwrap(), "tests/golden/moon/lang_trace.txt");
+    }
 }
 
 #[test]

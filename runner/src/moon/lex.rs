@@ -127,8 +127,10 @@ impl Lexer<'_> {
                 self.pos = p;
                 let line = self.line;
                 let current = *self.indents.last().unwrap_or(&0);
-                if width > current {
-                    // A line that goes on an operator or comma continues the statement.
+                if width > current && self.continues() {
+                    // A deeper line after a comma or a binary operator continues the
+                    // statement (`f a,` / `  b`): no layout token.
+                } else if width > current {
                     self.indents.push(width);
                     self.push(Tok::Indent, line, true)?;
                 } else {
@@ -264,6 +266,31 @@ impl Lexer<'_> {
         }
         self.push(Tok::Eof, line, true)?;
         Ok(())
+    }
+
+    /// Whether the last token leaves its statement unfinished: a comma or a binary
+    /// operator.
+    fn continues(&self) -> bool {
+        matches!(
+            self.out.last().map(|t| &t.tok),
+            Some(Tok::Op(
+                "," | "+"
+                    | "-"
+                    | "*"
+                    | "/"
+                    | "//"
+                    | "%"
+                    | "^"
+                    | ".."
+                    | "=="
+                    | "!="
+                    | "~="
+                    | "<"
+                    | ">"
+                    | "<="
+                    | ">="
+            )) | Some(Tok::Kw("and" | "or"))
+        )
     }
 
     fn skip_comment(&mut self) {

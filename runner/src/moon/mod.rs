@@ -6,12 +6,12 @@
 //! assignments that declare locals, `export`, `local`, `import ... from`, update operators
 //! (`+=`, `..=`, `or=`...), functions (`->`, `=>`, defaults, `@name` parameters, implicit
 //! return), calls with and without parentheses (`f a, b`, `f!`, `obj\m args`), string
-//! interpolation, tables (`key: v`, `:name`, `[k]: v`, entries on separate lines),
+//! interpolation, tables (`key: v`, `:name`, `[k]: v`, entries on separate lines, and
+//! without braces), statements continued on deeper lines after a comma or an operator,
 //! `if`/`unless`/`elseif` as statements and values, line decorators (`x if c`, `f x for x
 //! in *t`), `while`, numeric and generic `for`, `for x in *list`, `continue`, list and table
 //! comprehensions, `switch`, classes (`extends`, `super`, `@@name`, `@name:` class
-//! fields), destructuring assignment. Refused with a clear error: `with`, `export *`,
-//! arguments continued on an indented line.
+//! fields), destructuring assignment. Refused with a clear error: `with`, `export *`.
 //!
 //! Each statement's Lua starts on the statement's own line, so errors name the cart's
 //! lines.

@@ -659,7 +659,76 @@ impl Parser {
         })
     }
 
+    /// Whether `name:` (a key of a table written without braces) comes next.
+    fn at_implicit_key(&self) -> bool {
+        matches!(
+            (self.peek(), self.peek_at(1)),
+            (Tok::Name(_) | Tok::Kw(_), Tok::Op(":"))
+        ) && self.t.get(self.i + 1).is_some_and(|t| !t.space_before)
+    }
+
+    /// A table written without braces: `a: 1, b: 2` on a line, or one `key: value` per
+    /// line in an indented block.
+    fn implicit_table(&mut self) -> Result<Expr, Error> {
+        let line = self.line();
+        let mut items = Vec::new();
+        let block = matches!(self.peek(), Tok::Indent);
+        if block {
+            self.bump();
+        }
+        loop {
+            if block {
+                while matches!(self.peek(), Tok::Newline) {
+                    self.bump();
+                }
+                if matches!(self.peek(), Tok::Dedent) {
+                    self.bump();
+                    break;
+                }
+                if matches!(self.peek(), Tok::Eof) {
+                    break;
+                }
+            }
+            let key = self.field_name()?;
+            self.expect_op(":")?;
+            let value = if matches!(self.peek(), Tok::Indent) {
+                self.implicit_table()?
+            } else {
+                self.expr()?
+            };
+            items.push(Item::Named(key, value));
+            if self.is_op(",") {
+                self.bump();
+                continue;
+            }
+            if !block {
+                break;
+            }
+            if !matches!(self.peek(), Tok::Newline | Tok::Dedent | Tok::Eof) {
+                return Err(self.unexpected());
+            }
+        }
+        Ok(Expr {
+            kind: E::Table(items),
+            line,
+        })
+    }
+
     fn expr_list(&mut self) -> Result<Vec<Expr>, Error> {
+        if self.at_implicit_key()
+            || (matches!(self.peek(), Tok::Indent) && {
+                let save = self.i + 1;
+                matches!(
+                    (
+                        self.t.get(save).map(|t| &t.tok),
+                        self.t.get(save + 1).map(|t| &t.tok)
+                    ),
+                    (Some(Tok::Name(_) | Tok::Kw(_)), Some(Tok::Op(":")))
+                )
+            })
+        {
+            return Ok(vec![self.implicit_table()?]);
+        }
         let mut v = vec![self.expr()?];
         while self.is_op(",") {
             self.bump();
@@ -841,9 +910,6 @@ impl Parser {
         let mut args = vec![self.expr()?];
         while self.is_op(",") {
             self.bump();
-            if matches!(self.peek(), Tok::Indent) {
-                return Err(self.err("arguments continued on an indented line are not supported by Cartbox's MoonScript compiler"));
-            }
             args.push(self.expr()?);
         }
         Ok(args)

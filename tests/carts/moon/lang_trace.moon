@@ -141,5 +141,22 @@ insert parts, "i"
 insert parts, "j"
 show "import", concat parts, "+"
 
+-- tables without braces, statements over several lines
+player =
+  x: 10
+  stats:
+    hp: 3
+    name: "p"
+inline = a: 1, b: 2
+show "implicit", player.x, player.stats.hp, player.stats.name, inline.a, inline.b
+total = 1 +
+  2 +
+  3
+show "continued", total, string.format "%d-%d",
+  4, 5
+returns_table = ->
+  return a: 1
+show "return table", returns_table!.a
+
 export TIC = ->
   cls 0
