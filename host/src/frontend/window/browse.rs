@@ -222,10 +222,16 @@ impl Browser {
             .filter(|i| matches!(self.entries[*i], Entry::Cart(_)))
             .collect();
         let rate = tile_rate(carts.len());
+        // More runners than CPUs: a host thread spinning for its runner's answer only
+        // takes time from the other tiles' runners (as in `check` with several jobs).
+        let mut config = self.opts.config.clone();
+        if carts.len() > 1 {
+            config.spin = std::time::Duration::ZERO;
+        }
         for i in carts {
             if !self.tiles.contains_key(&i) {
                 let path = self.entries[i].path().to_owned();
-                let tile = Tile::start(path, self.opts.config.clone(), rate);
+                let tile = Tile::start(path, config.clone(), rate);
                 self.tiles.insert(i, tile);
             }
         }
