@@ -195,11 +195,16 @@ fn main() {
     println!(
         "sustained at 60 fps: {sustained} bunnies measured (p90 <= 16.67 ms), {fit:.0} by the fit"
     );
-    println!(
-        "  -> against TIC-80's 3,500-4,000 on this machine: {:.2}x-{:.2}x (goal >= 1.25x)",
-        sustained as f64 / 4000.0,
-        sustained as f64 / 3500.0
-    );
+    // TIC-80 in the same run, by the same protocol (its harness's `--bunnymark`).
+    match tic80_sustained() {
+        Some((measured, by_fit)) => println!(
+            "  -> TIC-80 in this run: {measured} measured, {by_fit:.0} by the fit; Cartbox / \
+             TIC-80: {:.2}x measured, {:.2}x by the fit (goal >= 3x)",
+            sustained as f64 / measured as f64,
+            fit / by_fit
+        ),
+        None => println!("  -> TIC-80's tic80run is not here: no ratio (set CARTBOX_TIC80_TOOLS)"),
+    }
     if let Some(l) = overhead {
         println!(
             "\nisolation overhead at {} bunnies ({OVERHEAD_FRAMES} frames each, in interleaved batches of {BATCH}):",
@@ -222,6 +227,32 @@ fn main() {
             (l.runner_cpu.as_secs_f64() / l.local_cpu.as_secs_f64() - 1.0) * 100.0,
         );
     }
+}
+
+/// TIC-80's sustained bunny counts (measured, by the fit) from `tic80run luamark.lua
+/// --bunnymark`, when the tool is here.
+fn tic80_sustained() -> Option<(usize, f64)> {
+    let tools = std::env::var_os("CARTBOX_TIC80_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools"));
+    let out = std::process::Command::new(tools.join("tic80run"))
+        .arg(cart_path())
+        .arg("--bunnymark")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "sustained at 60 fps: 4001 bunnies measured (p90 <= 16.67 ms), 6357 by the fit"
+    let line = text.lines().find(|l| l.starts_with("sustained at 60 fps:"))?;
+    let mut words = line.split_whitespace();
+    let measured = words.nth(4)?.parse().ok()?;
+    let by_fit = line
+        .rsplit_once(", ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some((measured, by_fit))
 }
 
 fn print_level(level: &Level) {

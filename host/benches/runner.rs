@@ -207,23 +207,64 @@ fn busy_loops(rounds: usize) -> (Vec<Duration>, Vec<Duration>, Vec<Duration>) {
     (a, b, h)
 }
 
-fn cold_start(n: usize) -> Vec<Duration> {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            let out = Command::new(bin())
-                .args(["run", "carts/hello.lua", "--headless", "--frames", "1"])
-                .current_dir(root())
-                .output()
-                .expect("cartbox");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            t.elapsed()
-        })
-        .collect()
+/// How long `program args` takes from start to exit, run `pin`ned to CPU 0 or not.
+fn time_command(program: &str, args: &[&str], pin: bool) -> Duration {
+    let mut cmd = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", program]);
+        c
+    } else {
+        Command::new(program)
+    };
+    let t = Instant::now();
+    let out = cmd.args(args).current_dir(root()).output().expect(program);
+    let elapsed = t.elapsed();
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    elapsed
+}
+
+/// Cold start to the first frame of `carts/hello.lua`, as a user runs it, interleaved with
+/// TIC-80's own core doing the same (`tic80run`, when it is here), unpinned and pinned to
+/// one CPU.
+fn cold_starts() {
+    let tools = std::env::var_os("CARTBOX_TIC80_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/tools"));
+    let tic80 = tools.join("tic80run");
+    let tic80 = tic80.is_file().then(|| tic80.display().to_string());
+    let pinnable = Command::new("taskset").arg("-V").output().is_ok();
+    for pin in [false, true] {
+        if pin && !pinnable {
+            println!("taskset is not here: no pinned cold start");
+            continue;
+        }
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..40 {
+            ours.push(time_command(
+                bin(),
+                &["run", "carts/hello.lua", "--headless", "--frames", "1"],
+                pin,
+            ));
+            if let Some(t) = &tic80 {
+                theirs.push(time_command(t, &["carts/hello.lua", "--frames", "1"], pin));
+            }
+        }
+        let how = if pin { "pinned to CPU 0" } else { "unpinned" };
+        let ours = report(&format!("cold start, Cartbox, {how}"), ours);
+        if theirs.is_empty() {
+            println!("  -> TIC-80's tic80run is not here: no ratio (set CARTBOX_TIC80_TOOLS)");
+            continue;
+        }
+        let theirs = report(&format!("cold start, TIC-80, {how}"), theirs);
+        println!(
+            "  -> Cartbox / TIC-80: {:.2}x (goal <= 1x)\n",
+            us(ours) / us(theirs)
+        );
+    }
 }
 
 fn main() {
@@ -256,7 +297,7 @@ fn main() {
         );
     }
     if want("cold") {
-        report("cold start: `cartbox run hello --frames 1`", cold_start(40));
+        cold_starts();
     }
 }
 
