@@ -242,7 +242,9 @@ fn tic80_sustained() -> Option<(usize, f64)> {
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     // "sustained at 60 fps: 4001 bunnies measured (p90 <= 16.67 ms), 6357 by the fit"
-    let line = text.lines().find(|l| l.starts_with("sustained at 60 fps:"))?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("sustained at 60 fps:"))?;
     let mut words = line.split_whitespace();
     let measured = words.nth(4)?.parse().ok()?;
     let by_fit = line

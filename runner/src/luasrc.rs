@@ -186,3 +186,150 @@ mod tests {
         assert_eq!(string_literal(b"a\"\\\n\x01\x012"), r#""a\"\\\n\1\0012""#);
     }
 }
+
+/// Hostile code never panics either compiler: soups of their tokens, cut anywhere.
+#[cfg(test)]
+mod soup {
+    fn soup(pieces: &[&str], seed: u64, len: usize) -> String {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut out = String::new();
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push_str(pieces[(x % pieces.len() as u64) as usize]);
+        }
+        out
+    }
+
+    #[test]
+    fn token_soups_compile_or_fail_cleanly() {
+        let fennel = [
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            " ",
+            "\n",
+            "fn",
+            "let",
+            "if",
+            "match",
+            "case",
+            "->",
+            "-?>",
+            "#",
+            "$",
+            "$1",
+            "$...",
+            "&",
+            "&as",
+            ":",
+            ":k",
+            "\"s\"",
+            "\"\\u{",
+            "1",
+            "-2",
+            ".5",
+            "x",
+            "x.y",
+            "a:b",
+            "...",
+            "values",
+            "each",
+            "for",
+            "icollect",
+            "collect",
+            "accumulate",
+            "set",
+            "var",
+            "local",
+            "global",
+            "where",
+            "or",
+            "=",
+            "?.",
+            "doto",
+            "lua",
+            "tset",
+            "pick-values",
+            ";c",
+            "`",
+            ",",
+            "'",
+            "_",
+            "?x",
+            "nil",
+            "true",
+        ];
+        let moon = [
+            "x",
+            " ",
+            "\n",
+            "  ",
+            "\t",
+            "=",
+            "->",
+            "=>",
+            "(",
+            ")",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "@",
+            "@@",
+            "\\",
+            "!",
+            "if",
+            "else",
+            "elseif",
+            "unless",
+            "for",
+            "in",
+            "*",
+            "while",
+            "class",
+            "extends",
+            "super",
+            "switch",
+            "when",
+            "export",
+            "import",
+            "from",
+            "local",
+            "return",
+            "continue",
+            "do",
+            "then",
+            "\"a#{x}\"",
+            "'s'",
+            "1",
+            "..",
+            "+=",
+            "or=",
+            "--c\n",
+            "not",
+            "and",
+            "#",
+            "-",
+            "[[",
+            "]]",
+            "with",
+            "...",
+        ];
+        for seed in 0..20_000 {
+            let code = soup(&fennel, seed, (seed % 200) as usize);
+            let _ = crate::fennel::compile(&code, "soup.fnl", None);
+            let _ = crate::fennel::compile(&code, "soup.fnl", Some(["x".to_owned()].into()));
+            let code = soup(&moon, seed, (seed % 200) as usize);
+            let _ = crate::moon::compile(&code);
+        }
+    }
+}

@@ -221,6 +221,10 @@ impl Reader<'_> {
                     }
                     self.pos += 1;
                 }
+                if start == self.pos {
+                    // A prefix (`#`, `'`...) followed by a comment or a string delimiter.
+                    return Err(self.error(line, col, "expected a form"));
+                }
                 let text = String::from_utf8_lossy(&self.s[start..self.pos]).into_owned();
                 atom(text).map_err(|m| self.error(line, col, m))
             }
