@@ -59,6 +59,8 @@ pub(super) struct Emitter {
     loops: Vec<Loop>,
     /// Whether the function being written takes `...`.
     vararg: Vec<bool>,
+    /// The objects of the open `with` blocks.
+    withs: Vec<String>,
     depth: usize,
 }
 
@@ -73,6 +75,7 @@ impl Emitter {
             classes: Vec::new(),
             loops: Vec::new(),
             vararg: vec![true],
+            withs: Vec::new(),
             depth: 0,
         }
     }
@@ -295,42 +298,14 @@ impl Emitter {
                 }
             }
             S::Switch(subject, arms, els) => {
-                let tmp = self.gensym("exp");
-                let sv = self.expr(subject, out)?;
-                out.push(format!("{m}local {tmp} = {sv}"));
-                let mut conds = Vec::new();
-                for (vals, body) in arms {
-                    let mut pre = Out::new();
-                    let vs = self.exprs(vals, &mut pre)?;
-                    out.extend(pre);
-                    let c = vs
-                        .iter()
-                        .map(|v| format!("{tmp} == {v}"))
-                        .collect::<Vec<_>>()
-                        .join(" or ");
-                    conds.push((
-                        Expr {
-                            kind: E::Name(format!("({c})")),
-                            line: st.line,
-                        },
-                        body.clone(),
-                    ));
-                }
-                if conds.is_empty() {
-                    if let Some(b) = els {
-                        let b = self.block(b, ret)?;
-                        out.push(format!("do {b} end"));
-                    }
-                } else {
-                    let into = if ret { Into::Return } else { Into::Nothing };
-                    self.if_stmt(&conds, els.as_ref(), out, st.line, into)?;
-                }
+                let into = if ret { Into::Return } else { Into::Nothing };
+                self.switch(subject, arms, els.as_ref(), out, st.line, into)?;
             }
-            S::With => {
-                return Err(Error {
-                    line: st.line,
-                    message: "with is not supported by Cartbox's MoonScript compiler".into(),
-                });
+            S::With(e, body) => {
+                let obj = self.with(e, body, out, st.line)?;
+                if ret {
+                    out.push(format!("return {obj}"));
+                }
             }
             S::Do(b) => {
                 let b = self.block(b, ret)?;
@@ -378,6 +353,61 @@ impl Emitter {
             }
             None => format!("for {v} = {av}, {bv}"),
         })
+    }
+
+    /// `switch`: an `if` chain comparing the subject with each clause's values.
+    fn switch(
+        &mut self,
+        subject: &Expr,
+        arms: &[(Vec<Expr>, Block)],
+        els: Option<&Block>,
+        out: &mut Out,
+        line: u32,
+        into: Into<'_>,
+    ) -> Res<()> {
+        let tmp = self.gensym("exp");
+        let sv = self.expr(subject, out)?;
+        out.push(format!("{}local {tmp} = {sv}", mark(line)));
+        let mut conds = Vec::new();
+        for (vals, body) in arms {
+            let vs = self.exprs(vals, out)?;
+            let c = vs
+                .iter()
+                .map(|v| format!("{tmp} == {v}"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            conds.push((
+                Expr {
+                    kind: E::Name(format!("({c})")),
+                    line,
+                },
+                body.clone(),
+            ));
+        }
+        if !conds.is_empty() {
+            return self.if_stmt(&conds, els, out, line, into);
+        }
+        let b = match (els, into) {
+            (None, _) => return Ok(()),
+            (Some(b), Into::Nothing) => self.block(b, false)?,
+            (Some(b), Into::Return) => self.block(b, true)?,
+            (Some(b), Into::Name(t)) => self.block_into(b, t)?,
+        };
+        out.push(format!("do {b} end"));
+        Ok(())
+    }
+
+    /// `with`: the object in a local the block's `.name` and `\name` start at; gives the
+    /// local.
+    fn with(&mut self, e: &Expr, body: &Block, out: &mut Out, line: u32) -> Res<String> {
+        let obj = self.gensym("with");
+        let v = self.expr(e, out)?;
+        out.push(format!("{}local {obj} = {v}", mark(line)));
+        self.withs.push(obj.clone());
+        let b = self.block(body, false);
+        self.withs.pop();
+        out.push(format!("do {} end", b?));
+        Ok(obj)
     }
 
     /// An `if` chain; each block's last statement is assigned to `into`, returned (with
@@ -680,6 +710,22 @@ impl Emitter {
                 out.push(format!("do {inner} end"));
                 tmp
             }
+            E::Switch(subject, arms, els) => {
+                let tmp = self.gensym("val");
+                out.push(format!("{m}local {tmp}"));
+                self.switch(subject, arms, els.as_ref(), out, e.line, Into::Name(&tmp))?;
+                tmp
+            }
+            E::With(obj, body) => self.with(obj, body, out, e.line)?,
+            E::WithRef => match self.withs.last() {
+                Some(w) => w.clone(),
+                None => {
+                    return Err(Error {
+                        line: e.line,
+                        message: "a leading . or \\ outside a with block".into(),
+                    });
+                }
+            },
             E::If(arms, els) => {
                 let tmp = self.gensym("val");
                 out.push(format!("{m}local {tmp}"));

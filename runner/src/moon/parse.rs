@@ -35,8 +35,7 @@ pub(super) enum S {
     Import(Vec<(String, bool)>, Expr),
     Class(Box<Class>),
     Switch(Expr, Vec<(Vec<Expr>, Block)>, Option<Block>),
-    /// `with`: parsed so that its error names the line.
-    With,
+    With(Expr, Block),
     Do(Block),
 }
 
@@ -87,6 +86,12 @@ pub(super) enum E {
     If(Vec<(Expr, Block)>, Option<Block>),
     /// `do` as a value: its block's last statement's.
     Do(Block),
+    /// `switch` as a value.
+    Switch(Box<Expr>, Vec<(Vec<Expr>, Block)>, Option<Block>),
+    /// `with` as a value: the object.
+    With(Box<Expr>, Block),
+    /// The object of the innermost `with` (a leading `.name` or `\name`).
+    WithRef,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +136,7 @@ pub(super) fn parse(tokens: Vec<Token>) -> Result<Block, Error> {
         t: tokens,
         i: 0,
         depth: 0,
+        with_depth: 0,
     };
     let block = p.block_until_eof()?;
     Ok(block)
@@ -140,6 +146,8 @@ struct Parser {
     t: Vec<Token>,
     i: usize,
     depth: usize,
+    /// How many `with` blocks are open.
+    with_depth: usize,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -439,41 +447,12 @@ impl Parser {
             }
             Tok::Kw("class") => S::Class(Box::new(self.class()?)),
             Tok::Kw("switch") => {
-                self.bump();
-                let subject = self.expr()?;
-                if !matches!(self.peek(), Tok::Indent) {
-                    return Err(self.err("expected an indented block of when clauses"));
-                }
-                self.bump();
-                let mut arms = Vec::new();
-                let mut els = None;
-                loop {
-                    while matches!(self.peek(), Tok::Newline) {
-                        self.bump();
-                    }
-                    if self.eat_kw("when") {
-                        let vals = self.expr_list()?;
-                        self.eat_kw("then");
-                        arms.push((vals, self.body()?));
-                    } else if self.eat_kw("else") {
-                        els = Some(self.body()?);
-                    } else if matches!(self.peek(), Tok::Dedent) {
-                        self.bump();
-                        break;
-                    } else if matches!(self.peek(), Tok::Eof) {
-                        break;
-                    } else {
-                        return Err(self.unexpected());
-                    }
-                }
+                let (subject, arms, els) = self.switch()?;
                 S::Switch(subject, arms, els)
             }
             Tok::Kw("with") => {
-                self.bump();
-                self.expr()?;
-                self.eat_kw("do");
-                self.body()?;
-                S::With
+                let (e, body) = self.with()?;
+                S::With(e, body)
             }
             Tok::Kw("do") => {
                 self.bump();
@@ -519,6 +498,50 @@ impl Parser {
             }
         };
         Ok(Stmt { kind, line })
+    }
+
+    /// `switch subject` and its `when`/`else` clauses.
+    #[allow(clippy::type_complexity)]
+    fn switch(&mut self) -> Result<(Expr, Vec<(Vec<Expr>, Block)>, Option<Block>), Error> {
+        self.bump();
+        let subject = self.expr()?;
+        if !matches!(self.peek(), Tok::Indent) {
+            return Err(self.err("expected an indented block of when clauses"));
+        }
+        self.bump();
+        let mut arms = Vec::new();
+        let mut els = None;
+        loop {
+            while matches!(self.peek(), Tok::Newline) {
+                self.bump();
+            }
+            if self.eat_kw("when") {
+                let vals = self.expr_list()?;
+                self.eat_kw("then");
+                arms.push((vals, self.body()?));
+            } else if self.eat_kw("else") {
+                els = Some(self.body()?);
+            } else if matches!(self.peek(), Tok::Dedent) {
+                self.bump();
+                break;
+            } else if matches!(self.peek(), Tok::Eof) {
+                break;
+            } else {
+                return Err(self.unexpected());
+            }
+        }
+        Ok((subject, arms, els))
+    }
+
+    /// `with object` and its block, where `.name` and `\name` start at the object.
+    fn with(&mut self) -> Result<(Expr, Block), Error> {
+        self.bump();
+        let e = self.expr()?;
+        self.eat_kw("do");
+        self.with_depth += 1;
+        let body = self.body();
+        self.with_depth -= 1;
+        Ok((e, body?))
     }
 
     fn at_end(&self) -> bool {
@@ -821,7 +844,7 @@ impl Parser {
             let line = self.line();
             let t = self.tok().clone();
             match &t.tok {
-                Tok::Op(".") if !t.space_before => {
+                Tok::Op(".") if !t.space_before || matches!(e.kind, E::WithRef) => {
                     self.bump();
                     let n = self.field_name()?;
                     e = Expr {
@@ -847,7 +870,7 @@ impl Parser {
                     self.bump();
                     e = call(e, Vec::new(), line);
                 }
-                Tok::Op("\\") if !t.space_before => {
+                Tok::Op("\\") if !t.space_before || matches!(e.kind, E::WithRef) => {
                     self.bump();
                     let m = self.field_name()?;
                     let args = if self.is_op("(") && !self.tok().space_before {
@@ -970,6 +993,7 @@ impl Parser {
                                 t: toks,
                                 i: 0,
                                 depth: self.depth,
+                                with_depth: self.with_depth,
                             };
                             let e = sub.expr()?;
                             StrPart::Code(e)
@@ -1035,6 +1059,15 @@ impl Parser {
                 self.bump();
                 E::Do(self.body()?)
             }
+            Tok::Kw("switch") => {
+                let (subject, arms, els) = self.switch()?;
+                E::Switch(Box::new(subject), arms, els)
+            }
+            Tok::Kw("with") => {
+                let (e, body) = self.with()?;
+                E::With(Box::new(e), body)
+            }
+            Tok::Op("." | "\\") if self.with_depth > 0 => E::WithRef,
             _ => return Err(self.unexpected()),
         };
         Ok(Expr { kind, line })
@@ -1271,6 +1304,7 @@ pub(super) fn callable(e: &Expr) -> bool {
     matches!(
         e.kind,
         E::Name(_)
+            | E::WithRef
             | E::SelfRef(_)
             | E::ClassRef(_)
             | E::Field(..)

@@ -158,5 +158,31 @@ returns_table = ->
   return a: 1
 show "return table", returns_table!.a
 
+-- with, switch as a value
+class Box
+  new: => @items = {}
+  add: (v) => table.insert @items, v
+boxed = with Box!
+  \add 1
+  \add 2
+  .label = "b"
+show "with value", #boxed.items, boxed.label
+wt = {}
+with wt
+  .x = 10
+  .y = .x * 2
+show "with statement", wt.x, wt.y
+kind = (n) ->
+  r = switch n
+    when 1 then "one"
+    when 2, 3 then "few"
+    else "many"
+  r
+show "switch value", kind(1), kind(3), kind(7)
+make = ->
+  with {}
+    .z = 5
+show "with return", make!.z
+
 export TIC = ->
   cls 0
