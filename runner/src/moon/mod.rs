@@ -10,8 +10,9 @@
 //! without braces), statements continued on deeper lines after a comma or an operator,
 //! `if`/`unless`/`elseif` as statements and values, line decorators (`x if c`, `f x for x
 //! in *t`), `while`, numeric and generic `for`, `for x in *list`, `continue`, list and table
-//! comprehensions, `switch` and `with` (statements and values), classes (`extends`, `super`, `@@name`, `@name:` class
-//! fields), destructuring assignment. Refused with a clear error: `export *`, `export ^`.
+//! comprehensions, `switch` and `with` (statements and values), classes (`extends`,
+//! `super`, `@@name`, `@name:` class fields), destructuring assignment. Refused with a
+//! clear error: `export *`, `export ^`.
 //!
 //! Each statement's Lua starts on the statement's own line, so errors name the cart's
 //! lines.
