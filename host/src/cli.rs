@@ -564,6 +564,13 @@ pub fn run(args: RunArgs) -> i32 {
     }
     let mut config = ConsoleConfig {
         virtual_time: args.headless,
+        // Headless, this thread only waits for the runner: both on one CPU, no spinning.
+        colocate: args.headless,
+        spin: if args.headless {
+            Duration::ZERO
+        } else {
+            ConsoleConfig::default().spin
+        },
         ..ConsoleConfig::default()
     };
     if let Some(ms) = args.budget_ms {

@@ -49,6 +49,13 @@ pub struct ConsoleConfig {
     /// some VMs), this keeps back-to-back frames fast; it costs at most this much CPU per
     /// message. Zero by default on a single CPU, where spinning only delays the other side.
     pub spin: Duration,
+    /// Runs each runner on the CPU of the thread that asks for its frames, and keeps that
+    /// thread there: a frame's answer then wakes the host on its own CPU (a few
+    /// microseconds) instead of across CPUs (tens of microseconds on some VMs, per frame),
+    /// with no spinning. For a console that is the only busy one, whose thread only waits
+    /// for its runner (`cartbox run --headless`); never for many consoles at once, which
+    /// it would crowd onto one CPU.
+    pub colocate: bool,
     /// Which keys press which gamepad buttons (TIC-80's mapping in RAM), written before
     /// every frame.
     pub keymap: [u8; 32],
@@ -65,6 +72,7 @@ impl Default for ConsoleConfig {
             zygote: None,
             pmem_dir: None,
             spin: default_spin(),
+            colocate: false,
             keymap: ram::DEFAULT_BUTTON_MAPPING,
         }
     }
@@ -434,6 +442,10 @@ impl Console {
         let mut runner =
             RunnerProcess::spawn(&mut self.zygote, program, self.config.limits, timeout)?;
         runner.set_spin(self.config.spin);
+        if self.config.colocate {
+            // Best effort: where affinity cannot be set, the runner runs where it may.
+            let _ = crate::sys::share_cpu_with(runner.pid());
+        }
         Ok(runner)
     }
 

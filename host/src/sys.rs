@@ -81,6 +81,17 @@ pub fn recv_with_fds(socket: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usi
     Ok((msg.bytes, fds))
 }
 
+/// Keeps the calling thread and process `pid` on the CPU the thread runs on now, so that
+/// each wakes the other on its own CPU.
+pub fn share_cpu_with(pid: i32) -> nix::Result<()> {
+    use nix::sched::{CpuSet, sched_getcpu, sched_setaffinity};
+    use nix::unistd::Pid;
+    let mut set = CpuSet::new();
+    set.set(sched_getcpu()?)?;
+    sched_setaffinity(Pid::from_raw(0), &set)?;
+    sched_setaffinity(Pid::from_raw(pid), &set)
+}
+
 /// A pidfd for `pid`, which must be our own unreaped child (so the pid cannot be reused).
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
     // SAFETY: no memory arguments.

@@ -136,17 +136,42 @@ impl Machine {
     }
 
     pub(super) fn draw_line(&mut self, mut x0: f32, mut y0: f32, mut x1: f32, mut y1: f32, c: u8) {
+        let clip = self.clip;
+        // In each loop the stepping coordinate is in 0..240 (init_line clips it there, and
+        // a NaN never enters the loop), so it converts exactly with `as`. Both coordinates
+        // only move one way: once past the clip rectangle's far side, no later point of the
+        // loop is drawn (the end point still is).
         if (x0 - x1).abs() < (y0 - y1).abs() {
             let t = init_line(&mut x0, &mut x1, &mut y0, &mut y1);
+            // |t| <= 1 and at most 240 steps: a start well inside the i32 range stays
+            // there, and converts exactly with `as` too.
+            let minor = if x0.abs() < 1e9 && t.abs() <= 1.0 {
+                fast
+            } else {
+                trunc
+            };
             while y0 < y1 {
-                self.set_pixel(trunc(x0), trunc(y0), c);
+                let (px, py) = (minor(x0), y0 as i32);
+                if py >= clip.b || gone(px, t, clip.l, clip.r) {
+                    break;
+                }
+                self.set_pixel(px, py, c);
                 y0 += 1.0;
                 x0 += t;
             }
         } else {
             let t = init_line(&mut y0, &mut y1, &mut x0, &mut x1);
+            let minor = if y0.abs() < 1e9 && t.abs() <= 1.0 {
+                fast
+            } else {
+                trunc
+            };
             while x0 < x1 {
-                self.set_pixel(trunc(x0), trunc(y0), c);
+                let (px, py) = (x0 as i32, minor(y0));
+                if px >= clip.r || gone(py, t, clip.t, clip.b) {
+                    break;
+                }
+                self.set_pixel(px, py, c);
                 x0 += 1.0;
                 y0 += t;
             }
@@ -220,6 +245,17 @@ impl Machine {
 /// A float coordinate to a pixel: truncation toward zero, as C converts; NaN and values
 /// beyond `i32` land far off screen.
 #[inline]
+/// Whether a coordinate `v` that moves by `step` each point (and so only one way) has left
+/// the range `lo..hi` for good.
+fn gone(v: i32, step: f32, lo: i32, hi: i32) -> bool {
+    (step <= 0.0 && v < lo) || (step >= 0.0 && v >= hi)
+}
+
+/// `trunc` for a value known to be inside the i32 range.
+fn fast(v: f32) -> i32 {
+    v as i32
+}
+
 pub(super) fn trunc(v: f32) -> i32 {
     if v.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&v) {
         i32::MIN
@@ -310,6 +346,69 @@ fn ellipse_points(
 #[cfg(test)]
 mod tests {
     use super::super::testing::{machine, screen};
+    use super::{init_line, trunc};
+
+    /// TIC-80's line loop as it is, every point through the clip test.
+    fn line_every_point(
+        m: &mut super::super::Machine,
+        mut x0: f32,
+        mut y0: f32,
+        mut x1: f32,
+        mut y1: f32,
+        c: u8,
+    ) {
+        if (x0 - x1).abs() < (y0 - y1).abs() {
+            let t = init_line(&mut x0, &mut x1, &mut y0, &mut y1);
+            while y0 < y1 {
+                m.set_pixel(trunc(x0), trunc(y0), c);
+                y0 += 1.0;
+                x0 += t;
+            }
+        } else {
+            let t = init_line(&mut y0, &mut y1, &mut x0, &mut x1);
+            while x0 < x1 {
+                m.set_pixel(trunc(x0), trunc(y0), c);
+                x0 += 1.0;
+                y0 += t;
+            }
+        }
+        m.set_pixel(trunc(x1), trunc(y1), c);
+    }
+
+    #[test]
+    fn lines_stop_where_they_leave_the_clip_and_draw_the_same() {
+        let (mut a, mut b) = (machine(), machine());
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |range: f32| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 10_000) as f32 / 10_000.0 * range * 2.0 - range * 0.5
+        };
+        for i in 0..6_000 {
+            if i % 50 == 0 {
+                let (cx, cy, cw, ch) = (next(200.0), next(120.0), next(260.0), next(160.0));
+                for m in [&mut a, &mut b] {
+                    m.clip(cx as i32, cy as i32, cw as i32, ch as i32);
+                }
+            }
+            let (x0, y0, x1, y1) = match i % 100 {
+                // Far outside the i32 range, infinite, not a number.
+                97 => (-3e9, next(200.0), 2e9, next(200.0)),
+                98 => (next(300.0), f32::INFINITY, next(300.0), -1e30),
+                99 => (f32::NAN, next(200.0), next(300.0), f32::NEG_INFINITY),
+                _ => (next(300.0), next(200.0), next(300.0), next(200.0)),
+            };
+            let c = (i % 15 + 1) as u8;
+            a.draw_line(x0, y0, x1, y1, c);
+            line_every_point(&mut b, x0, y0, x1, y1, c);
+            assert_eq!(
+                screen(&mut a, 240, 136),
+                screen(&mut b, 240, 136),
+                "line {i}: ({x0}, {y0}) - ({x1}, {y1})"
+            );
+        }
+    }
 
     #[test]
     fn rect_and_rectb_cover_their_pixels() {
