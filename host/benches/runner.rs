@@ -117,7 +117,33 @@ fn empty_wasm() -> Cart {
 }
 
 fn frame_round_trip(cart: Cart, n: usize, pixels: bool) -> Vec<Duration> {
-    let mut c = console();
+    frame_round_trip_with(console(), cart, n, pixels)
+}
+
+/// The same on one CPU: host thread and runner kept together (`colocate`), no spinning
+/// (what `cartbox run --headless` does); also returns the host thread's CPU time per
+/// frame.
+fn colocated_round_trip(cart: Cart, n: usize) -> (Vec<Duration>, Duration) {
+    let c = Console::new(ConsoleConfig {
+        virtual_time: true,
+        zygote: Some(ZygoteCommand::binary(bin())),
+        spin: Duration::ZERO,
+        colocate: true,
+        ..ConsoleConfig::default()
+    })
+    .expect("console");
+    let cpu0 = thread_cpu();
+    let times = frame_round_trip_with(c, cart, n, false);
+    let per_frame = (thread_cpu() - cpu0) / (n as u32 + 1000);
+    (times, per_frame)
+}
+
+fn thread_cpu() -> Duration {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).expect("clock");
+    Duration::new(t.tv_sec() as u64, t.tv_nsec() as u32)
+}
+
+fn frame_round_trip_with(mut c: Console, cart: Cart, n: usize, pixels: bool) -> Vec<Duration> {
     c.load(cart).expect("load");
     let input = Input::default();
     for _ in 0..1000 {
@@ -323,6 +349,12 @@ fn round_trips() {
         "  -> no pixels / process pipe: {:.2}x   blitted / process pipe: {:.2}x",
         us(bare) / us(proc_pipe),
         us(frame) / us(proc_pipe)
+    );
+    let (times, cpu) = colocated_round_trip(empty_lua(), 20_000);
+    report("frame round trip, empty TIC, colocated, no spin", times);
+    println!(
+        "  -> host thread CPU per frame, colocated: {:.1} us (goal: p50 <= 10 us, no spinning)",
+        us(cpu)
     );
     let wasm_bare = report(
         "wasm frame round trip, empty TIC, no pixels",
