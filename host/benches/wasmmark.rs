@@ -5,7 +5,8 @@
 //! wasmmark keeps at most 1,200 bunnies, so both carts are measured at 200..1,200 bunnies:
 //! frame times side by side, the cost per bunny (a straight-line fit of the median frame
 //! time), and what the fits put at 16.67 ms; then wasmmark's CPU time per frame with and
-//! without the epoch checks, in interleaved batches.
+//! without the epoch checks, in interleaved batches; and TIC-80's own wasm runtime (wasm3,
+//! in `tic80run-all`) at the cap, when its tools are here.
 //!
 //! Run with `cargo bench -p cartbox-host --bench wasmmark`. The carts come from
 //! `../shared/tic80-demos/`, or from the directory in `CARTBOX_TIC80_DEMOS`.
@@ -84,6 +85,29 @@ fn levels(cart: Cart, levels: &[usize]) -> Vec<(usize, Duration, Duration)> {
         out.push((bunnies, p50, p90));
     }
     out
+}
+
+/// TIC-80's median frame time for wasmmark at its cap, from `tic80run-all --bunnymark`
+/// (the median of its levels from 2,001, all at the cap).
+fn tic80_at_cap(cart: &std::path::Path) -> Option<Duration> {
+    let tools = std::env::var_os("CARTBOX_TIC80_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools"));
+    let out = std::process::Command::new(tools.join("tic80run-all"))
+        .arg(cart)
+        .arg("--bunnymark")
+        .output()
+        .ok()?;
+    let mut at_cap: Vec<Duration> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let level: usize = f.next()?.parse().ok()?;
+            let us: f64 = f.next()?.parse().ok()?;
+            (level >= 2001).then(|| Duration::from_secs_f64(us / 1e6))
+        })
+        .collect();
+    (!at_cap.is_empty()).then(|| percentile(&mut at_cap, 0.5))
 }
 
 /// Least-squares line of p50 against bunnies: (seconds per bunny, fixed seconds).
@@ -197,6 +221,19 @@ fn main() {
         capacity(l_per, l_fixed),
         capacity(w_per, w_fixed) / capacity(l_per, l_fixed)
     );
+
+    // TIC-80 (wasm3, in tic80run-all) in the same run, at the cap of 1,200 bunnies: its
+    // harness counts five more a held frame, so every level from 2,001 is the cap.
+    match tic80_at_cap(&dir.join("wasm/wasmmark.wasmp")) {
+        Some(theirs) => println!(
+            "TIC-80 (wasm3) at {} bunnies: p50 {:.3} ms; Cartbox {:.3} ms = {:.2}x TIC-80's speed\n",
+            last.0,
+            ms(theirs),
+            ms(last.1),
+            theirs.as_secs_f64() / last.1.as_secs_f64()
+        ),
+        None => println!("TIC-80's tic80run-all is not here: no ratio (set CARTBOX_TIC80_TOOLS)\n"),
+    }
 
     // The soft stop's cost: the same cart compiled with and without epoch checks, the same
     // input, CPU time per frame over interleaved batches.
