@@ -205,8 +205,8 @@ const RUN_OPTIONS: &[OptionSpec] = &[
         "memory-mb",
         "MB",
         Number,
-        "cap the cart's memory: its Lua or JavaScript heap, or a wasm cart's linear memory \
-         (default 256)",
+        "cap the cart's memory: its Lua heap (Lua, MoonScript and Fennel carts) or \
+         JavaScript heap, or a wasm cart's linear memory (default 256)",
     ),
     valued(
         "pmem",

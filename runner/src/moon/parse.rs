@@ -6,6 +6,8 @@ use super::lex::{Piece, Tok, Token};
 pub(super) type Block = Vec<Stmt>;
 /// The conditions and blocks of an `if` chain.
 pub(super) type Arms = Vec<(Expr, Block)>;
+/// The values and blocks of a `switch`'s `when` clauses.
+pub(super) type WhenArms = Vec<(Vec<Expr>, Block)>;
 
 #[derive(Debug, Clone)]
 pub(super) struct Stmt {
@@ -34,7 +36,7 @@ pub(super) enum S {
     ExportClass(Box<Class>),
     Import(Vec<(String, bool)>, Expr),
     Class(Box<Class>),
-    Switch(Expr, Vec<(Vec<Expr>, Block)>, Option<Block>),
+    Switch(Expr, WhenArms, Option<Block>),
     With(Expr, Block),
     Do(Block),
 }
@@ -87,7 +89,7 @@ pub(super) enum E {
     /// `do` as a value: its block's last statement's.
     Do(Block),
     /// `switch` as a value.
-    Switch(Box<Expr>, Vec<(Vec<Expr>, Block)>, Option<Block>),
+    Switch(Box<Expr>, WhenArms, Option<Block>),
     /// `with` as a value: the object.
     With(Box<Expr>, Block),
     /// The object of the innermost `with` (a leading `.name` or `\name`).
@@ -501,8 +503,7 @@ impl Parser {
     }
 
     /// `switch subject` and its `when`/`else` clauses.
-    #[allow(clippy::type_complexity)]
-    fn switch(&mut self) -> Result<(Expr, Vec<(Vec<Expr>, Block)>, Option<Block>), Error> {
+    fn switch(&mut self) -> Result<(Expr, WhenArms, Option<Block>), Error> {
         self.bump();
         let subject = self.expr()?;
         if !matches!(self.peek(), Tok::Indent) {
