@@ -16,6 +16,23 @@ pub(crate) fn valid_identifier(s: &str) -> bool {
         && !LUA_KEYWORDS.contains(&s)
 }
 
+/// `.name`, or `["name"]` where the key is not a Lua name: indexing by a string key.
+pub(crate) fn index_suffix(name: &str) -> String {
+    if valid_identifier(name) {
+        format!(".{name}")
+    } else {
+        format!("[{}]", string_literal(name.as_bytes()))
+    }
+}
+
+/// `name`, or `["name"]`: a string key in a table constructor.
+pub(crate) fn field_key(name: &[u8]) -> String {
+    match std::str::from_utf8(name) {
+        Ok(s) if valid_identifier(s) => s.to_owned(),
+        _ => format!("[{}]", string_literal(name)),
+    }
+}
+
 /// A Lua string literal for `bytes`, on one line (every control character escaped).
 pub(crate) fn string_literal(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);

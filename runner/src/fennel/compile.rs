@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::Error;
 use super::read::{Form, Node};
-use crate::luasrc::{LUA_KEYWORDS, string_literal, valid_identifier};
+use crate::luasrc::{LUA_KEYWORDS, field_key, index_suffix, string_literal, valid_identifier};
 
 /// The start and end of a line mark in generated code (never inside a literal: the
 /// literals written escape every control character).
@@ -431,7 +431,7 @@ impl Compiler {
             let base = self.symbol(n, first)?;
             let mut code = base.prefix();
             for part in rest {
-                code.push_str(&index_key(part));
+                code.push_str(&index_suffix(part));
             }
             return Ok(Expr::new(code, Kind::Name));
         }
@@ -464,11 +464,11 @@ impl Compiler {
                     return Err(err(v, "expected a symbol after : in a table"));
                 };
                 let val = self.symbol(v, name)?;
-                parts.push(format!("{} = {}", key_field(name.as_bytes()), val.code));
+                parts.push(format!("{} = {}", field_key(name.as_bytes()), val.code));
                 continue;
             }
             let key = match &k.form {
-                Form::Str(b) => key_field(b),
+                Form::Str(b) => field_key(b),
                 _ => format!("[{}]", self.one(k, out)?.code),
             };
             let val = self.one(v, out)?;
@@ -1091,7 +1091,7 @@ impl Compiler {
     fn key(&mut self, k: &Node, out: &mut Out) -> Res<String> {
         Ok(match &k.form {
             Form::Str(b) => match std::str::from_utf8(b) {
-                Ok(s) => index_key_str(s),
+                Ok(s) => index_suffix(s),
                 Err(_) => format!("[{}]", string_literal(b)),
             },
             _ => format!("[{}]", self.one(k, out)?.code),
@@ -1131,7 +1131,7 @@ impl Compiler {
                 let target = match method {
                     Some((obj, meth)) => {
                         let o = self.symbol(at, obj)?;
-                        format!("{}{}", o.prefix(), index_key(meth))
+                        format!("{}{}", o.prefix(), index_suffix(meth))
                     }
                     None => self.symbol(at, s)?.code,
                 };
@@ -1407,7 +1407,7 @@ impl Compiler {
                             let Some(name) = v.sym() else {
                                 return Err(err(v, "expected a symbol after :"));
                             };
-                            let e = Expr::new(format!("{tmp}{}", index_key(name)), Kind::Name);
+                            let e = Expr::new(format!("{tmp}{}", index_suffix(name)), Kind::Name);
                             self.bind_values(v, vec![e], out, decl)?;
                         }
                         _ => {
@@ -1461,13 +1461,12 @@ impl Compiler {
         }
     }
 
-    /// `[var start stop step?]` of `for` and `fcollect`, and what follows `&until`.
-    fn numeric_header<'a>(
-        &mut self,
+    /// The items of a loop's binding table before `&until` and `&into`, and the form
+    /// after `&until`.
+    fn loop_bindings<'a>(
         n: &Node,
         bindings: Option<&'a Node>,
-        out: &mut Out,
-    ) -> Res<(Numeric, Option<&'a Node>)> {
+    ) -> Res<(&'a [Node], Option<&'a Node>)> {
         let Some(Node {
             form: Form::Seq(items),
             ..
@@ -1477,6 +1476,29 @@ impl Compiler {
         };
         let (items, until) = split_until(items, "&until");
         let (items, _) = split_until(items, "&into");
+        Ok((items, until))
+    }
+
+    /// `if <until> then break end` at the start of a loop's body.
+    fn until_break(&mut self, until: Option<&Node>, inner: &mut Out) -> Res<()> {
+        if let Some(u) = until {
+            let c = self.one(u, inner)?;
+            inner.push(format!("if {} then break end", c.code));
+        }
+        Ok(())
+    }
+
+    /// `for var = start, stop, step do <body> end` from `[var start stop step?]`, for
+    /// `for`, `fcollect` and `faccumulate`.
+    fn numeric_loop(
+        &mut self,
+        n: &Node,
+        bindings: Option<&Node>,
+        out: &mut Out,
+        body: impl FnOnce(&mut Self, &mut Out) -> Res<()>,
+    ) -> Res<()> {
+        let m = mark(n.line);
+        let (items, until) = Self::loop_bindings(n, bindings)?;
         let [var, range @ ..] = items else {
             return Err(err(n, "expected a name, a start and a stop"));
         };
@@ -1490,38 +1512,15 @@ impl Compiler {
         for r in range {
             parts.push(self.one(r, out)?.code);
         }
-        Ok((
-            Numeric {
-                var: var.to_owned(),
-                range: parts.join(", "),
-            },
-            until,
-        ))
-    }
-
-    /// `for var = start, stop, step do <body> end`, for `for`, `fcollect` and
-    /// `faccumulate`.
-    fn numeric_loop(
-        &mut self,
-        n: &Node,
-        bindings: Option<&Node>,
-        out: &mut Out,
-        body: impl FnOnce(&mut Self, &mut Out) -> Res<()>,
-    ) -> Res<()> {
-        let m = mark(n.line);
-        let (header, until) = self.numeric_header(n, bindings, out)?;
         let mut inner = Out::new();
         self.push_scope();
-        let var = self.declare(&header.var, false);
-        if let Some(u) = until {
-            let c = self.one(u, &mut inner)?;
-            inner.push(format!("if {} then break end", c.code));
-        }
+        let var = self.declare(var, false);
+        self.until_break(until, &mut inner)?;
         body(self, &mut inner)?;
         self.pop_scope();
         out.push(format!(
             "{m}for {var} = {} do {} end",
-            header.range,
+            parts.join(", "),
             inner.join(";")
         ));
         Ok(())
@@ -1536,15 +1535,7 @@ impl Compiler {
         body: impl FnOnce(&mut Self, &mut Out) -> Res<()>,
     ) -> Res<()> {
         let m = mark(n.line);
-        let Some(Node {
-            form: Form::Seq(items),
-            ..
-        }) = bindings
-        else {
-            return Err(err(n, "expected binding table"));
-        };
-        let (items, until) = split_until(items, "&until");
-        let (items, _) = split_until(items, "&into");
+        let (items, until) = Self::loop_bindings(n, bindings)?;
         let Some((iter, pats)) = items.split_last() else {
             return Err(err(n, "expected an iterator in the loop binding"));
         };
@@ -1577,10 +1568,7 @@ impl Compiler {
         for (p, tmp) in later {
             self.bind_values(p, vec![Expr::new(tmp, Kind::Name)], &mut inner, Decl::Local)?;
         }
-        if let Some(u) = until {
-            let c = self.one(u, &mut inner)?;
-            inner.push(format!("if {} then break end", c.code));
-        }
+        self.until_break(until, &mut inner)?;
         body(self, &mut inner)?;
         self.pop_scope();
         out.push(format!(
@@ -1958,7 +1946,7 @@ impl Compiler {
                             tests.push(self.pattern(v, subj, case, binds)?);
                             continue;
                         }
-                        Some(":") => index_key(v.sym().unwrap_or("_")),
+                        Some(":") => index_suffix(v.sym().unwrap_or("_")),
                         _ => self.key(k, binds)?,
                     };
                     let tmp = self.gensym();
@@ -1979,11 +1967,6 @@ impl Compiler {
     }
 }
 
-struct Numeric {
-    var: String,
-    range: String,
-}
-
 /// `t.x` / `t:x` names: the base and the parts after it; `None` for a plain name.
 fn multi_sym(s: &str) -> Option<(&str, Vec<&str>)> {
     if s == "..." || s == ".." || s == "." || s == "?." || !s.contains('.') {
@@ -1996,29 +1979,6 @@ fn multi_sym(s: &str) -> Option<(&str, Vec<&str>)> {
         return None;
     }
     Some((first, rest))
-}
-
-/// `.name` or `["name"]` for a part of a multi-symbol (`t.2` is the key "2", as in
-/// Fennel).
-fn index_key(part: &str) -> String {
-    index_key_str(part)
-}
-
-/// The field of a table constructor for a string key.
-fn key_field(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) if valid_identifier(s) => s.to_owned(),
-        _ => format!("[{}]", string_literal(b)),
-    }
-}
-
-/// `.name` or `["name"]` for a string key (a digit string stays a string).
-fn index_key_str(s: &str) -> String {
-    if valid_identifier(s) {
-        format!(".{s}")
-    } else {
-        format!("[{}]", string_literal(s.as_bytes()))
-    }
 }
 
 fn paren(e: &Expr) -> String {

@@ -11,21 +11,13 @@ use std::collections::HashSet;
 use super::Error;
 use super::parse::{Block, Class, Clause, E, Expr, Func, Item, S, Stmt, StrPart, callable};
 use crate::fennel::{MARK, MARK_END};
-use crate::luasrc::{string_literal, valid_identifier};
+use crate::luasrc::{field_key, index_suffix, string_literal, valid_identifier};
 
 type Out = Vec<String>;
 type Res<T> = Result<T, Error>;
 
 fn mark(line: u32) -> String {
     format!("{MARK}{line}{MARK_END}")
-}
-
-fn field(name: &str) -> String {
-    if valid_identifier(name) {
-        format!(".{name}")
-    } else {
-        format!("[{}]", string_literal(name.as_bytes()))
-    }
 }
 
 #[derive(Default)]
@@ -35,7 +27,7 @@ struct Scope {
 
 /// Where the blocks of an `if` put their last value.
 #[derive(Clone, Copy)]
-enum Into<'a> {
+enum Dest<'a> {
     Nothing,
     Return,
     Name(&'a str),
@@ -134,7 +126,7 @@ impl Emitter {
                     let S::If(arms, els) = &st.kind else {
                         unreachable!()
                     };
-                    s.if_stmt(arms, els.as_ref(), &mut out, st.line, Into::Name(target))?;
+                    s.if_stmt(arms, els.as_ref(), &mut out, st.line, Dest::Name(target))?;
                 } else {
                     s.stmt(st, &mut out, false)?;
                 }
@@ -200,13 +192,13 @@ impl Emitter {
                 out.push(format!("{m}goto {}", l.label));
             }
             S::If(arms, els) => {
-                let into = if ret { Into::Return } else { Into::Nothing };
+                let into = if ret { Dest::Return } else { Dest::Nothing };
                 self.if_stmt(arms, els.as_ref(), out, st.line, into)?;
             }
             S::While(c, body) => {
                 let mut pre = Out::new();
                 let cv = self.expr(c, &mut pre)?;
-                let b = self.loop_body(body, |_| Ok(String::new()))?;
+                let b = self.loop_body(body)?;
                 if pre.is_empty() {
                     out.push(format!("{m}while {cv} do {b} end"));
                 } else {
@@ -221,7 +213,7 @@ impl Emitter {
                 let var = v.clone();
                 let body = self.scoped(|s| {
                     s.declare(&var);
-                    s.loop_body(body, |_| Ok(String::new()))
+                    s.loop_body(body)
                 })?;
                 out.push(format!("{m}{header} do {body} end"));
             }
@@ -232,7 +224,7 @@ impl Emitter {
                     for n in &names {
                         s.declare(n);
                     }
-                    s.loop_body(body, |_| Ok(String::new()))
+                    s.loop_body(body)
                 })?;
                 out.push(format!(
                     "{m}for {} in {} do {body} end",
@@ -247,7 +239,7 @@ impl Emitter {
                 let x = x.clone();
                 let body = self.scoped(|s| {
                     s.declare(&x);
-                    s.loop_body(body, |_| Ok(String::new()))
+                    s.loop_body(body)
                 })?;
                 out.push(format!(
                     "{m}local {list} = {lv};for {i} = 1, #{list} do local {x} = {list}[{i}];{body} end"
@@ -287,7 +279,7 @@ impl Emitter {
                     let v = if *method {
                         format!("function(...) return {src}:{n}(...) end")
                     } else {
-                        format!("{src}{}", field(n))
+                        format!("{src}{}", index_suffix(n))
                     };
                     if self.declared(n) {
                         out.push(format!("{n} = {v}"));
@@ -298,7 +290,7 @@ impl Emitter {
                 }
             }
             S::Switch(subject, arms, els) => {
-                let into = if ret { Into::Return } else { Into::Nothing };
+                let into = if ret { Dest::Return } else { Dest::Nothing };
                 self.switch(subject, arms, els.as_ref(), out, st.line, into)?;
             }
             S::With(e, body) => {
@@ -316,11 +308,7 @@ impl Emitter {
     }
 
     /// A loop's body, with a `continue` label at its end when it uses one.
-    fn loop_body(
-        &mut self,
-        body: &Block,
-        _extra: impl FnOnce(&mut Self) -> Res<String>,
-    ) -> Res<String> {
+    fn loop_body(&mut self, body: &Block) -> Res<String> {
         let label = self.gensym("continue");
         self.loops.push(Loop {
             label: label.clone(),
@@ -363,7 +351,7 @@ impl Emitter {
         els: Option<&Block>,
         out: &mut Out,
         line: u32,
-        into: Into<'_>,
+        into: Dest<'_>,
     ) -> Res<()> {
         let tmp = self.gensym("exp");
         let sv = self.expr(subject, out)?;
@@ -389,9 +377,9 @@ impl Emitter {
         }
         let b = match (els, into) {
             (None, _) => return Ok(()),
-            (Some(b), Into::Nothing) => self.block(b, false)?,
-            (Some(b), Into::Return) => self.block(b, true)?,
-            (Some(b), Into::Name(t)) => self.block_into(b, t)?,
+            (Some(b), Dest::Nothing) => self.block(b, false)?,
+            (Some(b), Dest::Return) => self.block(b, true)?,
+            (Some(b), Dest::Name(t)) => self.block_into(b, t)?,
         };
         out.push(format!("do {b} end"));
         Ok(())
@@ -411,22 +399,22 @@ impl Emitter {
     }
 
     /// An `if` chain; each block's last statement is assigned to `into`, returned (with
-    /// `Into::Return`), or only run.
+    /// `Dest::Return`), or only run.
     fn if_stmt(
         &mut self,
         arms: &[(Expr, Block)],
         els: Option<&Block>,
         out: &mut Out,
         line: u32,
-        into: Into<'_>,
+        into: Dest<'_>,
     ) -> Res<()> {
         let m = mark(line);
         let mut code = String::new();
         let mut ends = 1;
         let branch = |s: &mut Self, b: &Block| match into {
-            Into::Nothing => s.block(b, false),
-            Into::Return => s.block(b, true),
-            Into::Name(t) => s.block_into(b, t),
+            Dest::Nothing => s.block(b, false),
+            Dest::Return => s.block(b, true),
+            Dest::Name(t) => s.block_into(b, t),
         };
         for (i, (c, body)) in arms.iter().enumerate() {
             let mut pre = Out::new();
@@ -478,7 +466,7 @@ impl Emitter {
                         index += 1;
                         (e, s)
                     }
-                    Item::Named(k, e) => (e, format!("{tmp}{}", field(k))),
+                    Item::Named(k, e) => (e, format!("{tmp}{}", index_suffix(k))),
                     Item::Key(k, e) => {
                         let kv = self.expr(k, out)?;
                         (e, format!("{tmp}[{kv}]"))
@@ -591,10 +579,10 @@ impl Emitter {
             }
             E::Name(n) => n.clone(),
             E::SelfRef(None) => "self".into(),
-            E::SelfRef(Some(n)) => format!("self{}", field(n)),
-            E::ClassRef(n) => format!("self.__class{}", field(n)),
+            E::SelfRef(Some(n)) => format!("self{}", index_suffix(n)),
+            E::ClassRef(n) => format!("self.__class{}", index_suffix(n)),
             E::Vararg => "...".into(),
-            E::Field(o, n) => format!("{}{}", self.prefix(o, out)?, field(n)),
+            E::Field(o, n) => format!("{}{}", self.prefix(o, out)?, index_suffix(n)),
             E::Index(o, k) => {
                 let ov = self.prefix(o, out)?;
                 let kv = self.expr(k, out)?;
@@ -615,7 +603,7 @@ impl Emitter {
                     out.push(format!("local {tmp} = {ov}"));
                     let mut all = vec![tmp.clone()];
                     all.extend(a);
-                    format!("{m}{tmp}{}({})", field(name), all.join(", "))
+                    format!("{m}{tmp}{}({})", index_suffix(name), all.join(", "))
                 }
             }
             E::Super(method, args) => {
@@ -632,8 +620,8 @@ impl Emitter {
                 all.extend(a);
                 let target = match method.as_deref() {
                     None if current == "new" => format!("{class}.__parent.__init"),
-                    None => format!("{class}.__parent.__base{}", field(&current)),
-                    Some(m) => format!("{class}.__parent.__base{}", field(m)),
+                    None => format!("{class}.__parent.__base{}", index_suffix(&current)),
+                    Some(m) => format!("{class}.__parent.__base{}", index_suffix(m)),
                 };
                 format!("{m}{target}({})", all.join(", "))
             }
@@ -655,11 +643,7 @@ impl Emitter {
                         Item::Pos(v) => self.expr(v, out)?,
                         Item::Named(k, v) => {
                             let vv = self.expr(v, out)?;
-                            if valid_identifier(k) {
-                                format!("{k} = {vv}")
-                            } else {
-                                format!("[{}] = {vv}", string_literal(k.as_bytes()))
-                            }
+                            format!("{} = {vv}", field_key(k.as_bytes()))
                         }
                         Item::Key(k, v) => {
                             let kv = self.expr(k, out)?;
@@ -713,7 +697,7 @@ impl Emitter {
             E::Switch(subject, arms, els) => {
                 let tmp = self.gensym("val");
                 out.push(format!("{m}local {tmp}"));
-                self.switch(subject, arms, els.as_ref(), out, e.line, Into::Name(&tmp))?;
+                self.switch(subject, arms, els.as_ref(), out, e.line, Dest::Name(&tmp))?;
                 tmp
             }
             E::With(obj, body) => self.with(obj, body, out, e.line)?,
@@ -729,7 +713,7 @@ impl Emitter {
             E::If(arms, els) => {
                 let tmp = self.gensym("val");
                 out.push(format!("{m}local {tmp}"));
-                self.if_stmt(arms, els.as_ref(), out, e.line, Into::Name(&tmp))?;
+                self.if_stmt(arms, els.as_ref(), out, e.line, Dest::Name(&tmp))?;
                 tmp
             }
         })
@@ -806,7 +790,7 @@ impl Emitter {
                     prelude.push(format!("if {} == nil then {} end", p.name, pre.join(";")));
                 }
                 if p.self_field {
-                    prelude.push(format!("self{} = {}", field(&p.name), p.name));
+                    prelude.push(format!("self{} = {}", index_suffix(&p.name), p.name));
                 }
             }
             if f.vararg {
@@ -850,10 +834,8 @@ impl Emitter {
             let v = v?;
             if name == "new" {
                 init = Some(v);
-            } else if valid_identifier(name) {
-                members.push(format!("{name} = {v}"));
             } else {
-                members.push(format!("[{}] = {v}", string_literal(name.as_bytes())));
+                members.push(format!("{} = {v}", field_key(name.as_bytes())));
             }
         }
         body.push(format!("local {base} = {{{}}}", members.join(", ")));

@@ -254,12 +254,39 @@ impl Parser {
         Ok(())
     }
 
+    fn skip_newlines(&mut self) {
+        while matches!(self.peek(), Tok::Newline) {
+            self.bump();
+        }
+    }
+
+    /// Inside an indented block: past the line breaks to its next item; `false` at the
+    /// block's end (its `Dedent` taken) or at the end of the code.
+    fn next_in_block(&mut self) -> bool {
+        self.skip_newlines();
+        match self.peek() {
+            Tok::Dedent => {
+                self.bump();
+                false
+            }
+            Tok::Eof => false,
+            _ => true,
+        }
+    }
+
+    /// After an item of an indented block: a line break or the block's end must follow.
+    fn item_ends(&self) -> Result<(), Error> {
+        if matches!(self.peek(), Tok::Newline | Tok::Dedent | Tok::Eof) {
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
     fn block_until_eof(&mut self) -> Result<Block, Error> {
         let mut b = Vec::new();
         loop {
-            while matches!(self.peek(), Tok::Newline) {
-                self.bump();
-            }
+            self.skip_newlines();
             if matches!(self.peek(), Tok::Eof) {
                 return Ok(b);
             }
@@ -276,22 +303,11 @@ impl Parser {
         if matches!(self.peek(), Tok::Indent) {
             self.bump();
             let mut b = Vec::new();
-            loop {
-                while matches!(self.peek(), Tok::Newline) {
-                    self.bump();
-                }
-                if matches!(self.peek(), Tok::Dedent) {
-                    self.bump();
-                    return Ok(b);
-                }
-                if matches!(self.peek(), Tok::Eof) {
-                    return Ok(b);
-                }
+            while self.next_in_block() {
                 b.push(self.statement()?);
-                if !matches!(self.peek(), Tok::Newline | Tok::Dedent | Tok::Eof) {
-                    return Err(self.unexpected());
-                }
+                self.item_ends()?;
             }
+            return Ok(b);
         }
         if matches!(self.peek(), Tok::Newline | Tok::Eof | Tok::Dedent) {
             return Ok(Vec::new());
@@ -512,21 +528,13 @@ impl Parser {
         self.bump();
         let mut arms = Vec::new();
         let mut els = None;
-        loop {
-            while matches!(self.peek(), Tok::Newline) {
-                self.bump();
-            }
+        while self.next_in_block() {
             if self.eat_kw("when") {
                 let vals = self.expr_list()?;
                 self.eat_kw("then");
                 arms.push((vals, self.body()?));
             } else if self.eat_kw("else") {
                 els = Some(self.body()?);
-            } else if matches!(self.peek(), Tok::Dedent) {
-                self.bump();
-                break;
-            } else if matches!(self.peek(), Tok::Eof) {
-                break;
             } else {
                 return Err(self.unexpected());
             }
@@ -567,9 +575,7 @@ impl Parser {
         loop {
             // `elseif`/`else` on the next line at the same indentation.
             let save = self.i;
-            while matches!(self.peek(), Tok::Newline) {
-                self.bump();
-            }
+            self.skip_newlines();
             if self.eat_kw("elseif") {
                 let c = self.expr()?;
                 self.eat_kw("then");
@@ -629,17 +635,7 @@ impl Parser {
         let mut statics = Vec::new();
         if matches!(self.peek(), Tok::Indent) {
             self.bump();
-            loop {
-                while matches!(self.peek(), Tok::Newline) {
-                    self.bump();
-                }
-                if matches!(self.peek(), Tok::Dedent) {
-                    self.bump();
-                    break;
-                }
-                if matches!(self.peek(), Tok::Eof) {
-                    break;
-                }
+            while self.next_in_block() {
                 let l = self.line();
                 // `name: value`, `@name: value`, or a statement.
                 if let (Tok::Name(n), Tok::Op(":")) = (self.peek().clone(), self.peek_at(1).clone())
@@ -669,9 +665,7 @@ impl Parser {
                 } else {
                     statics.push(self.statement()?);
                 }
-                if !matches!(self.peek(), Tok::Newline | Tok::Dedent | Tok::Eof) {
-                    return Err(self.unexpected());
-                }
+                self.item_ends()?;
             }
         }
         Ok(Class {
@@ -701,17 +695,8 @@ impl Parser {
             self.bump();
         }
         loop {
-            if block {
-                while matches!(self.peek(), Tok::Newline) {
-                    self.bump();
-                }
-                if matches!(self.peek(), Tok::Dedent) {
-                    self.bump();
-                    break;
-                }
-                if matches!(self.peek(), Tok::Eof) {
-                    break;
-                }
+            if block && !self.next_in_block() {
+                break;
             }
             let key = self.field_name()?;
             self.expect_op(":")?;
@@ -728,9 +713,7 @@ impl Parser {
             if !block {
                 break;
             }
-            if !matches!(self.peek(), Tok::Newline | Tok::Dedent | Tok::Eof) {
-                return Err(self.unexpected());
-            }
+            self.item_ends()?;
         }
         Ok(Expr {
             kind: E::Table(items),
@@ -784,10 +767,8 @@ impl Parser {
             }
             let line = self.line();
             self.bump();
-            while matches!(self.peek(), Tok::Newline) {
-                // An operator at the end of a line continues the expression.
-                self.bump();
-            }
+            // An operator at the end of a line continues the expression.
+            self.skip_newlines();
             let next = if right { prec } else { prec + 1 };
             let rhs = self.binary(next)?;
             let op = if op == "!=" { "~=" } else { op };
