@@ -118,6 +118,15 @@ fn check_lockdown(console: &cartbox_host::Console, pid: i32) {
             task.file_name()
         );
     }
+    // No display library is mapped in a runner (a static constructor once loaded libX11
+    // and its dependencies into every process of the binary).
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    for lib in ["libX11", "libxcb", "libXau", "libwayland"] {
+        assert!(
+            !maps.contains(lib),
+            "{lib} is mapped in the runner:\n{maps}"
+        );
+    }
     // Only the channel is open.
     let fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()

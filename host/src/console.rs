@@ -49,8 +49,8 @@ pub struct ConsoleConfig {
     /// some VMs), this keeps back-to-back frames fast; it costs at most this much CPU per
     /// message. Zero by default on a single CPU, where spinning only delays the other side.
     pub spin: Duration,
-    /// Runs each runner on the CPU of the thread that asks for its frames, and keeps that
-    /// thread there: a frame's answer then wakes the host on its own CPU (a few
+    /// Runs each runner, from its second frame on, on the CPU of the thread that asks for
+    /// its frames, and keeps that thread there: a frame's answer then wakes the host on its own CPU (a few
     /// microseconds) instead of across CPUs (tens of microseconds on some VMs, per frame),
     /// with no spinning. For a console that is the only busy one, whose thread only waits
     /// for its runner (`cartbox run --headless`); never for many consoles at once, which
@@ -247,6 +247,10 @@ pub struct Console {
     pmem_seed: Option<Box<[u8; PMEM_SIZE]>>,
     /// The sound registers the last frame left, until a front-end takes them.
     sound: Option<SoundRegisters>,
+    /// A runner to bring onto this thread's CPU before its second frame
+    /// ([`ConsoleConfig::colocate`]): moving a runner that is busy on another CPU takes
+    /// about 0.1 ms on some VMs, which a cart's start and first frame need not wait for.
+    colocate_pending: Option<i32>,
 }
 
 /// The cart's persistent memory as last saved, and when.
@@ -317,6 +321,7 @@ impl Console {
             save_notices: Vec::new(),
             pmem_seed: None,
             sound: None,
+            colocate_pending: None,
         })
     }
 
@@ -442,10 +447,7 @@ impl Console {
         let mut runner =
             RunnerProcess::spawn(&mut self.zygote, program, self.config.limits, timeout)?;
         runner.set_spin(self.config.spin);
-        if self.config.colocate {
-            // Best effort: where affinity cannot be set, the runner runs where it may.
-            let _ = crate::sys::share_cpu_with(runner.pid());
-        }
+        self.colocate_pending = self.config.colocate.then(|| runner.pid());
         Ok(runner)
     }
 
@@ -504,6 +506,12 @@ impl Console {
         let Some(runner) = self.runner.as_mut() else {
             return Err(Stop::Host("the cart is not running".into()));
         };
+        if self.frames > 0
+            && let Some(pid) = self.colocate_pending.take()
+        {
+            // Best effort: where affinity cannot be set, the runner runs where it may.
+            let _ = crate::sys::share_cpu_with(pid);
+        }
         let mut regs = [0u8; 12];
         regs[..4].copy_from_slice(&input.gamepads);
         regs[4..8].copy_from_slice(&input.mouse);

@@ -194,6 +194,19 @@ impl SharedMapping {
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.as_ptr().add(offset), n) };
     }
 
+    /// Copies 32-bit pixels from `pixels` to `offset` (clamped to the mapping).
+    pub fn write_u32(&self, offset: usize, pixels: &[u32]) {
+        let n = pixels.len().min(self.len.saturating_sub(offset) / 4);
+        // SAFETY: as in `read_u32`, in the other direction.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                pixels.as_ptr().cast::<u8>(),
+                self.base.as_ptr().add(offset),
+                n * 4,
+            )
+        };
+    }
+
     /// Copies 32-bit pixels from `offset` into `out`.
     pub fn read_u32(&self, offset: usize, out: &mut [u32]) {
         let n = out.len().min(self.len.saturating_sub(offset) / 4);

@@ -324,14 +324,26 @@ impl Drop for Zygote {
         // Closing the control socket tells the zygote to kill and reap its runners and exit.
         let _ =
             nix::sys::socket::shutdown(self.control.as_raw_fd(), nix::sys::socket::Shutdown::Both);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while self.keeper.as_ref().is_some_and(|k| !k.is_finished()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        if self.keeper.as_ref().is_some_and(|k| !k.is_finished())
-            && let Some(p) = &self.pidfd
-        {
-            let _ = sys::pidfd_kill(p.as_fd());
+        // Its pidfd turns readable when it has exited (kept waiting on a 1 ms sleep, this
+        // used to add up to a millisecond to every console's end).
+        if let Some(p) = &self.pidfd {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            let exited = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let ms =
+                    PollTimeout::try_from(left.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX);
+                let mut fds = [PollFd::new(p.as_fd(), PollFlags::POLLIN)];
+                match poll(&mut fds, ms) {
+                    Ok(n) if n > 0 => break true,
+                    Err(nix::errno::Errno::EINTR) if !left.is_zero() => continue,
+                    _ if left.is_zero() => break false,
+                    Ok(_) => continue,
+                    Err(_) => break false,
+                }
+            };
+            if !exited {
+                let _ = sys::pidfd_kill(p.as_fd());
+            }
         }
         if let Some(k) = self.keeper.take() {
             let _ = k.join();

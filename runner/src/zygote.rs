@@ -7,7 +7,13 @@
 //! To keep fork off the critical path, the zygote keeps one spare child forked ahead of
 //! time, parked on a private socket before it has touched anything of a cart. A spawn
 //! request hands the spare its descriptors and request; the zygote answers the host at
-//! once and forks the next spare afterwards.
+//! once.
+//!
+//! Work that only prepares for later requests (the warm-up every runner would otherwise
+//! repeat, and the next spare) waits until the control socket has been quiet for
+//! [`IDLE_MS`]: a cold start's first request, which is already waiting when the zygote starts,
+//! is served before either, and the runner playing its first frame does not share its CPU
+//! with a fork it does not need.
 //!
 //! `PR_SET_PDEATHSIG` ties the zygote to the host and each child to the zygote: nothing
 //! outlives the host.
@@ -37,6 +43,10 @@ use crate::serve;
 pub type RunnerBody = fn(OwnedFd, OwnedFd, &SpawnRequest, i32) -> !;
 
 type Error = Box<dyn std::error::Error>;
+
+/// How long (ms) the control socket must be quiet before the zygote warms up and forks the
+/// next spare.
+const IDLE_MS: u16 = 3;
 
 /// Runs the zygote on the control socket at stdin. Never returns.
 pub fn main() -> ! {
@@ -81,6 +91,10 @@ struct Zygote {
     /// Runners handed to the host, by pid, with the host's id.
     children: HashMap<i32, u64>,
     spare: Option<Spare>,
+    /// Whether [`warm_up`] has run.
+    warm: bool,
+    /// Whether the idle work was done since the last request (or the spare's death).
+    prepared: bool,
 }
 
 fn run(body: RunnerBody) -> Result<(), Error> {
@@ -97,7 +111,6 @@ fn run(body: RunnerBody) -> Result<(), Error> {
     mask.add(Signal::SIGCHLD);
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
     let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?;
-    warm_up();
     let mut z = Zygote {
         control,
         sigfd,
@@ -105,14 +118,16 @@ fn run(body: RunnerBody) -> Result<(), Error> {
         pid: getpid(),
         children: HashMap::new(),
         spare: None,
+        warm: false,
+        prepared: false,
     };
-    z.spare = z.fork_spare().ok();
     let result = z.serve();
     z.shutdown();
     result
 }
 
-/// Work every runner would otherwise repeat, done once before any fork.
+/// Work every runner would otherwise repeat, done once when the zygote is first idle (a
+/// runner forked before it does the part it needs itself: see `wasm::prepare`).
 fn warm_up() {
     crate::wasm::warm_up();
     let _ = cartbox_protocol::font::regular();
@@ -122,12 +137,22 @@ fn warm_up() {
 impl Zygote {
     fn serve(&mut self) -> Result<(), Error> {
         loop {
+            // With preparation left to do, wait for requests only so long.
+            let timeout = if self.prepared {
+                PollTimeout::NONE
+            } else {
+                PollTimeout::from(IDLE_MS)
+            };
             let (control_ready, child_ready) = {
                 let mut fds = [
                     PollFd::new(self.control.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.sigfd.as_fd(), PollFlags::POLLIN),
                 ];
-                match poll(&mut fds, PollTimeout::NONE) {
+                match poll(&mut fds, timeout) {
+                    Ok(0) => {
+                        self.prepare();
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(nix::errno::Errno::EINTR) => continue,
                     Err(e) => return Err(e.into()),
@@ -145,6 +170,19 @@ impl Zygote {
                     Some((ZygoteRequest::Spawn(req), fds)) => self.spawn(req, fds)?,
                 }
             }
+        }
+    }
+
+    /// Quiet for a while: warm up once, and fork a spare if there is none (a fork that
+    /// fails is tried again after the next request, not in a loop).
+    fn prepare(&mut self) {
+        self.prepared = true;
+        if !self.warm {
+            warm_up();
+            self.warm = true;
+        }
+        if self.spare.is_none() {
+            self.spare = self.fork_spare().ok();
         }
     }
 
@@ -219,6 +257,7 @@ impl Zygote {
     }
 
     fn spawn(&mut self, req: SpawnRequest, fds: Vec<OwnedFd>) -> Result<(), Error> {
+        self.prepared = false;
         let id = req.id;
         if fds.len() != 2 {
             let reason = format!(
@@ -272,10 +311,9 @@ impl Zygote {
             },
             Some(runner.pidfd.as_fd()),
         )?;
-        // Nothing of this runner's may be inherited by the next spare.
+        // Nothing of this runner's may be inherited by the next spare, which is forked
+        // once the zygote is idle (`serve`).
         drop(runner);
-        // The next spare, after the host has its answer.
-        self.spare = self.fork_spare().ok();
         Ok(())
     }
 
@@ -294,6 +332,7 @@ impl Zygote {
             };
             if self.spare.as_ref().is_some_and(|s| s.pid == pid) {
                 self.spare = None;
+                self.prepared = false;
             }
             if let Some(id) = self.children.remove(&pid.as_raw()) {
                 send(

@@ -149,6 +149,39 @@ fn the_window_shows_the_headless_frame_scaled_and_keys_move_the_sprite() {
     );
 }
 
+/// Without MIT-SHM (a remote display, say) the picture goes in plain `PutImage` requests,
+/// at any size.
+#[test]
+fn the_window_presents_without_shared_memory() {
+    let Some(x) = Xvfb::start_with(&["-extension", "MIT-SHM"]) else {
+        return;
+    };
+    let dir = scratch("window-no-shm");
+    let cart_path = cart("window.lua");
+    let child = x.cartbox(&dir, &["run", &cart_path, "--scale", "2"]);
+    let conn = x.connect();
+    assert!(
+        x11rb::connection::RequestConnection::extension_information(&conn, "MIT-SHM")
+            .expect("query")
+            .is_none(),
+        "this Xvfb offers MIT-SHM"
+    );
+    let w = find_window(&conn);
+    let still = headless_frame(&dir, &cart_path, 5, None);
+    capture_until(&conn, w, "the headless frame at scale 2", |w, h, px| {
+        (w, h) == (512, 288) && downscale(w, h, px, 2).as_ref() == Some(&still)
+    });
+    conn.configure_window(w, &ConfigureWindowAux::new().width(800).height(450))
+        .expect("resize");
+    conn.flush().unwrap();
+    capture_until(&conn, w, "the same picture at scale 3", |w, h, px| {
+        (w, h) == (800, 450) && downscale(w, h, px, 3).as_ref() == Some(&still)
+    });
+    quit_from_menu(&conn, w);
+    let (code, _, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn a_hung_cart_is_killed_while_the_window_keeps_presenting() {
     let Some(x) = Xvfb::start() else { return };

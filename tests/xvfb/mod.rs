@@ -42,6 +42,11 @@ pub struct Xvfb {
 impl Xvfb {
     /// Starts Xvfb, or `None` if it is not installed (and not required).
     pub fn start() -> Option<Xvfb> {
+        Xvfb::start_with(&[])
+    }
+
+    /// Starts Xvfb with `extra` arguments (`-extension MIT-SHM` turns shared memory off).
+    pub fn start_with(extra: &[&str]) -> Option<Xvfb> {
         let required = std::env::var_os("CARTBOX_REQUIRE_XVFB").is_some();
         // Display numbers are spread over 100..5100: an Xvfb killed outright (a test that
         // panicked) leaves its lock and socket behind, and those numbers stay taken.
@@ -63,6 +68,7 @@ impl Xvfb {
                     "tcp",
                     "-noreset",
                 ])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -58,6 +58,7 @@ mod input;
 mod keycodes;
 mod layout;
 mod menu;
+mod present;
 mod recording;
 mod stats;
 
@@ -181,7 +182,7 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
         stats_enabled,
         supervisor,
         window,
-        surface,
+        presenter,
         recording,
         printer: app_printer,
         audio,
@@ -190,7 +191,7 @@ pub fn run(opts: Options) -> Result<Outcome, NoWindow> {
     drop(app_printer);
     // Close the window first: what follows may wait (on a runner that is still stuck,
     // until its kill; on the GIF file; on the terminal). The sound stops with it.
-    drop(surface);
+    drop(presenter);
     drop(window);
     let mut sound_summary = None;
     if let Some(audio) = audio {
@@ -238,7 +239,7 @@ struct App {
     /// The sound output (`None` if its thread could not start).
     audio: Option<Audio>,
     window: Option<Rc<Window>>,
-    surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
+    presenter: Option<present::Presenter>,
     /// The newest cart frame and its number (from the supervisor).
     frame: Box<[u32; FRAME_PIXELS]>,
     frame_no: u64,
@@ -294,7 +295,7 @@ impl App {
             opts,
             supervisor,
             window: None,
-            surface: None,
+            presenter: None,
             frame: Box::new([0; FRAME_PIXELS]),
             frame_no: 0,
             frames_shown: 0,
@@ -457,24 +458,19 @@ impl App {
     }
 
     fn present(&mut self) {
-        let (Some(window), Some(surface)) = (&self.window, self.surface.as_mut()) else {
+        let (Some(window), Some(presenter)) = (&self.window, self.presenter.as_mut()) else {
             return;
         };
         let size = window.inner_size();
         let (Some(w), Some(h)) = (NonZeroU32::new(size.width), NonZeroU32::new(size.height)) else {
             return;
         };
-        if surface.resize(w, h).is_err() {
-            return;
-        }
-        let Ok(mut buffer) = surface.buffer_mut() else {
-            return;
-        };
-        let (w, h) = (w.get() as usize, h.get() as usize);
-        blit(&self.composed, &mut buffer, w, h);
-        self.layout = Layout::fit(w, h);
-        window.pre_present_notify();
-        if buffer.present().is_ok() {
+        let composed = &self.composed;
+        let shown = presenter.present(window, w, h, |buffer| {
+            blit(composed, buffer, w.get() as usize, h.get() as usize)
+        });
+        self.layout = Layout::fit(w.get() as usize, h.get() as usize);
+        if shown {
             let running = matches!(self.shown, Shown::Running);
             self.stats.presented(Instant::now(), self.frame_no, running);
         }
@@ -571,10 +567,8 @@ impl ApplicationHandler<Wake> for App {
                 return;
             }
         };
-        let surface = softbuffer::Context::new(window.clone())
-            .and_then(|context| softbuffer::Surface::new(&context, window.clone()));
-        match surface {
-            Ok(s) => self.surface = Some(s),
+        match present::Presenter::new(&window) {
+            Ok(p) => self.presenter = Some(p),
             Err(e) => {
                 self.printer.line(
                     Stream::Err,

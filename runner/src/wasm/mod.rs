@@ -116,13 +116,14 @@ fn bump_epoch() {
     }
 }
 
-/// An engine made before the fork, by the zygote, for the default memory cap: every
-/// runner forked afterwards starts with it (and with wasmtime's trap handlers installed)
-/// instead of making its own.
+/// An engine for the default memory cap, normally made by the zygote before the fork:
+/// every runner forked afterwards starts with it (and with wasmtime's trap handlers
+/// installed) instead of making its own. A runner forked before the zygote warmed up makes
+/// it itself, before lockdown (`prepare`).
 static WARM: OnceLock<(u64, CartEngine)> = OnceLock::new();
 
-/// Done once in the zygote, before any fork: an engine for the default memory cap (no
-/// code is compiled there).
+/// Done once in the zygote when it is first idle (or in a wasm runner forked before that):
+/// an engine for the default memory cap (no code is compiled there).
 pub fn warm_up() {
     let cap = cartbox_protocol::message::DEFAULT_MEMORY_LIMIT;
     if let Ok(engine) = engine(cap) {
@@ -146,7 +147,10 @@ pub fn prepare() -> Result<(), WasmError> {
     if WARM.get().is_some() {
         return Ok(());
     }
-    engine(RAM_BYTES).map(drop)
+    let cap = cartbox_protocol::message::DEFAULT_MEMORY_LIMIT;
+    let engine = engine(cap)?;
+    let _ = WARM.set((cap, engine));
+    Ok(())
 }
 
 /// Compiles a module (binary, or text), with the compiler's message if it cannot be.

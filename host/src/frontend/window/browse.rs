@@ -155,7 +155,7 @@ struct Browser {
     /// The entry played full-size.
     playing: Option<usize>,
     window: Option<Rc<Window>>,
-    surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
+    presenter: Option<super::present::Presenter>,
     canvas: Vec<u32>,
     next_tick: Instant,
     gamepads: super::super::gamepad::Gamepads,
@@ -188,7 +188,7 @@ pub fn browse(opts: BrowseOptions) -> Result<(), NoWindow> {
         titles: HashMap::new(),
         playing: None,
         window: None,
-        surface: None,
+        presenter: None,
         canvas: vec![0; grid::WIDTH * grid::HEIGHT],
         next_tick: Instant::now(),
         gamepads: super::super::gamepad::Gamepads::default(),
@@ -471,24 +471,13 @@ impl Browser {
         let (Some(w), Some(h)) = (NonZeroU32::new(size.width), NonZeroU32::new(size.height)) else {
             return;
         };
-        let Some(surface) = self.surface.as_mut() else {
+        let (wide, high) = (w.get() as usize, h.get() as usize);
+        let mut out = vec![0u32; wide * high];
+        self.compose(&mut out, wide, high);
+        let Some(presenter) = self.presenter.as_mut() else {
             return;
         };
-        if surface.resize(w, h).is_err() {
-            return;
-        }
-        let (w, h) = (w.get() as usize, h.get() as usize);
-        let mut out = vec![0u32; w * h];
-        self.compose(&mut out, w, h);
-        let Some(surface) = self.surface.as_mut() else {
-            return;
-        };
-        let Ok(mut buffer) = surface.buffer_mut() else {
-            return;
-        };
-        buffer.copy_from_slice(&out);
-        window.pre_present_notify();
-        if buffer.present().is_ok() {
+        if presenter.present(&window, w, h, |buffer| buffer.copy_from_slice(&out)) {
             self.stats.presented(Instant::now(), 0, false);
         }
     }
@@ -515,10 +504,8 @@ impl ApplicationHandler for Browser {
                 return;
             }
         };
-        match softbuffer::Context::new(window.clone())
-            .and_then(|c| softbuffer::Surface::new(&c, window.clone()))
-        {
-            Ok(s) => self.surface = Some(s),
+        match super::present::Presenter::new(&window) {
+            Ok(p) => self.presenter = Some(p),
             Err(e) => {
                 self.error = Some(format!("cannot draw in the window: {e}"));
                 el.exit();
