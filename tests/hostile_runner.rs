@@ -43,7 +43,7 @@ fn info() -> CartInfo {
         language: Language::Lua,
         title: None,
         menu: Vec::new(),
-        pmem_key: [7; 16],
+        pmem_key: Some([7; 16]),
         cursor_sprites: vec![0; CURSOR_SPRITES * 32],
         cursor_palette: vec![0; 48],
         has_cover: false,

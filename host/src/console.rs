@@ -374,6 +374,7 @@ impl Console {
                 budget_ms: self.config.budget.as_millis().min(u32::MAX as u128) as u32,
                 spin_us: self.config.spin.as_micros().min(u32::MAX as u128) as u32,
                 virtual_time: self.config.virtual_time,
+                pmem_key: self.config.pmem_dir.is_some(),
             },
         };
         // The runtime: the one the cart's first runner named, else a guess from the file's
@@ -414,7 +415,8 @@ impl Console {
         if self.persist.is_none()
             && let Some(dir) = &self.config.pmem_dir
         {
-            let file = PmemFile::for_key(dir, &info.pmem_key);
+            // A runner that left the key out (it was asked for) saves under the all-zero key.
+            let file = PmemFile::for_key(dir, &info.pmem_key.unwrap_or_default());
             self.persist = Some(Persist {
                 saved: file.load(),
                 file,

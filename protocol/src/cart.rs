@@ -205,9 +205,10 @@ pub struct CartInfo {
     /// `-- menu:` items, at most [`MENU_ITEMS_LIMIT`] of at most [`MENU_ITEM_LIMIT`] bytes.
     pub menu: Vec<String>,
     /// TIC-80's key for its persistent memory: the MD5 of its `-- saveid:`, or of its bank 0
-    /// data. (A cart chooses its save id freely, so claiming another key gives a runner no
-    /// more than a cart author has.)
-    pub pmem_key: [u8; 16],
+    /// data; only when [`crate::message::CartSettings::pmem_key`] asked for it. (A cart
+    /// chooses its save id freely, so claiming another key gives a runner no more than a
+    /// cart author has.)
+    pub pmem_key: Option<[u8; 16]>,
     /// Sprites 0..128 of bank 0's sprite sheet as the file has them (TIC-80 draws a cart's
     /// own cursor from the cart, not from RAM), 32 bytes each.
     pub cursor_sprites: Vec<u8>,

@@ -209,38 +209,52 @@ z ...|###|.#.|#..|###|...
 "#;
 
 /// Builds a font's RAM image from a glyph table: 8 bytes per character (row r in byte r,
-/// column x in bit x), then the cell width and height in the params bytes.
-fn build(table: &str, cell_width: u8) -> [u8; FONT_SIZE] {
+/// column x in bit x), then the cell width and height in the params bytes. Evaluated when
+/// the program is compiled: a runner never spends time on it.
+const fn build(table: &[u8], cell_width: u8) -> [u8; FONT_SIZE] {
     let mut out = [0u8; FONT_SIZE];
-    for line in table.lines().filter(|l| !l.is_empty()) {
-        let mut chars = line.chars();
-        let Some(c) = chars.next() else { continue };
-        let rows = &line[c.len_utf8() + 1..];
-        for (r, row) in rows.split('|').enumerate() {
-            let mut bits = 0u8;
-            for (x, px) in row.chars().enumerate() {
-                if px == '#' {
-                    bits |= 1 << x;
-                }
-            }
-            out[(c as usize) * 8 + r] = bits;
+    let mut i = 0;
+    while i < table.len() {
+        if table[i] == b'\n' {
+            i += 1;
+            continue;
         }
+        // A line: the character, a space, then the rows separated by '|'.
+        let at = table[i] as usize * 8;
+        i += 2;
+        let (mut row, mut x, mut bits) = (0, 0, 0u8);
+        while i < table.len() && table[i] != b'\n' {
+            match table[i] {
+                b'|' => {
+                    out[at + row] = bits;
+                    (row, x, bits) = (row + 1, 0, 0);
+                }
+                b'#' => {
+                    bits |= 1 << x;
+                    x += 1;
+                }
+                _ => x += 1,
+            }
+            i += 1;
+        }
+        out[at + row] = bits;
     }
     out[FONT_PARAMS] = cell_width;
     out[FONT_PARAMS + 1] = 6;
     out
 }
 
-/// The regular font's RAM image (cell 6x6). Built once (by the zygote, before it forks).
+static REGULAR_FONT: [u8; FONT_SIZE] = build(REGULAR.as_bytes(), 6);
+static SMALL_FONT: [u8; FONT_SIZE] = build(SMALL.as_bytes(), 4);
+
+/// The regular font's RAM image (cell 6x6).
 pub fn regular() -> &'static [u8; FONT_SIZE] {
-    static FONT: std::sync::OnceLock<[u8; FONT_SIZE]> = std::sync::OnceLock::new();
-    FONT.get_or_init(|| build(REGULAR, 6))
+    &REGULAR_FONT
 }
 
 /// The small font's RAM image (cell 4x6).
 pub fn small() -> &'static [u8; FONT_SIZE] {
-    static FONT: std::sync::OnceLock<[u8; FONT_SIZE]> = std::sync::OnceLock::new();
-    FONT.get_or_init(|| build(SMALL, 4))
+    &SMALL_FONT
 }
 
 #[cfg(test)]
@@ -253,6 +267,31 @@ mod tests {
     const REGULAR_NARROW: &str = "!23 \"13 '12 (23 )12 +13 ,12 -13 .12 114 :12 ;12 <13 =13 >13 ?14 \
         I14 T14 Y14 [23 ]12 _14 `12 i23 l14 {13 |22 }13 ~14";
     const SMALL_NARROW: &str = "!11 '11 (12 )01 ,01 .11 :11 ;01 [12 ]01 `12 i11 |11";
+
+    /// The glyph tables read line by line and cell by cell, as a person reads them: the
+    /// image built at compile time must be exactly this.
+    #[test]
+    fn the_compiled_images_are_the_tables() {
+        for (table, font, width) in [(REGULAR, regular(), 6), (SMALL, small(), 4)] {
+            let mut want = [0u8; FONT_SIZE];
+            let mut glyphs = 0;
+            for line in table.lines().filter(|l| !l.is_empty()) {
+                let c = line.as_bytes()[0] as usize;
+                for (r, row) in line[2..].split('|').enumerate() {
+                    want[c * 8 + r] = row
+                        .chars()
+                        .enumerate()
+                        .filter(|(_, p)| *p == '#')
+                        .fold(0, |bits, (x, _)| bits | 1 << x);
+                }
+                glyphs += 1;
+            }
+            want[FONT_PARAMS] = width;
+            want[FONT_PARAMS + 1] = 6;
+            assert_eq!(glyphs, 95);
+            assert_eq!(font, &want);
+        }
+    }
 
     fn extent(font: &[u8; FONT_SIZE], c: u8) -> Option<(u32, u32)> {
         let or = font[c as usize * 8..c as usize * 8 + 8]

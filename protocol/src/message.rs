@@ -122,6 +122,10 @@ pub struct CartSettings {
     /// `time()` follows the host's virtual clock: 0 while the cart loads (its top-level
     /// code and `BOOT` run inside TIC-80's first tick), then what each frame request says.
     pub virtual_time: bool,
+    /// Tell the host the cart's persistent memory key ([`crate::cart::CartInfo::pmem_key`]):
+    /// only a host that keeps saves needs it, and hashing bank 0 (80 KiB) is a good part of
+    /// a cart's start.
+    pub pmem_key: bool,
 }
 
 /// Run one frame.

@@ -200,7 +200,7 @@ fn receive_cart(
         Ok(c) => c,
         Err(e) => return Err(report_fault(channel, bad_cart(e.to_string()))),
     };
-    let info = cart::info(&cart);
+    let info = cart::info(&cart, load.settings.pmem_key);
     send(
         channel,
         &RunnerMessage::Parsed {

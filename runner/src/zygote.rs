@@ -130,8 +130,6 @@ fn run(body: RunnerBody) -> Result<(), Error> {
 /// runner forked before it does the part it needs itself: see `wasm::prepare`).
 fn warm_up() {
     crate::wasm::warm_up();
-    let _ = cartbox_protocol::font::regular();
-    let _ = cartbox_protocol::font::small();
 }
 
 impl Zygote {

@@ -22,7 +22,7 @@ fn cart_info() -> impl Strategy<Value = CartInfo> {
         any::<bool>(),
         proptest::option::of(".{0,140}"),
         proptest::collection::vec(".{0,70}", 0..36),
-        any::<[u8; 16]>(),
+        proptest::option::of(any::<[u8; 16]>()),
         prop_oneof![Just(CURSOR_SPRITES * 32), 0..CURSOR_SPRITES * 32 + 64],
         prop_oneof![Just(48usize), 0..64usize],
         any::<bool>(),

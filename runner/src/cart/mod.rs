@@ -193,19 +193,23 @@ pub fn parse(name: &str, files: &CartFiles) -> Result<Cart, CartError> {
     Ok(cart)
 }
 
-/// What the host is told of a parsed cart, cut to the limits [`CartInfo`] sets.
-pub fn info(cart: &Cart) -> CartInfo {
+/// What the host is told of a parsed cart, cut to the limits [`CartInfo`] sets; with its
+/// persistent memory key if `pmem_key`.
+pub fn info(cart: &Cart, pmem_key: bool) -> CartInfo {
     let bank = &cart.image.banks[0];
-    let mut md5 = Md5::new();
-    // TIC-80's key: the save id (at most 63 bytes of it), else the bank 0 data.
-    match cart.meta.saveid.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) => md5.update(&id.as_bytes()[..id.len().min(63)]),
-        None => {
-            for s in Section::ALL {
-                md5.update(bank.section(s));
+    let pmem_key = pmem_key.then(|| {
+        let mut md5 = Md5::new();
+        // TIC-80's key: the save id (at most 63 bytes of it), else the bank 0 data.
+        match cart.meta.saveid.as_deref().filter(|s| !s.is_empty()) {
+            Some(id) => md5.update(&id.as_bytes()[..id.len().min(63)]),
+            None => {
+                for s in Section::ALL {
+                    md5.update(bank.section(s));
+                }
             }
         }
-    }
+        md5.finalize().into()
+    });
     CartInfo {
         language: if cart.module.is_some() {
             Language::Wasm
@@ -220,7 +224,7 @@ pub fn info(cart: &Cart) -> CartInfo {
             .take(MENU_ITEMS_LIMIT)
             .map(|m| cut(m, MENU_ITEM_LIMIT))
             .collect(),
-        pmem_key: md5.finalize().into(),
+        pmem_key,
         has_cover: bank.section(Section::Screen).iter().any(|b| *b != 0),
         script: if cart.module.is_some() {
             "wasm".into()
@@ -530,7 +534,7 @@ mod tests {
             [0xff, 0, 0]
         );
         assert_eq!(cart.name, "d/demo.wasm");
-        assert_eq!(info(&cart).language, Language::Wasm);
+        assert_eq!(info(&cart, false).language, Language::Wasm);
     }
 
     #[test]
@@ -580,7 +584,7 @@ mod tests {
         let lua = chunk(5, 0, b"function TIC() end");
         let cart = parse("w.tic", &files("tic", &lua, None)).unwrap();
         assert_eq!(cart.module, None);
-        assert_eq!(info(&cart).language, Language::Lua);
+        assert_eq!(info(&cart, false).language, Language::Lua);
     }
 
     #[test]
@@ -611,22 +615,24 @@ mod tests {
         let code =
             format!("-- title: {long}\n-- menu: {menu}\n-- saveid: mygame\nfunction TIC() end\n");
         let a = parse("a.lua", &files("lua", code.as_bytes(), None)).unwrap();
-        let i = info(&a);
+        let i = info(&a, true);
         assert!(i.within_limits());
+        assert_eq!(info(&a, false).pmem_key, None, "a key nobody asked for");
         assert_eq!(i.title.as_deref().map(str::len), Some(TITLE_LIMIT));
         assert_eq!(i.menu.len(), MENU_ITEMS_LIMIT);
         assert_eq!(i.menu[0], "ITEM0");
         // Same save id, other code: the same key; no save id: keyed by the data.
         let b = parse("b.lua", &files("lua", b"-- saveid: mygame\n-- other", None)).unwrap();
-        assert_eq!(info(&b).pmem_key, i.pmem_key);
+        assert_eq!(info(&b, true).pmem_key, i.pmem_key);
         // MD5("mygame"): the file name TIC-80 uses too.
-        let hex: String = i.pmem_key.iter().map(|b| format!("{b:02x}")).collect();
+        let key = i.pmem_key.expect("the key asked for");
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "fbd3bfd662458118187723214f8e360e");
         let c = parse("c.lua", &files("lua", b"-- c", None)).unwrap();
         let d = parse("d.lua", &files("lua", b"-- d", None)).unwrap();
-        assert_ne!(info(&c).pmem_key, i.pmem_key);
+        assert_ne!(info(&c, true).pmem_key, i.pmem_key);
         // Both have the same (default) bank 0 data.
-        assert_eq!(info(&c).pmem_key, info(&d).pmem_key);
+        assert_eq!(info(&c, true).pmem_key, info(&d, true).pmem_key);
         assert_eq!(cut("héllo", 2), "h");
     }
 }
