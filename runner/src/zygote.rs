@@ -10,10 +10,10 @@
 //! once.
 //!
 //! Work that only prepares for later requests (the warm-up every runner would otherwise
-//! repeat, and the next spare) waits until the control socket has been quiet for
-//! [`IDLE_MS`]: a cold start's first request, which is already waiting when the zygote starts,
-//! is served before either, and the runner playing its first frame does not share its CPU
-//! with a fork it does not need.
+//! repeat, and the next spare) waits until the control socket has been quiet for 3 ms
+//! (`IDLE_MS`): a cold start's first request, which is already waiting when the zygote
+//! starts, is served before either, and the runner playing its first frame does not share
+//! its CPU with a fork it does not need.
 //!
 //! `PR_SET_PDEATHSIG` ties the zygote to the host and each child to the zygote: nothing
 //! outlives the host.

@@ -15,6 +15,7 @@ mod api;
 mod cart;
 mod ram;
 mod state;
+mod unroll;
 
 pub use api::PROVIDED;
 pub use cart::{WasmCart, compile as compile_cart};
@@ -64,7 +65,14 @@ pub enum WasmError {
 /// `engine_with`), which binding the console RAM into that memory relies on. Carts load
 /// only with one of these.
 #[derive(Debug, Clone)]
-pub struct CartEngine(Engine);
+pub struct CartEngine(Engine, Guard);
+
+/// Whether an engine compiles the soft stop's checks into cart code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Guard {
+    Checked,
+    Unchecked,
+}
 
 /// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
 /// soft stop (epoch interruption) compiled into cart code.
@@ -94,8 +102,13 @@ fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, WasmError> 
         .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES))
         .wasm_multi_memory(false)
         .wasm_memory64(false);
+    let guard = if guarded {
+        Guard::Checked
+    } else {
+        Guard::Unchecked
+    };
     Engine::new(&config)
-        .map(CartEngine)
+        .map(|e| CartEngine(e, guard))
         .map_err(WasmError::Engine)
 }
 
@@ -153,8 +166,18 @@ pub fn prepare() -> Result<(), WasmError> {
     Ok(())
 }
 
-/// Compiles a module (binary, or text), with the compiler's message if it cannot be.
+/// Compiles a module (binary, or text), with the compiler's message if it cannot be. With
+/// the soft stop's checks, small loops are unrolled first (see `unroll`); the module as
+/// given is compiled if that cannot be done, or does not compile (its message is then the
+/// cart's own).
 pub fn compile(engine: &CartEngine, bytes: &[u8]) -> Result<Module, WasmError> {
+    if engine.1 == Guard::Checked
+        && bytes.starts_with(b"\0asm")
+        && let Some(unrolled) = unroll::unroll(bytes)
+        && let Ok(module) = Module::new(&engine.0, &unrolled)
+    {
+        return Ok(module);
+    }
     Module::new(&engine.0, bytes).map_err(WasmError::Compile)
 }
 
