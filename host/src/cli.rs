@@ -528,8 +528,9 @@ fn cart_error_code(e: &CartError) -> i32 {
     }
 }
 
-/// `cartbox run`.
-pub fn run(args: RunArgs) -> i32 {
+/// `cartbox run`. For the `cartbox` process only: a headless run ends by leaving its
+/// console's processes to the process's exit (see `leave_to_exit`).
+fn run(args: RunArgs) -> i32 {
     let cart = match Cart::load(&args.cart) {
         Ok(c) => c,
         Err(e) => {
