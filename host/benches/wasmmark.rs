@@ -4,9 +4,11 @@
 //!
 //! wasmmark keeps at most 1,200 bunnies, so both carts are measured at 200..1,200 bunnies:
 //! frame times side by side, the cost per bunny (a straight-line fit of the median frame
-//! time), and what the fits put at 16.67 ms; then wasmmark's CPU time per frame with and
-//! without the epoch checks, in interleaved batches; and TIC-80's own wasm runtime (wasm3,
-//! in `tic80run-all`) at the cap, when its tools are here.
+//! time), and what the fits put at 16.67 ms; TIC-80's own wasm runtime (wasm3, in
+//! `tic80run-all`) at the cap, when its tools are here; then the soft stop's cost, CPU time
+//! per frame in interleaved batches, on wasmmark and on a tight loop: compiled as carts are
+//! (epoch checks, small loops unrolled) against the same without the checks (what the
+//! checks alone cost) and against the module compiled as given (what it all comes to).
 //!
 //! Run with `cargo bench -p cartbox-host --bench wasmmark`. The carts come from
 //! `../shared/tic80-demos/`, or from the directory in `CARTBOX_TIC80_DEMOS`.
@@ -124,7 +126,14 @@ fn fit(levels: &[(usize, Duration, Duration)]) -> (f64, f64) {
     (per, my - per * mx)
 }
 
-/// wasmmark in this process, guarded (epoch checks) or not.
+/// How the in-process cart is compiled: as carts are (epoch checks, small loops
+/// unrolled), the same without the checks, or the module as given without checks.
+type Build = fn(u64) -> Result<wasm::CartEngine, wasm::WasmError>;
+
+/// The three builds, in the order the guard's figures use them.
+const BUILDS: [Build; 3] = [wasm::engine, wasm::engine_unguarded, wasm::engine_as_given];
+
+/// wasmmark in this process, built one of the three ways.
 struct InProcess {
     cart: WasmCart,
     seq: u64,
@@ -132,20 +141,15 @@ struct InProcess {
 }
 
 impl InProcess {
-    fn new(cart: &Cart, guarded: bool) -> InProcess {
+    fn new(cart: &Cart, build: Build) -> InProcess {
         // Parsed here as a runner parses it.
         let cart = parsed::parse(&cart.name, &cart.files).expect("the cart parses");
-        Self::with_module(&cart, cart.module.as_deref().expect("a wasm cart"), guarded)
+        Self::with_module(&cart, cart.module.as_deref().expect("a wasm cart"), build)
     }
 
-    fn with_module(cart: &parsed::Cart, module: &[u8], guarded: bool) -> InProcess {
+    fn with_module(cart: &parsed::Cart, module: &[u8], build: Build) -> InProcess {
         let cap = 256 << 20;
-        let engine = if guarded {
-            wasm::engine(cap)
-        } else {
-            wasm::engine_unguarded(cap)
-        }
-        .expect("engine");
+        let engine = build(cap).expect("engine");
         let machine = Machine::new(SharedMemory::anonymous().expect("mapping"), &cart.image);
         let cart = WasmCart::load(&engine, machine, &cart.name, module, cap).expect("load");
         InProcess {
@@ -235,43 +239,40 @@ fn main() {
         None => println!("TIC-80's tic80run-all is not here: no ratio (set CARTBOX_TIC80_TOOLS)\n"),
     }
 
-    // The soft stop's cost: the same cart compiled with and without epoch checks, the same
-    // input, CPU time per frame over interleaved batches.
-    let mut guarded = InProcess::new(&wasmmark, true);
-    let mut plain = InProcess::new(&wasmmark, false);
+    // The soft stop's cost: the same cart compiled as carts are, without the checks, and
+    // as given; the same input, CPU time per frame over interleaved batches.
+    let mut carts = BUILDS.map(|b| InProcess::new(&wasmmark, b));
     let mut bunnies = 1;
     while bunnies < GUARD_BUNNIES {
-        guarded.frame(UP);
-        plain.frame(UP);
+        for c in &mut carts {
+            c.frame(UP);
+        }
         bunnies += 5;
     }
-    let (mut g_cpu, mut p_cpu, mut ratios) = (Duration::ZERO, Duration::ZERO, Vec::new());
+    let mut cpu = [Duration::ZERO; 3];
+    let mut batches = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..GUARD_FRAMES / BATCH {
-        let t = thread_cpu();
-        for _ in 0..BATCH {
-            guarded.frame(0);
+        for (i, c) in carts.iter_mut().enumerate() {
+            let t = thread_cpu();
+            for _ in 0..BATCH {
+                c.frame(0);
+            }
+            let d = thread_cpu() - t;
+            cpu[i] += d;
+            batches[i].push(d);
         }
-        let g = thread_cpu() - t;
-        let t = thread_cpu();
-        for _ in 0..BATCH {
-            plain.frame(0);
-        }
-        let p = thread_cpu() - t;
-        g_cpu += g;
-        p_cpu += p;
-        ratios.push(g.as_secs_f64() / p.as_secs_f64());
     }
     report_guard(
         &format!(
             "at {bunnies} bunnies ({GUARD_FRAMES} frames each, interleaved batches of {BATCH}, in-process)"
         ),
-        g_cpu,
-        p_cpu,
-        ratios,
+        cpu,
+        &batches,
         GUARD_FRAMES as u32,
     );
 
-    // The worst case for the checks: a cart that only loops (one check per iteration).
+    // The worst case for the checks: a cart that only loops (one check per iteration, as
+    // given).
     let spin = parsed::Cart::from_code("spin.wat", "");
     let module = br#"(module (import "env" "memory" (memory 4 4))
         (func (export "TIC") (local $i i32) (local $s i32)
@@ -280,39 +281,53 @@ fn main() {
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $l (i32.lt_u (local.get $i) (i32.const 20000000))))
           (i32.store (i32.const 0x14E04) (local.get $s))))"#;
-    let mut guarded = InProcess::with_module(&spin, module, true);
-    let mut plain = InProcess::with_module(&spin, module, false);
-    let (mut g_cpu, mut p_cpu, mut ratios) = (Duration::ZERO, Duration::ZERO, Vec::new());
+    let mut carts = BUILDS.map(|b| InProcess::with_module(&spin, module, b));
+    let mut cpu = [Duration::ZERO; 3];
+    let mut frames = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..20 {
-        let t = thread_cpu();
-        guarded.frame(0);
-        let g = thread_cpu() - t;
-        let t = thread_cpu();
-        plain.frame(0);
-        let p = thread_cpu() - t;
-        g_cpu += g;
-        p_cpu += p;
-        ratios.push(g.as_secs_f64() / p.as_secs_f64());
+        for (i, c) in carts.iter_mut().enumerate() {
+            let t = thread_cpu();
+            c.frame(0);
+            let d = thread_cpu() - t;
+            cpu[i] += d;
+            frames[i].push(d);
+        }
     }
     report_guard(
         "on a tight loop of 20 million iterations per frame (20 frames each, alternating)",
-        g_cpu,
-        p_cpu,
-        ratios,
+        cpu,
+        &frames,
         20,
     );
 }
 
-fn report_guard(what: &str, g_cpu: Duration, p_cpu: Duration, mut ratios: Vec<f64>, n: u32) {
-    ratios.sort_by(f64::total_cmp);
+/// Prints the guard's cost from CPU time per build (`BUILDS` order) over `n` frames, with
+/// the median of the per-batch ratios: the checks alone (guarded against the same code
+/// unguarded), and in all (against the module compiled as given).
+fn report_guard(what: &str, cpu: [Duration; 3], batches: &[Vec<Duration>; 3], n: u32) {
+    let median_ratio = |a: &[Duration], b: &[Duration]| {
+        let mut r: Vec<f64> = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x.as_secs_f64() / y.as_secs_f64())
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    };
+    let pct = |r: f64| (r - 1.0) * 100.0;
     println!("soft-stop guard {what}:");
     println!(
-        "  CPU per frame: epoch checks {:.3} ms / none {:.3} ms = {:.3}x ({:+.2} %); median of \
-         batch ratios {:+.2} % (goal <= 5 %)",
-        ms(g_cpu / n),
-        ms(p_cpu / n),
-        g_cpu.as_secs_f64() / p_cpu.as_secs_f64(),
-        (g_cpu.as_secs_f64() / p_cpu.as_secs_f64() - 1.0) * 100.0,
-        (ratios[ratios.len() / 2] - 1.0) * 100.0
+        "  CPU per frame: as carts are {:.3} ms; without the checks {:.3} ms; as given, no checks {:.3} ms",
+        ms(cpu[0] / n),
+        ms(cpu[1] / n),
+        ms(cpu[2] / n)
+    );
+    println!(
+        "  -> the checks alone {:+.2} % (median of batch ratios {:+.2} %; goal <= 5 %); in all, \
+         against the module as given {:+.2} % (median {:+.2} %)",
+        pct(cpu[0].as_secs_f64() / cpu[1].as_secs_f64()),
+        pct(median_ratio(&batches[0], &batches[1])),
+        pct(cpu[0].as_secs_f64() / cpu[2].as_secs_f64()),
+        pct(median_ratio(&batches[0], &batches[2]))
     );
 }

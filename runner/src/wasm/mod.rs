@@ -60,36 +60,46 @@ pub enum WasmError {
     MemoryTooSmall,
 }
 
-/// A wasmtime engine for carts, made by [`engine`] or [`engine_unguarded`] and by nothing
-/// else: a cart's linear memory in it never moves (its whole cap is reserved up front, see
+/// A wasmtime engine for carts, made by [`engine`], [`engine_unguarded`] or
+/// [`engine_as_given`] and by nothing else: a cart's linear memory in it never moves (its whole cap is reserved up front, see
 /// `engine_with`), which binding the console RAM into that memory relies on. Carts load
 /// only with one of these.
 #[derive(Debug, Clone)]
-pub struct CartEngine(Engine, Guard);
+pub struct CartEngine(Engine, Build);
 
-/// Whether an engine compiles the soft stop's checks into cart code.
+/// How an engine compiles cart code.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Guard {
-    Checked,
-    Unchecked,
+enum Build {
+    /// With the soft stop's checks, small loops unrolled (what carts get).
+    Guarded,
+    /// No checks, small loops unrolled.
+    Unguarded,
+    /// No checks, the module compiled as given.
+    AsGiven,
 }
 
 /// An engine for carts whose linear memory may grow to `memory_cap` bytes, with the
 /// soft stop (epoch interruption) compiled into cart code.
 pub fn engine(memory_cap: u64) -> Result<CartEngine, WasmError> {
-    engine_with(memory_cap, true)
+    engine_with(memory_cap, Build::Guarded)
 }
 
-/// An engine whose cart code has no soft-stop checks: only the hard kill stops it. For
-/// measuring what the checks cost.
+/// An engine whose cart code has no soft-stop checks (only the hard kill stops it) and is
+/// otherwise compiled as carts are: against [`engine`], what the checks alone cost.
 pub fn engine_unguarded(memory_cap: u64) -> Result<CartEngine, WasmError> {
-    engine_with(memory_cap, false)
+    engine_with(memory_cap, Build::Unguarded)
 }
 
-fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, WasmError> {
+/// An engine that compiles modules as they are given, without checks and without
+/// unrolling: against [`engine`], what carts' code costs in all against wasmtime's own.
+pub fn engine_as_given(memory_cap: u64) -> Result<CartEngine, WasmError> {
+    engine_with(memory_cap, Build::AsGiven)
+}
+
+fn engine_with(memory_cap: u64, build: Build) -> Result<CartEngine, WasmError> {
     let mut config = Config::new();
     config
-        .epoch_interruption(guarded)
+        .epoch_interruption(build == Build::Guarded)
         // Memory images would live in a memfd: no files, not even anonymous ones.
         .memory_init_cow(false)
         .cranelift_opt_level(OptLevel::Speed)
@@ -102,13 +112,8 @@ fn engine_with(memory_cap: u64, guarded: bool) -> Result<CartEngine, WasmError> 
         .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES))
         .wasm_multi_memory(false)
         .wasm_memory64(false);
-    let guard = if guarded {
-        Guard::Checked
-    } else {
-        Guard::Unchecked
-    };
     Engine::new(&config)
-        .map(|e| CartEngine(e, guard))
+        .map(|e| CartEngine(e, build))
         .map_err(WasmError::Engine)
 }
 
@@ -166,12 +171,12 @@ pub fn prepare() -> Result<(), WasmError> {
     Ok(())
 }
 
-/// Compiles a module (binary, or text), with the compiler's message if it cannot be. With
-/// the soft stop's checks, small loops are unrolled first (see `unroll`); the module as
-/// given is compiled if that cannot be done, or does not compile (its message is then the
-/// cart's own).
+/// Compiles a module (binary, or text), with the compiler's message if it cannot be. Small
+/// loops are unrolled first, so that the soft stop's checks in them cost less (see
+/// `unroll`); the module as given is compiled if that cannot be done, or does not compile
+/// (its message is then the cart's own).
 pub fn compile(engine: &CartEngine, bytes: &[u8]) -> Result<Module, WasmError> {
-    if engine.1 == Guard::Checked
+    if engine.1 != Build::AsGiven
         && bytes.starts_with(b"\0asm")
         && let Some(unrolled) = unroll::unroll(bytes)
         && let Ok(module) = Module::new(&engine.0, &unrolled)
