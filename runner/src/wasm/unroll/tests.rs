@@ -123,4 +123,3 @@ fn only_small_innermost_loops_without_types_are_repeated() {
     let nested = wat::parse_str(LOOPS).unwrap();
     assert_eq!(count_loops(&nested), count_loops(&unroll(&nested).unwrap()));
 }
-
