@@ -335,10 +335,9 @@ impl Drop for Zygote {
                 let mut fds = [PollFd::new(p.as_fd(), PollFlags::POLLIN)];
                 match poll(&mut fds, ms) {
                     Ok(n) if n > 0 => break true,
-                    Err(nix::errno::Errno::EINTR) if !left.is_zero() => continue,
+                    Err(e) if e != nix::errno::Errno::EINTR => break false,
                     _ if left.is_zero() => break false,
-                    Ok(_) => continue,
-                    Err(_) => break false,
+                    _ => continue,
                 }
             };
             if !exited {

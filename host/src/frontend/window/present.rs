@@ -227,9 +227,7 @@ impl X11 {
             return Err("no segment".into());
         };
         if let Some(fence) = seg.fence.take() {
-            Cookie::<_, GetInputFocusReply>::new(&self.conn, fence)
-                .reply()
-                .map_err(|e| e.to_string())?;
+            wait_for(&self.conn, fence)?;
         }
         seg.memory.write_u32(0, &self.pixels);
         self.conn
@@ -295,11 +293,20 @@ impl X11 {
         if let Some(seg) = self.shm.take() {
             // The server may still be reading it: wait, then let it go.
             if let Some(fence) = seg.fence {
-                let _ = Cookie::<_, GetInputFocusReply>::new(&self.conn, fence).reply();
+                let _ = wait_for(&self.conn, fence);
             }
             let _ = self.conn.shm_detach(seg.id);
         }
     }
+}
+
+/// Waits for the answer to the request `fence` (a `GetInputFocus` sent after a
+/// `ShmPutImage`): the server has then read the segment.
+fn wait_for(conn: &RustConnection, fence: x11rb::connection::SequenceNumber) -> Result<(), String> {
+    Cookie::<_, GetInputFocusReply>::new(conn, fence)
+        .reply()
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 impl Drop for X11 {

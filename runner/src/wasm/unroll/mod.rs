@@ -25,6 +25,7 @@
 //! is valid; any doubt keeps the original.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 
 use wasm_encoder::reencode::{Error, Reencode, RoundtripReencoder, utils};
 use wasm_encoder::{CodeSection, Function, Instruction};
@@ -63,7 +64,7 @@ struct Unroller {
 }
 
 impl Reencode for Unroller {
-    type Error = std::convert::Infallible;
+    type Error = Infallible;
 
     fn parse_function_body(
         &mut self,
@@ -84,7 +85,7 @@ impl Reencode for Unroller {
 
 impl Unroller {
     /// Writes `ops` into `f`, unrolling the loops that qualify; true if one did.
-    fn body(&mut self, f: &mut Function, ops: &[Operator<'_>]) -> Result<bool, Error<Infallible>> {
+    fn body(&self, f: &mut Function, ops: &[Operator<'_>]) -> Result<bool, Error<Infallible>> {
         let mut changed = false;
         let mut i = 0;
         while i < ops.len() {
@@ -104,19 +105,19 @@ impl Unroller {
                         // the loop unless that branch would be taken, and otherwise goes on
                         // into the next copy without a jump.
                         Some((Operator::BrIf { relative_depth: 0 }, rest)) => {
-                            self.copy(f, rest, 2)?;
+                            copy(f, rest, 2)?;
                             f.instruction(&Instruction::I32Eqz);
                             f.instruction(&Instruction::BrIf(2));
                         }
                         _ => {
-                            self.copy(f, body, 2)?;
+                            copy(f, body, 2)?;
                             // Falling out of the body leaves the loop: past $a, $l to $exit.
                             f.instruction(&Instruction::Br(2));
                         }
                     }
                     f.instruction(&Instruction::End);
                 }
-                self.copy(f, body, 1)?;
+                copy(f, body, 1)?;
                 f.instruction(&Instruction::End);
                 f.instruction(&Instruction::End);
                 changed = true;
@@ -128,51 +129,44 @@ impl Unroller {
         }
         Ok(changed)
     }
-
-    /// Writes a loop body, moving branches that leave the loop `extra` labels further out
-    /// (a branch to the loop itself keeps its depth: it now names the label in its place).
-    fn copy(
-        &mut self,
-        f: &mut Function,
-        body: &[Operator<'_>],
-        extra: u32,
-    ) -> Result<(), Error<Infallible>> {
-        // How many blocks of the body enclose the current instruction.
-        let mut depth = 0u32;
-        let shift = |d: u32, depth: u32| if d > depth { d + extra } else { d };
-        for op in body {
-            match op {
-                Operator::Block { .. } | Operator::If { .. } => depth += 1,
-                Operator::End => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            match op {
-                Operator::Br { relative_depth } => {
-                    f.instruction(&Instruction::Br(shift(*relative_depth, depth)));
-                }
-                Operator::BrIf { relative_depth } => {
-                    f.instruction(&Instruction::BrIf(shift(*relative_depth, depth)));
-                }
-                Operator::BrTable { targets } => {
-                    let mut all = Vec::new();
-                    for t in targets.targets() {
-                        all.push(shift(t.map_err(Error::ParseError)?, depth));
-                    }
-                    f.instruction(&Instruction::BrTable(
-                        Cow::Owned(all),
-                        shift(targets.default(), depth),
-                    ));
-                }
-                _ => {
-                    f.instruction(&RoundtripReencoder.instruction(op.clone())?);
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
-type Infallible = std::convert::Infallible;
+/// Writes a loop body, moving branches that leave the loop `extra` labels further out
+/// (a branch to the loop itself keeps its depth: it now names the label in its place).
+fn copy(f: &mut Function, body: &[Operator<'_>], extra: u32) -> Result<(), Error<Infallible>> {
+    // How many blocks of the body enclose the current instruction.
+    let mut depth = 0u32;
+    let shift = |d: u32, depth: u32| if d > depth { d + extra } else { d };
+    for op in body {
+        match op {
+            Operator::Block { .. } | Operator::If { .. } => depth += 1,
+            Operator::End => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match op {
+            Operator::Br { relative_depth } => {
+                f.instruction(&Instruction::Br(shift(*relative_depth, depth)));
+            }
+            Operator::BrIf { relative_depth } => {
+                f.instruction(&Instruction::BrIf(shift(*relative_depth, depth)));
+            }
+            Operator::BrTable { targets } => {
+                let mut all = Vec::new();
+                for t in targets.targets() {
+                    all.push(shift(t.map_err(Error::ParseError)?, depth));
+                }
+                f.instruction(&Instruction::BrTable(
+                    Cow::Owned(all),
+                    shift(targets.default(), depth),
+                ));
+            }
+            _ => {
+                f.instruction(&RoundtripReencoder.instruction(op.clone())?);
+            }
+        }
+    }
+    Ok(())
+}
 
 /// If the loop starting at `start` is small and simple enough to unroll, the index of its
 /// `end`: its body is at most [`MAX_BODY`] instructions, holds no other loop, and branches
